@@ -1,0 +1,54 @@
+"""Entry point of the ``kyso`` command."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from api.settings import Settings
+from common.errors import KysoError
+
+#: exit status of a command refused with a kyso error (bad input, not found, conflict ...)
+EXIT_ERROR = 4
+
+app = typer.Typer(
+    name="kyso",
+    help="kyso: chữ ký số, xác minh, số hoá và lưu trữ hồ sơ điện tử "
+    "(digital signatures, verification, OCR and archive).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """kyso: chữ ký số, xác minh, số hoá và lưu trữ hồ sơ điện tử."""
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on (default KYSO_HOST)."),
+    port: int | None = typer.Option(None, help="Port to listen on (default KYSO_PORT)."),
+) -> None:
+    """Serve the kyso web service and API."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except KysoError as exc:
+        typer.echo(f"lỗi / error [{exc.code}]: {exc.message}", err=True)
+        raise SystemExit(EXIT_ERROR) from None

@@ -1,0 +1,70 @@
+"""One place that turns kyso's error codes into HTTP statuses and JSON error bodies."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from common.errors import (
+    AuthenticationError,
+    ConflictError,
+    ExternalServiceError,
+    InputError,
+    KysoError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+log = logging.getLogger(__name__)
+
+#: codes whose status differs from their class's
+CODE_STATUS: dict[str, int] = {
+    "upload_too_large": 413,
+    "rate_limited": 429,
+    "unsupported_media_type": 415,
+    "account_locked": 423,
+}
+
+CLASS_STATUS: tuple[tuple[type[KysoError], int], ...] = (
+    (InputError, 400),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (PermissionDeniedError, 403),
+    (AuthenticationError, 401),
+    (ExternalServiceError, 503),
+)
+
+
+def status_for(error: KysoError) -> int:
+    if error.code in CODE_STATUS:
+        return CODE_STATUS[error.code]
+    for cls, status in CLASS_STATUS:
+        if isinstance(error, cls):
+            return status
+    return 500
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+async def _kyso_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, KysoError)
+    status = status_for(exc)
+    if status >= 500:
+        log.error("backend failure: %s", exc.code)
+    return JSONResponse(error_body(exc.code, exc.message), status_code=status)
+
+
+async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = ", ".join(".".join(str(p) for p in err.get("loc", ())) for err in exc.errors())
+    return JSONResponse(error_body("invalid_request", f"invalid fields: {fields}"), 422)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(KysoError, _kyso_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)

@@ -1,0 +1,55 @@
+"""Settings: the only place that reads environment variables (prefix ``KYSO_``).
+
+The embedded defaults need no configuration: everything lives under ``KYSO_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KYSO_", env_file=None, extra="ignore")
+
+    data_dir: Path = Path("var")
+    #: SQLAlchemy URL; default: SQLite under data_dir. ``postgresql+psycopg://...`` in production.
+    database_url: str | None = None
+    #: the URL other parties reach this service at: goes into certificates (CRL, OCSP, CA issuers)
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # keys
+    key_algorithm: Literal["ecdsa-p256", "ecdsa-p384", "rsa2048", "rsa3072", "rsa4096"] = (
+        "ecdsa-p256"
+    )
+    keystore: Literal["file", "pkcs11"] = "file"
+    #: passphrase of the encrypted key files; default: a random one kept in data_dir/secrets
+    key_passphrase: SecretStr | None = None
+    pkcs11_module: str = "/usr/lib/softhsm/libsofthsm2.so"
+    pkcs11_token_label: str = "kyso"  # noqa: S105 - a token label, not a secret
+    pkcs11_user_pin: SecretStr | None = None
+
+    # storage and workers
+    object_store: Literal["folder", "s3"] = "folder"
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_bucket: str = "kyso"
+    s3_secure: bool = False
+    queue: Literal["inprocess", "celery"] = "inprocess"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kyso.db').resolve()}"
+
+
+def load_settings() -> Settings:
+    return Settings()

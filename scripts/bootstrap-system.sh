@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs the Debian packages kyso needs, when missing and when running as root.
+# Used by `make run` and `make test`; safe to run again (does nothing when all are there).
+set -eu
+PACKAGES="tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng softhsm2 opensc poppler-utils qpdf \
+ghostscript chromium fonts-liberation fonts-dejavu-core openssl postgresql redis-server"
+missing=""
+for pkg in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $pkg"
+    fi
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+    echo "kyso: missing Debian packages:$missing (run as root, or install them)" >&2
+    exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "kyso: not a Debian system; install by hand:$missing" >&2
+    exit 0
+fi
+echo "kyso: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
