@@ -3,7 +3,8 @@
 # Used by `make run` and `make test`; safe to run again (does nothing when all are there).
 set -eu
 PACKAGES="tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng softhsm2 opensc poppler-utils qpdf \
-ghostscript chromium fonts-liberation fonts-dejavu-core openssl postgresql redis-server"
+ghostscript chromium fonts-liberation fonts-dejavu-core openssl postgresql redis-server \
+libnss3-tools"
 missing=""
 for pkg in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
