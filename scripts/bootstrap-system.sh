@@ -4,7 +4,7 @@
 set -eu
 PACKAGES="tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng softhsm2 opensc poppler-utils qpdf \
 ghostscript chromium fonts-liberation fonts-dejavu-core openssl postgresql redis-server \
-libnss3-tools"
+libnss3-tools fonts-liberation2"
 missing=""
 for pkg in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
