@@ -1,0 +1,48 @@
+"""Fixtures of the archive tests: both object stores, both catalog databases."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from minio import Minio
+
+from archive.store import ObjectStore
+from archive.store.folder import FolderStore
+from archive.store.s3 import S3Store
+from common.clock import FrozenClock
+from tests.s3 import SeaweedFS, seaweedfs
+
+__all__ = ["seaweedfs"]
+
+
+def minio_client(server: SeaweedFS) -> Minio:
+    return Minio(
+        server.endpoint, access_key=server.access_key, secret_key=server.secret_key, secure=False
+    )
+
+
+def make_s3_store(server: SeaweedFS, clock: FrozenClock) -> S3Store:
+    store = S3Store(minio_client(server), "kyso-" + secrets.token_hex(6), clock)
+    store.ensure_bucket()
+    return store
+
+
+@pytest.fixture(params=["folder", pytest.param("s3", marks=pytest.mark.s3)])
+def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) -> ObjectStore:
+    """Each behaviour test runs once on the folder store and once on SeaweedFS."""
+    if request.param == "folder":
+        return FolderStore(tmp_path / "store", clock)
+    server: SeaweedFS = request.getfixturevalue("seaweedfs")
+    return make_s3_store(server, clock)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each catalog test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kyso.db'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
