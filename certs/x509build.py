@@ -39,8 +39,11 @@ def key_identifier(public_key: keys.PublicKeyInfo) -> bytes:
     return bytes(public_key.sha1)
 
 
-def extension(name: str, value: Any, *, critical: bool = False) -> x509.Extension:
-    return x509.Extension({"extn_id": name, "critical": critical, "extn_value": value})
+def extension(
+    name: str, value: Any, *, critical: bool = False, kind: type[Any] = x509.Extension
+) -> Any:
+    """An extension of ``kind`` (x509.Extension by default; CRL and OCSP have their own)."""
+    return kind({"extn_id": name, "critical": critical, "extn_value": value})
 
 
 def build_certificate(

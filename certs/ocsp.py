@@ -1,0 +1,149 @@
+"""An RFC 6960 OCSP responder with one delegated responder certificate per CA."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from asn1crypto import core, ocsp, x509
+from sqlalchemy import select
+
+from certs.catalog import CertificateRow
+from certs.pki import AUTHORITIES, Pki
+from certs.records import utc
+from certs.revocation import Revocation, RevocationStatus
+from certs.x509build import KeyRef
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Issuer:
+    ca: str
+    certificate: x509.Certificate
+    responder: x509.Certificate
+    signer: KeyRef
+
+    def matches(self, cert_id: ocsp.CertId) -> bool:
+        algo = cert_id["hash_algorithm"]["algorithm"].native
+        if algo not in ("sha1", "sha256", "sha384", "sha512"):
+            return False
+        name_hash = hashlib.new(algo, self.certificate.subject.dump()).digest()
+        key_bits = self.certificate.public_key["public_key"].contents[1:]  # drop unused-bits byte
+        key_hash = hashlib.new(algo, key_bits).digest()
+        return bool(
+            cert_id["issuer_name_hash"].native == name_hash
+            and cert_id["issuer_key_hash"].native == key_hash
+        )
+
+
+class OcspResponder:
+    def __init__(
+        self, pki: Pki, revocation: Revocation, validity: timedelta = timedelta(hours=4)
+    ) -> None:
+        self.pki = pki
+        self.revocation = revocation
+        self.validity = validity
+        self._issuers: list[_Issuer] | None = None
+
+    def _load_issuers(self) -> list[_Issuer]:
+        if self._issuers is None:
+            issuers = []
+            for ca, _parent, _display in AUTHORITIES:
+                with self.pki.session() as db:
+                    stmt = select(CertificateRow).where(
+                        CertificateRow.profile == "ocsp",
+                        CertificateRow.issuer == ca,
+                        CertificateRow.status == "good",
+                    )
+                    rows = sorted(db.scalars(stmt), key=lambda r: utc(r.not_after))
+                if not rows or rows[-1].key_label is None:
+                    continue
+                issuers.append(
+                    _Issuer(
+                        ca,
+                        self.pki.authority_certificate(ca),
+                        x509.Certificate.load(rows[-1].cert_der),
+                        self.pki.key_ref(rows[-1].key_label),
+                    )
+                )
+            self._issuers = issuers
+        return self._issuers
+
+    def respond(self, request_der: bytes) -> bytes:
+        """Answer a DER OCSPRequest with a DER OCSPResponse (never raises on bad input)."""
+        try:
+            request = ocsp.OCSPRequest.load(request_der)
+            singles = list(request["tbs_request"]["request_list"])
+            nonce = request.nonce_value
+            for single in singles:
+                single["req_cert"].native  # noqa: B018 - parse now: a bad request fails here
+        except (ValueError, TypeError, KeyError):
+            return _status_only("malformed_request")
+        if not singles:
+            return _status_only("malformed_request")
+        issuers = self._load_issuers()
+        issuer = next((i for i in issuers if i.matches(singles[0]["req_cert"])), None)
+        if issuer is None:
+            return _status_only("unauthorized")
+        now = self.pki.clock.now().replace(microsecond=0)
+        responses = []
+        for single in singles:
+            cert_id = single["req_cert"]
+            if issuer.matches(cert_id):
+                status = self.revocation.status(issuer.ca, cert_id["serial_number"].native)
+            else:
+                status = RevocationStatus("unknown")
+            responses.append(
+                {
+                    "cert_id": cert_id,
+                    "cert_status": _cert_status(status),
+                    "this_update": now,
+                    "next_update": now + self.validity,
+                }
+            )
+        tbs: dict[str, object] = {
+            "version": "v1",
+            "responder_id": ocsp.ResponderId(
+                name="by_key", value=bytes(issuer.responder.public_key.sha1)
+            ),
+            "produced_at": now,
+            "responses": responses,
+        }
+        if nonce is not None:
+            tbs["response_extensions"] = [
+                {"extn_id": "nonce", "critical": False, "extn_value": nonce.native}
+            ]
+        response_data = ocsp.ResponseData(tbs)
+        basic = ocsp.BasicOCSPResponse(
+            {
+                "tbs_response_data": response_data,
+                "signature_algorithm": issuer.signer.scheme.asn1_algorithm(),
+                "signature": issuer.signer.sign(response_data.dump()),
+                "certs": [issuer.responder],
+            }
+        )
+        response = ocsp.OCSPResponse(
+            {
+                "response_status": "successful",
+                "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
+            }
+        )
+        return bytes(response.dump())
+
+
+def _cert_status(status: RevocationStatus) -> ocsp.CertStatus:
+    if status.status == "good":
+        return ocsp.CertStatus(name="good", value=core.Null())
+    if status.status == "revoked":
+        info: dict[str, object] = {"revocation_time": status.revoked_at}
+        if status.reason:
+            info["revocation_reason"] = status.reason
+        return ocsp.CertStatus(name="revoked", value=info)
+    return ocsp.CertStatus(name="unknown", value=core.Null())
+
+
+def _status_only(status: str) -> bytes:
+    return bytes(ocsp.OCSPResponse({"response_status": status}).dump())
