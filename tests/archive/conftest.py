@@ -7,8 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from minio import Minio
 
+from api.database import make_engine, migrate
+from archive.catalog.sql import SqlCatalog
+from archive.ingest import Archive
 from archive.store import ObjectStore
 from archive.store.folder import FolderStore
 from archive.store.s3 import S3Store
@@ -39,6 +43,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) ->
     return make_s3_store(server, clock)
 
 
+@pytest.fixture
+def s3_store(seaweedfs: SeaweedFS, clock: FrozenClock) -> S3Store:
+    """A fresh bucket with versioning and object lock on the session's SeaweedFS."""
+    return make_s3_store(seaweedfs, clock)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each catalog test runs once on SQLite and once on PostgreSQL."""
@@ -46,3 +56,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'kyso.db'}"
     else:
         yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def catalog(engine: sa.Engine, clock: FrozenClock) -> SqlCatalog:
+    return SqlCatalog(engine, clock)
+
+
+@pytest.fixture
+def archive(catalog: SqlCatalog, tmp_path: Path, clock: FrozenClock) -> Archive:
+    """An archive on the folder store, once per database (SQLite, PostgreSQL)."""
+    return Archive(FolderStore(tmp_path / "objects", clock), catalog)

@@ -1,0 +1,169 @@
+"""Archival metadata and results: frozen dataclasses, validated on construction.
+
+Dossier fields follow Circular 05/2025/TT-BNV, document fields Circular 02/2019/TT-BNV
+(DOMAIN.md). Retention is "permanent" or a number of years (Circular 10/2022/TT-BNV lists
+them by document type); a document without its own retention inherits its dossier's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from archive.errors import ArchiveInputError
+
+#: access levels, from most open to most restricted; a reader sees levels up to their own
+ACCESS_LEVELS = ("public", "internal", "restricted", "secret")
+AccessLevel = Literal["public", "internal", "restricted", "secret"]
+VersionKind = Literal["original", "ocr", "signed", "lta"]
+VERSION_KINDS: tuple[VersionKind, ...] = ("original", "ocr", "signed", "lta")
+PERMANENT = "permanent"
+_YEARS_SUFFIX = re.compile(r"\s*(y|years?|năm|nam)$")
+_PERMANENT_WORDS = {"permanent", "vinh vien", "vĩnh viễn", "forever"}
+
+
+def normalise_retention(text: str) -> str:
+    """``"permanent"`` or a positive number of years as text; ArchiveInputError otherwise."""
+    value = text.strip().lower()
+    if value in _PERMANENT_WORDS:
+        return PERMANENT
+    value = _YEARS_SUFFIX.sub("", value)
+    if not value.isdigit() or not 0 < int(value) <= 200:
+        raise ArchiveInputError(
+            "archive_bad_retention", f"retention must be permanent or 1-200 years, not {text!r}"
+        )
+    return str(int(value))
+
+
+def retention_years(retention: str) -> int | None:
+    """None for permanent, else the number of years."""
+    return None if retention == PERMANENT else int(retention)
+
+
+def check_access_level(level: str) -> AccessLevel:
+    if level not in ACCESS_LEVELS:
+        raise ArchiveInputError(
+            "archive_bad_access_level", f"access level must be one of {ACCESS_LEVELS}"
+        )
+    return level  # type: ignore[return-value]
+
+
+def _check_code(code: str, what: str) -> None:
+    if not code or len(code) > 100 or any(ch in code for ch in "\n\r\t/\\"):
+        raise ArchiveInputError(
+            "archive_bad_code", f"{what} code must be 1-100 characters without / or \\"
+        )
+
+
+@dataclass(frozen=True)
+class DossierMeta:
+    """A dossier (hồ sơ), Circular 05/2025 fields."""
+
+    code: str
+    title: str
+    fonds_code: str = ""
+    retention: str = PERMANENT
+    access_level: AccessLevel = "public"
+    language: str = "vi"
+    start_date: date | None = None
+    end_date: date | None = None
+    keywords: tuple[str, ...] = ()
+    document_count: int | None = None
+    sheet_count: int | None = None
+    page_count: int | None = None
+    physical_condition: str = ""
+    reliability: str = ""
+    paper_original_code: str = ""
+
+    def __post_init__(self) -> None:
+        _check_code(self.code, "dossier")
+        if not self.title.strip():
+            raise ArchiveInputError("archive_missing_title", "a dossier needs a title")
+        object.__setattr__(self, "retention", normalise_retention(self.retention))
+        check_access_level(self.access_level)
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ArchiveInputError("archive_bad_dates", "end date is before start date")
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """A document (văn bản / tài liệu), Circular 02/2019 fields. None means "as the dossier"."""
+
+    title: str
+    identifier: str = ""
+    archive_code: str = ""
+    retention: str | None = None
+    document_type: str = ""
+    number_notation: str = ""
+    issue_date: date | None = None
+    issuing_body: str = ""
+    summary: str = ""
+    language: str = "vi"
+    page_count: int | None = None
+    keywords: tuple[str, ...] = ()
+    access_level: AccessLevel | None = None
+    reliability: str = ""
+    physical_condition: str = ""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            raise ArchiveInputError("archive_missing_title", "a document needs a title")
+        if self.retention is not None:
+            object.__setattr__(self, "retention", normalise_retention(self.retention))
+        if self.access_level is not None:
+            check_access_level(self.access_level)
+        if self.page_count is not None and self.page_count < 0:
+            raise ArchiveInputError("archive_bad_page_count", "page count cannot be negative")
+
+
+@dataclass(frozen=True)
+class SignatureSummary:
+    """What a Verifier said about a signed PDF (ETSI EN 319 102-1 indications)."""
+
+    indication: str
+    sub_indication: str = ""
+    signer: str = ""
+    signed_at: datetime | None = None
+    level: str = ""
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One stored version of a document: original, OCR derivative, signed result, LTA renewal."""
+
+    document_id: str
+    number: int
+    kind: VersionKind
+    sha256: str
+    size: int
+    media_type: str
+    storage_key: str
+    storage_version_id: str
+    created_at: datetime
+    retain_until: datetime | None
+    signature: SignatureSummary | None = None
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A catalogued document with its effective retention and access level."""
+
+    id: str
+    dossier_code: str
+    meta: DocumentMeta
+    retention: str
+    access_level: AccessLevel
+    created_at: datetime
+    legal_hold: bool
+    disposed_at: datetime | None = None
+    versions: tuple[VersionRecord, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    document_id: str
+    version: VersionRecord
+    deduplicated: bool
