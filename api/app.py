@@ -5,14 +5,21 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.routes import pki
 from api.settings import Settings
+from api.wiring import Services
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """The kyso app; the development PKI is created on first start (embedded defaults)."""
     settings = settings or Settings()
+    services = services or Services(settings)
+    services.ensure_pki()
     app = FastAPI(title="kyso", version="0.1.0", openapi_url="/api/v1/openapi.json")
     app.state.settings = settings
+    app.state.services = services
     install_error_handlers(app)
+    app.include_router(pki.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, str]:

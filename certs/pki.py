@@ -7,7 +7,6 @@ responder per CA. Every private key lives in the ``KeyStore``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,8 +15,8 @@ from asn1crypto import keys, x509
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from certs.catalog import AuthorityRow, CertificateRow, TrustAnchorRow
-from certs.errors import PkiConflictError, PkiInputError, PkiNotFoundError
+from certs.catalog import AuthorityRow, CertificateRow
+from certs.errors import PkiConflictError, PkiNotFoundError
 from certs.identity import validate_cccd, validate_name
 from certs.keys import KeyAlgorithm, KeyStore, SignatureScheme
 from certs.profiles import (
@@ -30,7 +29,14 @@ from certs.profiles import (
     official_name,
     seal_name,
 )
-from certs.records import CertificateRecord, IssuedCertificate, load_certificates, serial_hex, utc
+from certs.records import (
+    CertificateRecord,
+    IssuedCertificate,
+    serial_hex,
+    short_subject,
+    utc,
+)
+from certs.trust import add_anchor, import_anchors, list_anchors
 from certs.x509build import KeyRef, build_certificate, random_serial
 from common.clock import Clock, SystemClock
 from common.ids import new_id
@@ -139,7 +145,7 @@ class Pki:
             )
         )
         if parent is None:
-            self._add_anchor(db, cert, "kyso")
+            add_anchor(db, cert, "kyso", self.clock.now())
         db.commit()
 
     def _issue_service_cert(self, profile: Profile, ca: str, label: str, cn: str) -> None:
@@ -211,7 +217,7 @@ class Pki:
             serial=serial_hex(cert.serial_number),
             issuer=issuer,
             profile=profile.value,
-            subject=cert.subject.human_friendly,
+            subject=short_subject(cert.subject),
             common_name=str(subject.get("common_name", "")),
             organization=subject.get("organization_name"),
             cccd=cccd,
@@ -362,40 +368,13 @@ class Pki:
                 ca = authority.parent
         return chain
 
-    # -- trust anchors -------------------------------------------------------------------
-    def _add_anchor(self, db: Session, cert: x509.Certificate, source: str) -> bool:
-        fingerprint = hashlib.sha256(cert.dump()).hexdigest()
-        if db.get(TrustAnchorRow, fingerprint) is not None:
-            return False
-        db.add(
-            TrustAnchorRow(
-                sha256=fingerprint,
-                subject=cert.subject.human_friendly,
-                cert_der=cert.dump(),
-                source=source,
-                added_at=self.clock.now(),
-            )
-        )
-        return True
-
     def trust_add(self, data: bytes) -> list[str]:
         """Import CA certificates (e.g. the national NEAC root) as trust anchors."""
-        certs = load_certificates(data)
-        if not certs:
-            raise PkiInputError("certificate_malformed", "no certificate found in the input")
-        added = []
         with self.session() as db:
-            for cert in certs:
-                if not cert.ca:
-                    raise PkiInputError(
-                        "trust_anchor_not_ca", f"{cert.subject.human_friendly} is not a CA"
-                    )
-                if self._add_anchor(db, cert, "imported"):
-                    added.append(hashlib.sha256(cert.dump()).hexdigest())
+            added = import_anchors(db, data, self.clock.now())
             db.commit()
         return added
 
     def trust_anchors(self) -> list[x509.Certificate]:
         with self.session() as db:
-            rows = db.scalars(select(TrustAnchorRow).order_by(TrustAnchorRow.added_at))
-            return [x509.Certificate.load(r.cert_der) for r in rows]
+            return list_anchors(db)

@@ -66,6 +66,29 @@ class IssuedCertificate:
     key_label: str | None
 
 
+_SHORT = {
+    "country_name": "C",
+    "state_or_province_name": "ST",
+    "locality_name": "L",
+    "organization_name": "O",
+    "organizational_unit_name": "OU",
+    "title": "T",
+    "common_name": "CN",
+    "user_id": "UID",
+    "serial_number": "serialNumber",
+}
+
+
+def short_subject(subject: x509.Name) -> str:
+    """``C=VN, CN=Nguyễn Thị Hoa, UID=CCCD:...``: the subject as people read it."""
+    parts = []
+    for rdn in subject.chosen:
+        for attr in rdn:
+            key = attr["type"].native
+            parts.append(f"{_SHORT.get(key, key)}={attr['value'].native}")
+    return ", ".join(parts)
+
+
 def to_pem(cert: x509.Certificate) -> str:
     return bytes(pem.armor("CERTIFICATE", cert.dump())).decode("ascii")
 

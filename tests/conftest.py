@@ -6,6 +6,7 @@ exercises every backend for real.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import socket
@@ -103,3 +104,48 @@ def redis_url() -> str:
     if not _wait_port("127.0.0.1", 6379, 10):
         pytest.fail("Redis is not reachable on 127.0.0.1:6379 and could not be started")
     return "redis://127.0.0.1:6379/0"
+
+
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@pytest.fixture(scope="session")
+def softhsm_conf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SoftHSM2 configuration for the test session (the library reads it once)."""
+    if not Path(SOFTHSM_MODULE).exists():
+        pytest.fail("SoftHSM2 is not installed (make test installs softhsm2)")
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    tokens = folder / "tokens"
+    conf.write_text(
+        f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    return conf
+
+
+@pytest.fixture
+def softhsm_token(softhsm_conf: Path) -> tuple[str, str, str]:
+    """A fresh SoftHSM2 token for one test: (module path, token label, user PIN)."""
+    import pkcs11
+
+    label = "kyso-" + secrets.token_hex(4)
+    pin = "1234" + secrets.token_hex(2)
+    subprocess.run(
+        [
+            "softhsm2-util",
+            "--init-token",
+            "--free",
+            "--label",
+            label,
+            "--pin",
+            pin,
+            "--so-pin",
+            "so-" + pin,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    pkcs11.lib(SOFTHSM_MODULE).reinitialize()  # let the loaded library see the new token
+    return SOFTHSM_MODULE, label, pin

@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from api.cli.pki import app as pki_app
 from api.settings import Settings
 from common.errors import KysoError
 
@@ -19,6 +20,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+app.add_typer(pki_app, name="pki")
 
 
 @app.callback()

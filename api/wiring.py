@@ -1,0 +1,98 @@
+"""Builds kyso's services from the settings: the one place where configuration meets code.
+
+A ``Services`` object is made once per process (the app keeps it on ``app.state``; each CLI
+command makes one) and creates what it is asked for lazily: keys are loaded once per process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from api.database import make_engine, migrate
+from api.settings import Settings
+from certs.enrolment import EnrolmentDesk
+from certs.keys import KeyAlgorithm, KeyStore
+from certs.keystore_file import FileKeyStore
+from certs.keystore_pkcs11 import Pkcs11KeyStore
+from certs.ocsp import OcspResponder
+from certs.pki import Pki, PkiOptions
+from certs.revocation import Revocation
+from certs.tsa import TimeStampAuthority, tsa_from_pki
+from common.clock import Clock, SystemClock
+from common.errors import InputError
+
+
+def _dev_passphrase(data_dir: Path) -> bytes:
+    """The development key passphrase: random, created once, readable by the owner only."""
+    path = data_dir / "secrets" / "keystore.passphrase"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, secrets.token_urlsafe(32).encode())
+        finally:
+            os.close(fd)
+    return path.read_bytes().strip()
+
+
+class Services:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+
+    @cached_property
+    def engine(self) -> Engine:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(self.settings.resolved_database_url)
+        migrate(engine)
+        return engine
+
+    @cached_property
+    def keystore(self) -> KeyStore:
+        settings = self.settings
+        if settings.keystore == "pkcs11":
+            if settings.pkcs11_user_pin is None:
+                raise InputError("settings_invalid", "KYSO_PKCS11_USER_PIN is required")
+            return Pkcs11KeyStore(
+                settings.pkcs11_module,
+                settings.pkcs11_token_label,
+                settings.pkcs11_user_pin.get_secret_value(),
+            )
+        if settings.key_passphrase is not None:
+            passphrase = settings.key_passphrase.get_secret_value().encode()
+        else:
+            passphrase = _dev_passphrase(settings.data_dir)
+        return FileKeyStore(settings.data_dir / "keys", passphrase)
+
+    @cached_property
+    def pki(self) -> Pki:
+        options = PkiOptions(
+            public_url=self.settings.public_url,
+            key_algorithm=KeyAlgorithm(self.settings.key_algorithm),
+        )
+        return Pki(self.engine, self.keystore, options, self.clock)
+
+    @cached_property
+    def revocation(self) -> Revocation:
+        return Revocation(self.pki)
+
+    @cached_property
+    def ocsp(self) -> OcspResponder:
+        return OcspResponder(self.pki, self.revocation)
+
+    @cached_property
+    def tsa(self) -> TimeStampAuthority:
+        return tsa_from_pki(self.pki)
+
+    @cached_property
+    def enrolment(self) -> EnrolmentDesk:
+        return EnrolmentDesk(self.pki)
+
+    def ensure_pki(self) -> bool:
+        """Create the development PKI on first start (idempotent)."""
+        return self.pki.init()
