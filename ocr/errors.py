@@ -1,0 +1,44 @@
+"""The errors of digitisation. Each carries a stable ``code`` that ``api/`` maps to a status."""
+
+from __future__ import annotations
+
+from common.errors import ConflictError, ExternalServiceError, InputError
+
+
+class OcrError(InputError):
+    """The input cannot be digitised as given (empty, broken, too large, not an image)."""
+
+    default_code = "ocr_invalid_input"
+
+
+class SignedPdfError(ConflictError):
+    """The input PDF carries a digital signature: kyso never rewrites it."""
+
+    default_code = "ocr_signed_pdf"
+
+
+class OcrEngineError(ExternalServiceError):
+    """The recognition engine (tesseract) or a helper program failed."""
+
+    default_code = "ocr_engine_failed"
+
+
+# codes, in one place so tests and api/ use the same spelling
+EMPTY_INPUT = "ocr_empty_input"
+UNREADABLE_IMAGE = "ocr_unreadable_image"
+UNREADABLE_PDF = "ocr_unreadable_pdf"
+UNSUPPORTED_INPUT = "ocr_unsupported_input"
+IMAGE_TOO_LARGE = "ocr_image_too_large"
+TOO_MANY_PAGES = "ocr_too_many_pages"
+PAGE_TOO_LARGE = "ocr_page_too_large"
+OUTPUT_IS_INPUT = "ocr_output_is_input"
+
+
+def _reduce(self: OcrError | SignedPdfError | OcrEngineError) -> tuple[type, tuple[str, str]]:
+    # errors cross the process pool: rebuild them from (code, message), not from str(self)
+    return (type(self), (self.code, self.message))
+
+
+OcrError.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
+SignedPdfError.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
+OcrEngineError.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
