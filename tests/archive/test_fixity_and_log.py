@@ -1,0 +1,147 @@
+"""Fixity audits find flipped bytes; the audit chain finds edited, deleted, reordered rows."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from api.wiring_archive import TsaAnchorer
+from archive import auditlog, fixity
+from archive.catalog import tables as t
+from archive.ingest import Archive
+from archive.metadata import DocumentMeta
+from archive.store.folder import FolderStore
+
+META = DocumentMeta(title="Giấy chứng nhận quyền sử dụng đất", retention="20")
+
+
+def _fill(archive: Archive, count: int) -> list[str]:
+    return [
+        archive.put(io.BytesIO(f"doc {i}".encode()), dossier_code="HS-F", meta=META).document_id
+        for i in range(count)
+    ]
+
+
+def _flip_a_byte(archive: Archive, document_id: str) -> None:
+    version = archive.catalog.version(document_id)
+    assert isinstance(archive.store, FolderStore)
+    path: Path = archive.store.root / version.storage_key
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    data[0] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_audit_of_an_intact_archive_reports_no_problem(archive: Archive) -> None:
+    _fill(archive, 3)
+    report = fixity.audit(archive)
+    assert report.ok and report.checked == 3
+
+
+def test_a_flipped_byte_is_found_by_the_audit(archive: Archive) -> None:
+    ids = _fill(archive, 3)
+    _flip_a_byte(archive, ids[1])
+    report = fixity.audit(archive)
+    assert [(p.document_id, p.problem) for p in report.problems] == [(ids[1], "corrupted")]
+
+
+def test_a_missing_object_is_found_by_the_audit(archive: Archive) -> None:
+    ids = _fill(archive, 2)
+    version = archive.catalog.version(ids[0])
+    assert isinstance(archive.store, FolderStore)
+    (archive.store.root / version.storage_key).unlink()
+    report = fixity.audit(archive)
+    assert [(p.document_id, p.problem) for p in report.problems] == [(ids[0], "missing")]
+
+
+def test_sampled_audit_checks_only_part_of_the_archive(archive: Archive) -> None:
+    _fill(archive, 40)
+    report = fixity.audit(archive, sample=0.25)
+    assert 0 < report.checked < 40
+
+
+def test_resumed_audit_continues_where_the_interrupted_one_stopped(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _fill(archive, 6)
+    _flip_a_byte(archive, ids[0])
+    calls = {"n": 0}
+    real = fixity.check_version
+
+    def dies_on_the_fourth(arch: Archive, version: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real(arch, version)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fixity, "check_version", dies_on_the_fourth)
+    with pytest.raises(KeyboardInterrupt):
+        fixity.audit(archive, batch=2)
+    monkeypatch.undo()
+    report = fixity.audit(archive, resume=True, batch=2)
+    assert report.resumed
+    assert report.checked == 6  # 2 saved before the crash + the 4 left; none twice
+    assert [p.document_id for p in report.problems] == [ids[0]]
+
+
+def test_untouched_audit_log_verifies(archive: Archive) -> None:
+    _fill(archive, 3)
+    report = auditlog.verify(archive.catalog.engine)
+    assert report.ok and report.entries >= 6
+
+
+def test_an_edited_audit_row_is_found(archive: Archive) -> None:
+    _fill(archive, 3)
+    with archive.catalog.engine.begin() as conn:
+        conn.execute(sa.update(t.audit_log).where(t.audit_log.c.seq == 3).values(actor="mallory"))
+    problems = auditlog.verify(archive.catalog.engine).problems
+    assert (3, "edited") in [(p.seq, p.problem) for p in problems]
+
+
+def test_a_deleted_audit_row_is_found(archive: Archive) -> None:
+    _fill(archive, 3)
+    with archive.catalog.engine.begin() as conn:
+        conn.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq == 2))
+    problems = auditlog.verify(archive.catalog.engine).problems
+    assert (3, "missing_or_reordered") in [(p.seq, p.problem) for p in problems]
+
+
+def test_reordered_audit_rows_are_found(archive: Archive) -> None:
+    _fill(archive, 3)
+    with archive.catalog.engine.begin() as conn:
+        a = conn.execute(sa.select(t.audit_log).where(t.audit_log.c.seq == 2)).mappings().one()
+        b = conn.execute(sa.select(t.audit_log).where(t.audit_log.c.seq == 3)).mappings().one()
+        for row, seq in ((a, 3), (b, 2)):
+            values = {k: v for k, v in row.items() if k != "seq"}
+            conn.execute(sa.update(t.audit_log).where(t.audit_log.c.seq == seq).values(**values))
+    assert not auditlog.verify(archive.catalog.engine).ok
+
+
+def test_truncating_the_newest_rows_is_found(archive: Archive) -> None:
+    _fill(archive, 3)
+    with archive.catalog.engine.begin() as conn:
+        top = conn.scalar(sa.select(sa.func.max(t.audit_log.c.seq)))
+        conn.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq == top))
+    assert not auditlog.verify(archive.catalog.engine).ok
+
+
+def test_anchor_with_kyso_tsa_token_covers_the_chain_head(
+    archive: Archive, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from certs.tsa import tsa_from_pki
+    from tests.certs.pkitools import make_pki
+
+    pki = make_pki(request, tmp_path / "pki", "sqlite", "file")
+    _fill(archive, 2)
+    seq = auditlog.anchor(archive.catalog.engine, TsaAnchorer(tsa_from_pki(pki)), archive.clock)
+    assert seq is not None
+    report = auditlog.verify(archive.catalog.engine)
+    assert report.ok and report.anchors == 1
+    with archive.catalog.engine.begin() as conn:
+        conn.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq >= seq - 1))
+        conn.execute(sa.update(t.audit_head).values(seq=seq - 2))
+    problems = auditlog.verify(archive.catalog.engine).problems
+    assert "anchor_mismatch" in [p.problem for p in problems]
