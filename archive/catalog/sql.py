@@ -360,3 +360,15 @@ class SqlCatalog:
                 )
                 or 0
             )
+
+    def document_ids(self, dossier_code: str, *, include_disposed: bool = False) -> list[str]:
+        query = (
+            sa.select(t.documents.c.id)
+            .join(t.dossiers, t.dossiers.c.id == t.documents.c.dossier_id)
+            .where(t.dossiers.c.code == dossier_code)
+            .order_by(t.documents.c.created_at, t.documents.c.id)
+        )
+        if not include_disposed:
+            query = query.where(t.documents.c.disposed_at.is_(None))
+        with self.engine.connect() as conn:
+            return [str(row.id) for row in conn.execute(query)]
