@@ -116,7 +116,8 @@ def _run_pages(
                 progress(ProgressEvent(done, total, task.number))
             yield outcome
         return
-    context = multiprocessing.get_context("forkserver")
+    # fork: workers start in milliseconds (forkserver/spawn re-import numpy, Pillow, pikepdf)
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context) as pool:
         pending: deque[Future[PageOutcome]] = deque()
         queue = iter(tasks)

@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from api.cli.ocr import ocr_command
 from api.cli.pki import app as pki_app
 from api.settings import Settings
 from common.errors import KysoError
@@ -23,6 +24,7 @@ app = typer.Typer(
 
 
 app.add_typer(pki_app, name="pki")
+app.command("ocr")(ocr_command)
 
 
 @app.callback()

@@ -36,7 +36,7 @@ DECISION_LINES: tuple[str, ...] = (
 #: second page: a short official letter (công văn)
 LETTER_LINES: tuple[str, ...] = (
     "BỘ NỘI VỤ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-    "CỤC VĂN THƯ VÀ LƯU TRỮ NHÀ NƯỚC Độc lập - Tự do - Hạnh phúc",
+    "CỤC VĂN THƯ VÀ LƯU TRỮ Độc lập - Tự do - Hạnh phúc",
     "Số: 78/VTLTNN-NVTW Đà Nẵng, ngày 21 tháng 10 năm 2023",
     "V/v hướng dẫn số hóa tài liệu lưu trữ",
     "Kính gửi: Sở Nội vụ các tỉnh, thành phố trực thuộc Trung ương.",

@@ -1,0 +1,123 @@
+"""Fixtures of the OCR tests: synthetic Vietnamese scans made once per session, and one run."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import ocr_synthetic as synth
+import pikepdf
+import pytest
+from PIL import Image
+
+from ocr.options import OcrOptions
+from ocr.pipeline import digitise
+from ocr.results import OcrResult, ProgressEvent
+
+#: the pages of the dossier scanned in the session run, in order
+DOSSIER = ("skew", "noise", "upside_down", "fax", "smudge", "letter")
+
+
+@dataclass(frozen=True)
+class DossierRun:
+    folder: Path
+    output: Path
+    sidecar: Path
+    hocr: Path
+    result: OcrResult
+    events: tuple[ProgressEvent, ...]
+    expected: dict[str, str]
+
+    def page_text(self, kind: str) -> str:
+        number = DOSSIER.index(kind) + 1
+        return pdftotext(self.output, number)
+
+
+def pdftotext(pdf: Path, page: int | None = None, *, layout: bool = True) -> str:
+    args = ["pdftotext", "-enc", "UTF-8"]
+    if layout:
+        args.append("-layout")
+    if page is not None:
+        args += ["-f", str(page), "-l", str(page)]
+    done = subprocess.run([*args, str(pdf), "-"], capture_output=True, check=True)
+    return done.stdout.decode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def decision() -> synth.SyntheticPage:
+    return synth.render_document(synth.DECISION_LINES)
+
+
+@pytest.fixture(scope="session")
+def scans(tmp_path_factory: pytest.TempPathFactory, decision: synth.SyntheticPage) -> Path:
+    """A folder of page scans: degraded decisions, a smudged page and a letter."""
+    folder = tmp_path_factory.mktemp("scans")
+    for n, kind in enumerate(DOSSIER, 1):
+        if kind == "smudge":
+            page = synth.blank_smudge()
+        elif kind == "letter":
+            page = synth.render_document(synth.LETTER_LINES)
+        else:
+            page = synth.degraded(kind, decision)
+        suffix = ".jpg" if kind == "jpeg" else ".png"
+        synth.save(page, folder / f"{n:02d}-{kind}{suffix}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def dossier(
+    tmp_path_factory: pytest.TempPathFactory, scans: Path, decision: synth.SyntheticPage
+) -> DossierRun:
+    out = tmp_path_factory.mktemp("dossier")
+    events: list[ProgressEvent] = []
+    result = digitise(
+        scans,
+        out / "dossier.pdf",
+        OcrOptions(jobs=2, hocr_dir=out / "hocr"),
+        sidecar=out / "dossier.txt",
+        progress=events.append,
+    )
+    expected = {kind: decision.text for kind in DOSSIER}
+    expected["letter"] = "\n".join(synth.LETTER_LINES)
+    expected["smudge"] = ""
+    return DossierRun(
+        scans,
+        out / "dossier.pdf",
+        out / "dossier.txt",
+        out / "hocr",
+        result,
+        tuple(events),
+        expected,
+    )
+
+
+def make_signed_pdf(path: Path, page_png: Path) -> Path:
+    """An image PDF carrying a (dummy) signature field with /ByteRange, as a signer leaves it."""
+    plain = path.with_suffix(".unsigned.pdf")
+    with Image.open(page_png) as image:
+        image.convert("L").save(plain, "PDF", resolution=300)
+    pdf = pikepdf.open(plain)
+    sig_value = pikepdf.Dictionary(
+        Type=pikepdf.Name.Sig,
+        Filter=pikepdf.Name("/Adobe.PPKLite"),
+        SubFilter=pikepdf.Name("/ETSI.CAdES.detached"),
+        ByteRange=[0, 100, 200, 300],
+        Contents=pikepdf.String(b"\x00" * 64),
+    )
+    field = pdf.make_indirect(
+        pikepdf.Dictionary(
+            FT=pikepdf.Name.Sig,
+            T="Signature1",
+            V=pdf.make_indirect(sig_value),
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            Rect=[0, 0, 0, 0],
+            P=pdf.pages[0].obj,
+        )
+    )
+    pdf.pages[0].obj.Annots = pikepdf.Array([field])
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[field], SigFlags=3)
+    pdf.save(path)
+    pdf.close()
+    return path
