@@ -142,9 +142,15 @@ class TimeStampAuthority:
         )
 
 
+class StatusOnlyResp(core.Sequence):  # type: ignore[misc]
+    """A TimeStampResp without a token (asn1crypto's class insists on one)."""
+
+    _fields = [("status", tsp.PKIStatusInfo)]
+
+
 def _rejection(failure: str, text: str) -> bytes:
     status = {"status": "rejection", "status_string": [text], "fail_info": {failure}}
-    return bytes(tsp.TimeStampResp({"status": status}).dump())
+    return bytes(StatusOnlyResp({"status": status}).dump())
 
 
 def tsa_from_pki(pki: Pki) -> TimeStampAuthority:
