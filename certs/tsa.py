@@ -145,7 +145,7 @@ class TimeStampAuthority:
 class StatusOnlyResp(core.Sequence):  # type: ignore[misc]
     """A TimeStampResp without a token (asn1crypto's class insists on one)."""
 
-    _fields = [("status", tsp.PKIStatusInfo)]
+    _fields = [("status", tsp.PKIStatusInfo)]  # noqa: RUF012 - asn1crypto schema
 
 
 def _rejection(failure: str, text: str) -> bytes:

@@ -98,7 +98,7 @@ def test_pkcs11_private_keys_are_sensitive_and_never_extractable(
     assert key[pkcs11.Attribute.SENSITIVE] is True
     assert key[pkcs11.Attribute.EXTRACTABLE] is False
     with pytest.raises(pkcs11.exceptions.PKCS11Error):
-        key[pkcs11.Attribute.VALUE]  # noqa: B018
+        key[pkcs11.Attribute.VALUE]
 
 
 @pytest.mark.softhsm

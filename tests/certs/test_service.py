@@ -1,4 +1,4 @@
-"""The PKI as relying parties see it: a running kyso, checked by openssl (a peer not written here)."""
+"""The PKI as relying parties see it: a running kyso checked by openssl, a peer not written here."""
 
 from __future__ import annotations
 
