@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import qrcode
+from asn1crypto import x509
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.content import ResourceType
 from pyhanko.pdf_utils.images import pil_image
@@ -43,6 +44,20 @@ class StampKind(StrEnum):
     NONE = "none"
 
 
+def content_for(kind: StampKind, subject: x509.Name, verify_url: str | None = None) -> StampContent:
+    """The stamp of ``kind`` for a certificate subject (name, title, agency, CCCD)."""
+    fields = subject.native
+    cccd = str(fields.get("serial_number", "")).removeprefix("IDCVN-") or None
+    return StampContent(
+        kind=kind,
+        signer_name=str(fields.get("common_name", "")),
+        agency=fields.get("organization_name"),
+        title=fields.get("title"),
+        cccd=cccd if kind is StampKind.CITIZEN else None,
+        verify_url=verify_url,
+    )
+
+
 def mask_cccd(cccd: str) -> str:
     """Show only the last 4 digits of a citizen ID (personal data stays off the page)."""
     return "*" * max(len(cccd) - 4, 0) + cccd[-4:]
@@ -54,12 +69,13 @@ class StampContent:
 
     kind: StampKind
     signer_name: str
-    signing_time: datetime
     agency: str | None = None
     title: str | None = None
     cccd: str | None = None
     #: the public verification URL of the document, drawn as a QR code when given
     verify_url: str | None = None
+    #: filled in by the signer with the signature's own signing time
+    signing_time: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.kind in (StampKind.OFFICIAL, StampKind.COPY) and not self.agency:
@@ -67,6 +83,8 @@ class StampContent:
 
     def lines(self) -> list[tuple[str, bool]]:
         """The text lines, each with whether it is bold."""
+        if self.signing_time is None:
+            raise SigningInputError("stamp_time_missing", "a stamp needs the signing time")
         when = iso_vn(self.signing_time)
         if self.kind is StampKind.COPY:
             return [(self.agency or "", False), (when, False)]

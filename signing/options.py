@@ -1,0 +1,82 @@
+"""Frozen option and result objects of signing (built by ``api/``, returned to it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from signing.errors import SigningInputError
+from signing.stamps import StampContent
+
+
+class Level(StrEnum):
+    """PAdES baseline levels (ETSI EN 319 142-1)."""
+
+    B_B = "B-B"
+    B_T = "B-T"
+    B_LT = "B-LT"
+    B_LTA = "B-LTA"
+
+    @property
+    def timestamped(self) -> bool:
+        return self is not Level.B_B
+
+    @property
+    def long_term(self) -> bool:
+        return self in (Level.B_LT, Level.B_LTA)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a visible signature goes: a page (1-based) and a box in PDF points."""
+
+    page: int
+    box: tuple[float, float, float, float]
+
+    def __post_init__(self) -> None:
+        x1, y1, x2, y2 = self.box
+        if self.page < 1:
+            raise SigningInputError("signing_bad_page", "pages are numbered from 1")
+        if x2 - x1 < 20 or y2 - y1 < 10:
+            raise SigningInputError("signing_bad_box", "the box must be x1,y1,x2,y2 with x1<x2")
+
+    @classmethod
+    def parse(cls, page: int, box: str) -> Placement:
+        try:
+            x1, y1, x2, y2 = (float(v) for v in box.split(","))
+        except ValueError as exc:
+            raise SigningInputError("signing_bad_box", "the box must be x1,y1,x2,y2") from exc
+        return cls(page, (x1, y1, x2, y2))
+
+
+@dataclass(frozen=True)
+class SignOptions:
+    level: Level = Level.B_B
+    #: visible appearance; ``None`` makes an invisible signature
+    stamp: StampContent | None = None
+    #: an existing (empty) signature field to fill, or the name of the new one
+    field_name: str | None = None
+    #: where a new visible field goes; default: bottom right of the last page (copy
+    #: stamps: top right of page 1, Decree 30/2020 Appendix I)
+    placement: Placement | None = None
+    #: certify (DocMDP, form filling and further signatures allowed): the first signature
+    #: of an issued result
+    certify: bool = False
+    reason: str | None = None
+    location: str | None = None
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    """A signed PDF (the bytes, or the path it was written to) and what was done."""
+
+    sha256: str
+    level: Level
+    field_name: str
+    signer_serial: str
+    signing_time: datetime
+    certified: bool = False
+    pdf: bytes | None = None
+    path: str | None = None

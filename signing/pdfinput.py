@@ -1,0 +1,105 @@
+"""Opening the PDF to sign: clear errors for non-PDF, broken or encrypted input; placement."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from pyhanko.pdf_utils.generic import ArrayObject
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign.fields import SigFieldSpec, enumerate_sig_fields
+
+from common.ids import new_id
+from signing.errors import SigningInputError
+from signing.options import Placement, SignOptions
+from signing.stamps import StampContent as StampContent
+from signing.stamps import StampKind, copy_stamp_size
+
+#: size of an official or citizen stamp placed by default (points)
+STAMP_SIZE = (270.0, 80.0)
+MARGIN = 28.0
+
+
+def open_pdf(stream: BinaryIO) -> IncrementalPdfFileWriter:
+    """An incremental writer over ``stream`` (which is only read, never modified)."""
+    stream.seek(0)
+    head = stream.read(1024)
+    stream.seek(0)
+    if b"%PDF-" not in head:
+        raise SigningInputError("pdf_not_a_pdf", "the input is not a PDF document")
+    try:
+        writer = IncrementalPdfFileWriter(stream, strict=False)
+        if writer.prev.encrypted:
+            raise SigningInputError(
+                "pdf_encrypted", "the PDF is encrypted: decrypt it before signing"
+            )
+        writer.root  # noqa: B018 - the catalog must resolve
+        _ = writer.prev.root["/Pages"]["/Count"]
+    except (PdfError, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise SigningInputError("pdf_broken", f"the PDF cannot be read: {exc}") from exc
+    return writer
+
+
+def _page_box(writer: IncrementalPdfFileWriter, index: int) -> tuple[float, float, float, float]:
+    page_ref = writer.prev.find_page_for_modification(index)[0]  # type: ignore[no-untyped-call]
+    page = page_ref.get_object()
+    box = page.get("/CropBox") or page.get("/MediaBox")
+    if not isinstance(box, ArrayObject):
+        return (0.0, 0.0, 595.0, 842.0)
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return (x1, y1, x2, y2)
+
+
+def page_count(writer: IncrementalPdfFileWriter) -> int:
+    return int(writer.prev.root["/Pages"]["/Count"])
+
+
+def existing_field(writer: IncrementalPdfFileWriter, name: str) -> bool:
+    """True when the document has an empty signature field ``name``; a filled one is refused."""
+    for field_name, value, _ref in enumerate_sig_fields(writer.prev, filled_status=None):
+        if field_name == name:
+            if value is not None:
+                raise SigningInputError("signing_field_filled", f"field {name} is already signed")
+            return True
+    return False
+
+
+def _signature_count(writer: IncrementalPdfFileWriter) -> int:
+    return sum(1 for _ in enumerate_sig_fields(writer.prev, filled_status=None))
+
+
+def field_spec(
+    writer: IncrementalPdfFileWriter, options: SignOptions, stamp: StampContent | None
+) -> tuple[str, SigFieldSpec | None]:
+    """The field to sign: an existing one by name, or the spec of a new one."""
+    name = options.field_name or f"kyso-{new_id().lower()}"
+    if options.field_name and existing_field(writer, options.field_name):
+        return name, None
+    if stamp is None or stamp.kind is StampKind.NONE:
+        return name, SigFieldSpec(sig_field_name=name)
+    placement = options.placement or default_placement(writer, stamp)
+    pages = page_count(writer)
+    if placement.page > pages:
+        raise SigningInputError("signing_bad_page", f"the document has {pages} pages")
+    x1, y1, x2, y2 = placement.box
+    return name, SigFieldSpec(
+        sig_field_name=name,
+        on_page=placement.page - 1,
+        box=(round(x1), round(y1), round(x2), round(y2)),
+    )
+
+
+def default_placement(writer: IncrementalPdfFileWriter, stamp: StampContent) -> Placement:
+    if stamp.kind is StampKind.COPY:
+        # copies: top right of the first page (Decree 30/2020, Appendix I)
+        _, _, right, top = _page_box(writer, 0)
+        width, height = copy_stamp_size(stamp)
+        return Placement(1, (right - MARGIN - width, top - 20 - height, right - MARGIN, top - 20))
+    # signatures: bottom right of the last page, stacked above earlier ones
+    last = page_count(writer)
+    _left, bottom, right, top = _page_box(writer, last - 1)
+    width, height = STAMP_SIZE
+    y = bottom + MARGIN + _signature_count(writer) * (height + 8)
+    if y + height > top:
+        y = bottom + MARGIN
+    return Placement(last, (right - MARGIN - width, y, right - MARGIN, y + height))

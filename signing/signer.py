@@ -1,0 +1,82 @@
+"""The bridge between pyHanko and kyso's ``KeyStore``: the private key never leaves the store.
+
+pyHanko builds the CMS signed attributes; ``KeyStoreSigner.async_sign_raw`` hashes them and
+asks the key store (encrypted files or a PKCS#11 token) to sign the digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from asn1crypto import x509
+from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from certs.errors import KeyStoreError
+from certs.keys import KeyStore, SignatureScheme
+from signing.errors import SigningBackendError, SigningInputError
+from signing.policy import check_certificate, check_digest
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A signer's certificate, its issuers and where its private key is."""
+
+    certificate: x509.Certificate
+    #: issuer certificates up to the root (embedded in the signature)
+    chain: tuple[x509.Certificate, ...]
+    key_label: str
+    scheme: SignatureScheme
+
+    @property
+    def serial_hex(self) -> str:
+        return format(self.certificate.serial_number, "x")
+
+    def __post_init__(self) -> None:
+        check_certificate(self.certificate)
+        check_digest(self.scheme.digest)
+
+
+def signature_size(certificate: x509.Certificate) -> int:
+    """Largest raw signature the key can make (for size estimates without signing)."""
+    key = certificate.public_key
+    size = (int(key.bit_size) + 7) // 8
+    if key.algorithm == "ec":
+        return 2 * size + 9  # DER SEQUENCE of two INTEGERs, each maybe 0-padded
+    return size
+
+
+class KeyStoreSigner(signers.Signer):
+    """A pyHanko signer whose raw signatures come from ``KeyStore.sign_digest``."""
+
+    def __init__(self, store: KeyStore, key: SigningKey) -> None:
+        registry = SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+            [key.certificate, *key.chain]
+        )
+        super().__init__(
+            signing_cert=key.certificate,
+            cert_registry=registry,
+            signature_mechanism=key.scheme.asn1_algorithm(),
+            prefer_pss=key.scheme.padding == "pss",
+            embed_roots=True,
+        )
+        self.store = store
+        self.key = key
+        self._dummy = b"\x00" * signature_size(key.certificate)
+
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
+        if digest_algorithm != self.key.scheme.digest:
+            raise SigningInputError(
+                "signing_digest_mismatch",
+                f"the key signs with {self.key.scheme.digest}, not {digest_algorithm}",
+            )
+        if dry_run:  # size estimate: no need to touch the key
+            return self._dummy
+        digest = hashlib.new(digest_algorithm, data).digest()
+        try:
+            return self.store.sign_digest(self.key.key_label, digest, self.key.scheme)
+        except KeyStoreError as exc:
+            raise SigningBackendError("signing_key_unavailable", exc.message) from exc
