@@ -1,0 +1,82 @@
+"""``kyso archive`` end to end on the embedded defaults (SQLite + folder store)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from api.cli.main import app
+from archive.catalog import tables as t
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("KYSO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KYSO_DATABASE_URL", raising=False)
+    monkeypatch.setenv("KYSO_OBJECT_STORE", "folder")
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, ["archive", *args])
+        assert result.exit_code == code, result.output
+        return result.output
+
+    return invoke
+
+
+def test_put_get_versions_search_round_trip(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "qd.pdf"
+    source.write_bytes(b"%PDF-1.7 quyet dinh")
+    doc_id = run(
+        "put",
+        str(source),
+        "--dossier",
+        "HS-2026-07",
+        "--title",
+        "Hồ sơ lưu trữ đất đai",
+        "--number",
+        "123/QĐ-UBND",
+        "--retention",
+        "10",
+    ).strip()
+    second = tmp_path / "ocr.pdf"
+    second.write_bytes(b"%PDF-1.7 ocr")
+    run("put", str(second), "--dossier", "HS-2026-07", "--document", doc_id, "--kind", "ocr")
+    out = run("versions", doc_id)
+    assert "v1" in out and "v2" in out and "ocr" in out
+    run("get", doc_id, "--version", "1", "-o", str(tmp_path / "back.pdf"))
+    assert (tmp_path / "back.pdf").read_bytes() == source.read_bytes()
+    hits = json.loads(run("search", "ho so luu tru dat dai", "--json"))
+    assert [h["document_id"] for h in hits] == [doc_id]
+
+
+def test_audit_finds_a_flipped_byte_and_log_verify_finds_an_edited_row(
+    run,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    source = tmp_path / "a.txt"
+    source.write_bytes(b"nguyen ban")
+    run("put", str(source), "--dossier", "HS-A")
+    assert "OK" in run("audit")
+    stored = next(p for p in (tmp_path / "data" / "archive" / "objects").rglob("*") if p.is_file())
+    stored.chmod(0o644)
+    data = bytearray(stored.read_bytes())
+    data[3] ^= 0x20
+    stored.write_bytes(bytes(data))
+    assert "CORRUPTED" in run("audit", code=1)
+    assert "OK" in run("log", "verify")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'data' / 'kyso.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.audit_log).where(t.audit_log.c.seq == 1).values(actor="x"))
+    engine.dispose()
+    assert "edited" in run("log", "verify", code=1)
+
+
+def test_unknown_document_is_a_clean_error(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(app, ["archive", "get", "NOPE", "-o", str(tmp_path / "x")])
+    assert result.exit_code != 0
+    assert not (tmp_path / "x").exists()
