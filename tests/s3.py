@@ -105,7 +105,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], server: SeaweedFS) -> None:
 def stop_seaweedfs(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
-        proc.wait(timeout=15)
+        proc.wait(timeout=3)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=5)
