@@ -24,6 +24,7 @@ from ocr.hocr import write_hocr
 from ocr.intake import PageSource, apply_pillow_limits
 from ocr.options import OcrOptions
 from ocr.pagepdf import image_view_to_user, write_image_page, write_overlay_page
+from ocr.pdfscan import embedded_scan
 from ocr.preprocess import colour_kind, estimate_skew, prepare, to_gray, to_pnm
 from ocr.results import PageResult
 from ocr.textlayer import PlacedLine, content_stream, place_lines
@@ -86,13 +87,18 @@ def _process(task: PageTask) -> PageOutcome:
     if src.kind == "pdf" and src.has_text and not opts.force:
         return _keep_text_page(task)
     jpeg: bytes | None = None
+    to_user: Affine | None = None
+    scan = None
     if src.kind == "image":
         image, dpi, jpeg = _load_image(src.path, src.index, opts.default_dpi)
+    elif src.kind == "pdf" and (scan := embedded_scan(src.path, src.index, opts.max_page_pixels)):
+        image, dpi, to_user = scan.image, scan.dpi, scan.to_user
     else:
         image, dpi = _rasterise(src.path, src.index, opts.pdf_dpi, opts.page_timeout), opts.pdf_dpi
     colour = colour_kind(image)
     gray = to_gray(image)
     reading = _read(task, gray, dpi)
+    del scan
     v_to_u = turn_clockwise(reading.rotation, gray.width, gray.height)
     lines = place_lines(reading.words, reading.d_to_u)
 
@@ -100,7 +106,9 @@ def _process(task: PageTask) -> PageOutcome:
         return content_stream(lines, v_to_u.inverse().then(v_to_user))
 
     if src.kind == "pdf":
-        write_overlay_page(task.out_pdf, src.path, src.index, dpi, text_ops, reading.rotation)
+        write_overlay_page(
+            task.out_pdf, src.path, src.index, dpi, text_ops, reading.rotation, to_user
+        )
     else:
         view = image_view_to_user(image.width, image.height, dpi)
         write_image_page(task.out_pdf, image, jpeg, dpi, text_ops(view), reading.rotation)

@@ -95,14 +95,20 @@ def pdf_view_to_user(page: pikepdf.Page, dpi: int) -> Affine:
 
 
 def write_overlay_page(
-    out: Path, source: Path, index: int, dpi: int, text_ops_for: TextOps, turn: int
+    out: Path,
+    source: Path,
+    index: int,
+    dpi: int,
+    text_ops_for: TextOps,
+    turn: int,
+    view_to_user: Affine | None = None,
 ) -> None:
     """Copy page ``index`` of ``source`` and draw the text layer over its untouched content."""
     with pikepdf.open(source) as src:
         pdf = pikepdf.new()
         pdf.pages.append(src.pages[index])
         page = pdf.pages[0]
-        text_ops = text_ops_for(pdf_view_to_user(page, dpi))
+        text_ops = text_ops_for(view_to_user or pdf_view_to_user(page, dpi))
         if text_ops:
             page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
             page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + text_ops))
