@@ -6,6 +6,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from asn1crypto import core, ocsp, x509
 from sqlalchemy import select
@@ -26,16 +27,25 @@ class _Issuer:
     responder: x509.Certificate
     signer: KeyRef
 
+    @cached_property
+    def responder_der(self) -> bytes:
+        return bytes(self.responder.dump())
+
+    @cached_property
+    def _hashes(self) -> dict[str, tuple[bytes, bytes]]:
+        """(issuer name hash, issuer key hash) per CertID hash algorithm."""
+        name = self.certificate.subject.dump()
+        key_bits = self.certificate.public_key["public_key"].contents[1:]  # no unused-bits byte
+        return {
+            algo: (hashlib.new(algo, name).digest(), hashlib.new(algo, key_bits).digest())
+            for algo in ("sha1", "sha256", "sha384", "sha512")
+        }
+
     def matches(self, cert_id: ocsp.CertId) -> bool:
-        algo = cert_id["hash_algorithm"]["algorithm"].native
-        if algo not in ("sha1", "sha256", "sha384", "sha512"):
-            return False
-        name_hash = hashlib.new(algo, self.certificate.subject.dump()).digest()
-        key_bits = self.certificate.public_key["public_key"].contents[1:]  # drop unused-bits byte
-        key_hash = hashlib.new(algo, key_bits).digest()
-        return bool(
-            cert_id["issuer_name_hash"].native == name_hash
-            and cert_id["issuer_key_hash"].native == key_hash
+        expected = self._hashes.get(cert_id["hash_algorithm"]["algorithm"].native)
+        return expected is not None and expected == (
+            cert_id["issuer_name_hash"].native,
+            cert_id["issuer_key_hash"].native,
         )
 
 
@@ -122,7 +132,7 @@ class OcspResponder:
                 "tbs_response_data": response_data,
                 "signature_algorithm": issuer.signer.scheme.asn1_algorithm(),
                 "signature": issuer.signer.sign(response_data.dump()),
-                "certs": [issuer.responder],
+                "certs": [x509.Certificate.load(issuer.responder_der)],
             }
         )
         response = ocsp.OCSPResponse(

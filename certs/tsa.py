@@ -7,6 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from asn1crypto import algos, cms, core, tsp, x509
 
@@ -27,6 +28,14 @@ class TimeStampRejected(Exception):
         super().__init__(text)
         self.failure = failure
         self.text = text
+
+
+@dataclass(frozen=True)
+class _TokenParts:
+    certificate: bytes
+    tsa_name: bytes
+    sid: bytes
+    ess_cert_id: bytes
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ class TimeStampAuthority:
             "gen_time": now,
             "accuracy": {"seconds": self.accuracy_seconds},
             "ordering": False,
-            "tsa": x509.GeneralName(name="directory_name", value=self.certificate.subject),
+            "tsa": x509.GeneralName.load(self._parts.tsa_name),
         }
         if request["nonce"].native is not None:
             info["nonce"] = request["nonce"].native
@@ -89,16 +98,14 @@ class TimeStampAuthority:
                 {"type": "content_type", "values": ["tst_info"]},
                 {"type": "signing_time", "values": [cms.Time({"utc_time": now})]},
                 {"type": "message_digest", "values": [hashlib.new(digest, content).digest()]},
-                {"type": "signing_certificate_v2", "values": [self._ess_cert_id_v2()]},
+                {
+                    "type": "signing_certificate_v2",
+                    "values": [tsp.SigningCertificateV2.load(self._parts.ess_cert_id)],
+                },
             ]
         )
         signature = self.signer.sign(signed_attrs.dump())
-        sid = cms.IssuerAndSerialNumber(
-            {
-                "issuer": self.certificate.issuer,
-                "serial_number": self.certificate.serial_number,
-            }
-        )
+        sid = cms.IssuerAndSerialNumber.load(self._parts.sid)
         signer_info = cms.SignerInfo(
             {
                 "version": "v1",
@@ -119,27 +126,41 @@ class TimeStampAuthority:
             "signer_infos": [signer_info],
         }
         if request["cert_req"].native:
-            signed_data["certificates"] = [self.certificate]
+            signed_data["certificates"] = [cms.CertificateChoices.load(self._parts.certificate)]
         return cms.ContentInfo(
             {"content_type": "signed_data", "content": cms.SignedData(signed_data)}
         )
 
-    def _ess_cert_id_v2(self) -> tsp.SigningCertificateV2:
-        issuer = x509.GeneralName(name="directory_name", value=self.certificate.issuer)
-        return tsp.SigningCertificateV2(
-            {
-                "certs": [
-                    {
-                        "hash_algorithm": {"algorithm": "sha256"},
-                        "cert_hash": hashlib.sha256(self.certificate.dump()).digest(),
-                        "issuer_serial": {
-                            "issuer": [issuer],
-                            "serial_number": self.certificate.serial_number,
-                        },
-                    }
-                ]
-            }
+    @cached_property
+    def _parts(self) -> _TokenParts:
+        """DER of the parts every token repeats, encoded once (asn1crypto re-encodes slowly)."""
+        cert = self.certificate
+        return _TokenParts(
+            certificate=cert.dump(),
+            tsa_name=x509.GeneralName(name="directory_name", value=cert.subject).dump(),
+            sid=cms.IssuerAndSerialNumber(
+                {"issuer": cert.issuer, "serial_number": cert.serial_number}
+            ).dump(),
+            ess_cert_id=_ess_cert_id_v2(cert).dump(),
         )
+
+
+def _ess_cert_id_v2(certificate: x509.Certificate) -> tsp.SigningCertificateV2:
+    issuer = x509.GeneralName(name="directory_name", value=certificate.issuer)
+    return tsp.SigningCertificateV2(
+        {
+            "certs": [
+                {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "cert_hash": hashlib.sha256(certificate.dump()).digest(),
+                    "issuer_serial": {
+                        "issuer": [issuer],
+                        "serial_number": certificate.serial_number,
+                    },
+                }
+            ]
+        }
+    )
 
 
 class StatusOnlyResp(core.Sequence):  # type: ignore[misc]
