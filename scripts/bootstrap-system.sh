@@ -1,10 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages kyso needs, when missing and when running as root.
 # Used by `make run` and `make test`; safe to run again (does nothing when all are there).
+# `--runtime` installs only what the service itself needs (the container image uses it);
+# by default the local services and tools the test-suite drives are added.
 set -eu
 PACKAGES="tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng softhsm2 opensc poppler-utils qpdf \
-ghostscript chromium fonts-liberation fonts-dejavu-core openssl postgresql redis-server \
-libnss3-tools fonts-liberation2"
+ghostscript fonts-liberation fonts-dejavu-core openssl libnss3-tools fonts-liberation2"
+if [ "${1:-}" != "--runtime" ]; then
+    PACKAGES="$PACKAGES chromium postgresql redis-server"
+fi
 missing=""
 for pkg in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
