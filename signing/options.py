@@ -51,6 +51,18 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class ReservedField:
+    """An empty signature field created with this signature, for a later signer.
+
+    A certified document (DocMDP, form filling allowed) may only be signed afterwards in
+    fields that already exist: the certifier reserves them (ISO 32000-2, 12.8.2.2).
+    """
+
+    name: str
+    placement: Placement
+
+
+@dataclass(frozen=True)
 class SignOptions:
     level: Level = Level.B_B
     #: visible appearance; ``None`` makes an invisible signature
@@ -66,6 +78,8 @@ class SignOptions:
     reason: str | None = None
     location: str | None = None
     contact: str | None = None
+    #: empty fields to create for later signers (official, citizen) on a certified result
+    reserve: tuple[ReservedField, ...] = ()
 
 
 @dataclass(frozen=True)

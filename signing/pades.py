@@ -98,6 +98,12 @@ async def prepare(
     if stamp is not None:
         stamp = dataclasses.replace(stamp, signing_time=now)
     field_name, spec = field_spec(writer, options, stamp)
+    for extra in options.reserve:
+        x1, y1, x2, y2 = (round(v) for v in extra.placement.box)
+        fields.append_signature_field(
+            writer,
+            fields.SigFieldSpec(extra.name, on_page=extra.placement.page - 1, box=(x1, y1, x2, y2)),
+        )
     style = (
         style_for(stamp, context.fonts)
         if stamp is not None and stamp.kind is not StampKind.NONE
