@@ -25,7 +25,14 @@ from ocr.intake import PageSource, apply_pillow_limits
 from ocr.options import OcrOptions
 from ocr.pagepdf import image_view_to_user, write_image_page, write_overlay_page
 from ocr.pdfscan import embedded_scan
-from ocr.preprocess import colour_kind, estimate_skew, prepare, to_gray, to_pnm
+from ocr.preprocess import (
+    colour_kind,
+    estimate_skew,
+    prepare,
+    to_gray,
+    to_pnm,
+    upside_down_score,
+)
 from ocr.results import PageResult
 from ocr.textlayer import PlacedLine, content_stream, place_lines
 
@@ -34,6 +41,8 @@ log = logging.getLogger(__name__)
 #: a first pass under this mean confidence asks the engine which way up the page is
 _ORIENTATION_CHECK_BELOW = 80.0
 _ORIENTATION_MIN_CONFIDENCE = 1.5
+#: an upside-down score under this asks the orientation detector before reading
+_UPSIDE_DOWN_BELOW = 0.8
 _TRANSPOSE_FOR_CLOCKWISE = {
     90: Image.Transpose.ROTATE_270,
     180: Image.Transpose.ROTATE_180,
@@ -154,25 +163,45 @@ def _result(
     )
 
 
-def _recognise(task: PageTask, upright: Image.Image, dpi: int, rotation: int) -> _Reading:
+def _straighten(
+    task: PageTask, upright: Image.Image, dpi: int
+) -> tuple[Image.Image, Affine, int, float]:
     opts = task.options
     skew = estimate_skew(upright) if opts.deskew else 0.0
     image, d_to_u, d_dpi = prepare(upright, dpi, skew, opts.clean)
-    words = task.engine.recognize(to_pnm(image), languages=opts.languages, dpi=d_dpi)
+    return image, d_to_u, d_dpi, skew
+
+
+def _recognise(task: PageTask, upright: Image.Image, dpi: int, rotation: int) -> _Reading:
+    image, d_to_u, d_dpi, skew = _straighten(task, upright, dpi)
+    words = task.engine.recognize(to_pnm(image), languages=task.options.languages, dpi=d_dpi)
     return _Reading(words, d_to_u, skew, rotation)
 
 
-def _read(task: PageTask, gray: Image.Image, dpi: int) -> _Reading:
-    first = _recognise(task, gray, dpi, 0)
-    if not task.options.rotate_pages or first.confidence >= _ORIENTATION_CHECK_BELOW:
-        return first
+def _turned(task: PageTask, gray: Image.Image, dpi: int) -> _Reading | None:
+    """The page read after turning it the way the engine's orientation detector says."""
     found = task.engine.orientation(to_pnm(gray), dpi=dpi)
     if found.rotate == 0 or found.confidence < _ORIENTATION_MIN_CONFIDENCE:
-        return first
+        return None
     turned = gray.transpose(_TRANSPOSE_FOR_CLOCKWISE[found.rotate])
-    second = _recognise(task, turned, dpi, found.rotate)
-    log.debug("page %s: turned %s, confidence %.1f", task.number, found.rotate, second.confidence)
-    return second if second.confidence > first.confidence else first
+    log.debug("page %s: turned %s", task.number, found.rotate)
+    return _recognise(task, turned, dpi, found.rotate)
+
+
+def _read(task: PageTask, gray: Image.Image, dpi: int) -> _Reading:
+    opts = task.options
+    image, d_to_u, d_dpi, skew = _straighten(task, gray, dpi)
+    if opts.rotate_pages and upside_down_score(image) < _UPSIDE_DOWN_BELOW:
+        # looks upside down: ask the detector first rather than reading gibberish
+        turned = _turned(task, gray, dpi)
+        if turned is not None and turned.confidence >= _ORIENTATION_CHECK_BELOW:
+            return turned
+    words = task.engine.recognize(to_pnm(image), languages=opts.languages, dpi=d_dpi)
+    first = _Reading(words, d_to_u, skew, 0)
+    if not opts.rotate_pages or first.confidence >= _ORIENTATION_CHECK_BELOW:
+        return first
+    second = _turned(task, gray, dpi)
+    return second if second is not None and second.confidence > first.confidence else first
 
 
 def _load_image(path: Path, index: int, default_dpi: int) -> tuple[Image.Image, int, bytes | None]:

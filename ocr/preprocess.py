@@ -93,8 +93,11 @@ def prepare(
 
 
 def _window_sums(values: np.ndarray, length: int) -> np.ndarray:
-    """Along each row, the sums of ``length`` consecutive values starting at each column."""
-    sums = np.cumsum(np.pad(values.astype(np.int32), ((0, 0), (1, 0))), axis=1)
+    """Along each row, the sums of ``length`` consecutive values starting at each column.
+
+    Cumulative sums wrap around in 16 bits; differences of ``length`` < 65536 stay exact.
+    """
+    sums = np.cumsum(np.pad(values.astype(np.uint16), ((0, 0), (1, 0))), axis=1, dtype=np.uint16)
     return np.asarray(sums[:, length:] - sums[:, :-length])
 
 
@@ -136,3 +139,33 @@ def to_pnm(image: Image.Image) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "PPM")
     return buf.getvalue()
+
+
+def upside_down_score(image: Image.Image) -> float:
+    """Ink above the x-height band of text lines over ink below it (upright text: above 1).
+
+    Latin script, and Vietnamese even more with its tone marks, puts far more ink above the
+    x-height band (capitals, ascenders, diacritics) than below it (descenders). A page read
+    the other way round shows the opposite, so a score under 1 is worth asking the engine's
+    orientation detector about. Text lines must be horizontal (call after straightening).
+    """
+    small = image.reduce(2) if image.width > 1200 else image
+    ink = np.asarray(small) < 128
+    rows = ink.sum(axis=1).astype(np.float64)
+    if rows.max(initial=0) == 0:
+        return 1.0
+    text_rows = rows > max(2.0, 0.02 * rows.max())
+    above = below = 0.0
+    start = None
+    for y, on in enumerate([*text_rows.tolist(), False]):
+        if on and start is None:
+            start = y
+        elif not on and start is not None:
+            band = rows[start:y]
+            start = None
+            if len(band) < 6:
+                continue
+            core = np.nonzero(band >= 0.5 * band.max())[0]
+            above += float(band[: core[0]].sum())
+            below += float(band[core[-1] + 1 :].sum())
+    return above / below if below else (2.0 if above else 1.0)
