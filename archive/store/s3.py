@@ -34,8 +34,10 @@ from common.hashing import CHUNK_SIZE
 
 log = logging.getLogger(__name__)
 
-#: multipart part size: memory used by one upload is about one part
-PART_SIZE = 16 * 1024 * 1024
+#: multipart part size. Parts are sent one at a time: minio's parallel mode queues parts
+#: without bound, so a disk faster than the network would pull a whole file into memory.
+PART_SIZE = 8 * 1024 * 1024
+PARALLEL_UPLOADS = 1
 _MISSING = {"NoSuchKey", "NoSuchVersion", "NoSuchObject", "InvalidArgument"}
 _NO_LOCK = {"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"}
 
@@ -74,6 +76,8 @@ class S3Store:
                     f"bucket {self.bucket} has no object lock; create a new bucket with it",
                 ) from exc
             raise _translate(exc, self.bucket) from exc
+        except ValueError as exc:
+            raise ArchiveInputError("archive_bad_bucket", f"bad bucket name {self.bucket}") from exc
         except (MinioException, OSError) as exc:
             raise _translate(exc, self.bucket) from exc
         if status != "Enabled":
@@ -95,6 +99,7 @@ class S3Store:
                 cast(BinaryIO, reader),
                 length=-1,
                 part_size=PART_SIZE,
+                num_parallel_uploads=PARALLEL_UPLOADS,
                 content_type=media_type,
             )
         except (MinioException, OSError) as exc:
