@@ -31,6 +31,7 @@ from archive.metadata import (
     VersionRecord,
     retention_years,
 )
+from archive.protocols import Verifier
 from archive.store.base import LockMode, ObjectLock, ObjectStore, StoredObject
 from common.ids import new_id
 
@@ -64,12 +65,18 @@ class Archive:
     """Originals in an ObjectStore, described in a SqlCatalog."""
 
     def __init__(
-        self, store: ObjectStore, catalog: SqlCatalog, options: ArchiveOptions | None = None
+        self,
+        store: ObjectStore,
+        catalog: SqlCatalog,
+        options: ArchiveOptions | None = None,
+        verifier: Verifier | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.clock = catalog.clock
         self.options = options or ArchiveOptions()
+        #: asked for a signature summary of each stored PDF (verify/ provides it later)
+        self.verifier = verifier
 
     def retain_until(self, retention: str, dossier: DossierMeta) -> datetime:
         """End of retention: counted from the dossier's end date (or today), in UTC."""
@@ -173,6 +180,9 @@ class Archive:
         until = self.retain_until(str(payload["retention"]), dossier)
         lock = ObjectLock(until, self.options.lock_mode, bool(payload["legal_hold"]))
         self.store.protect(stored, lock)
+        signature = None
+        if self.verifier is not None and payload["media_type"] == "application/pdf":
+            signature = self.verifier.summarise(self.store.open(stored.key, stored.version_id))
         meta_text = payload["meta"]
         meta = meta_from_json(DocumentMeta, str(meta_text)) if payload["new_document"] else None
         version = self.catalog.record_version(
@@ -186,6 +196,7 @@ class Archive:
                 storage_key=stored.key,
                 storage_version_id=stored.version_id,
                 retain_until=until,
+                signature=signature,
             ),
             dossier_code=dossier.code,
             meta=meta,

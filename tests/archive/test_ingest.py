@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import secrets
+from collections.abc import Iterator
 
 import pytest
 
 from archive.catalog.sql import SqlCatalog
 from archive.errors import ArchiveInputError, ArchiveNotFoundError
 from archive.ingest import Archive
-from archive.metadata import DocumentMeta, DossierMeta
+from archive.metadata import DocumentMeta, DossierMeta, SignatureSummary
 from archive.store.s3 import S3Store
 from common.clock import FrozenClock
 from common.hashing import sha256_bytes
@@ -134,3 +135,22 @@ def test_ingest_on_s3_locks_the_original_with_retention(
     assert lock.retain_until is not None and lock.retain_until > clock.now()
     dup = archive.put(io.BytesIO(b"s3 original"), dossier_code="HS-S3-B", meta=DECISION)
     assert dup.version.storage_key == result.version.storage_key
+
+
+class _StubVerifier:
+    """Stands in for verify/ (not written yet): reports every PDF as TOTAL_PASSED."""
+
+    def summarise(self, chunks: Iterator[bytes]) -> SignatureSummary | None:
+        data = b"".join(chunks)
+        return SignatureSummary("TOTAL_PASSED", signer="UBND", level="B-LTA") if data else None
+
+
+def test_signed_pdf_versions_carry_the_verifier_summary(archive: Archive) -> None:
+    archive.verifier = _StubVerifier()
+    result = archive.put(
+        io.BytesIO(b"%PDF signed"), dossier_code="HS-V", meta=DECISION, media_type="application/pdf"
+    )
+    summary = archive.catalog.version(result.document_id).signature
+    assert summary == SignatureSummary("TOTAL_PASSED", signer="UBND", level="B-LTA")
+    plain = archive.put(io.BytesIO(b"text"), dossier_code="HS-V", meta=DECISION)
+    assert archive.catalog.version(plain.document_id).signature is None
