@@ -12,6 +12,7 @@ import hashlib
 from io import BytesIO
 from typing import BinaryIO
 
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.general import SigningError as PyHankoSigningError
@@ -55,15 +56,19 @@ async def extend_to_lta(source: BinaryIO, context: SigningContext) -> SignedDocu
             )
             data = buffer.getvalue()
         out = BytesIO()
-        await PdfTimeStamper(
-            timestamper, field_name=field_name
-        ).async_update_archival_timestamp_chain(
-            _reader(data),
-            context.trust.validation_context(fetch=True),
-            in_place=False,
-            output=out,
-            default_md_algorithm="sha256",
-        )
+        stamper = PdfTimeStamper(timestamper, field_name=field_name)
+        current = _reader(data)
+        if current.embedded_timestamp_signatures:
+            await stamper.async_update_archival_timestamp_chain(
+                current, context.trust.validation_context(fetch=True), in_place=False, output=out
+            )
+        else:  # first archive time-stamp
+            await stamper.async_timestamp_pdf(
+                IncrementalPdfFileWriter(BytesIO(data), strict=False),
+                "sha256",
+                context.trust.validation_context(fetch=True),
+                output=out,
+            )
     except PyHankoSigningError as exc:
         raise SigningBackendError("extend_failed", str(exc)) from exc
     except PdfError as exc:
