@@ -1,0 +1,140 @@
+"""The small parts: geometry, text layer placement, metadata rules, engine output parsing."""
+
+from __future__ import annotations
+
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from ocr.engine import Orientation, Word, parse_tsv
+from ocr.geometry import straighten, turn_clockwise
+from ocr.metadata import suggest_metadata
+from ocr.options import OcrOptions
+from ocr.pipeline import digitise
+from ocr.preprocess import estimate_skew, remove_rules, upside_down_score
+
+
+def test_straighten_map_sends_engine_pixels_back_to_the_upright_image() -> None:
+    image = Image.new("L", (400, 300), 255)
+    ImageDraw.Draw(image).rectangle((300, 50, 305, 55), fill=0)
+    d_to_u, w, h = straighten(400, 300, 3.0, 1.5)
+    engine_image = image.transform(
+        (w, h), Image.Transform.AFFINE, d_to_u.coefficients(), fillcolor=255
+    )
+    ys, xs = np.nonzero(np.asarray(engine_image) < 128)
+    x, y = d_to_u(float(xs.mean()), float(ys.mean()))
+    assert x == pytest.approx(303, abs=1.5) and y == pytest.approx(53, abs=1.5)
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_turning_map_matches_pillow(degrees: int) -> None:
+    image = Image.new("L", (40, 20), 255)
+    image.putpixel((5, 3), 0)
+    turns = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180}
+    turned = image.transpose(turns.get(degrees, Image.Transpose.ROTATE_90))
+    ys, xs = np.nonzero(np.asarray(turned) == 0)
+    x, y = turn_clockwise(degrees, 40, 20)(5.5, 3.5)
+    assert (int(x), int(y)) == (int(xs[0]), int(ys[0]))
+
+
+def test_skew_estimate_undoes_a_known_rotation() -> None:
+    image = Image.new("L", (900, 900), 255)
+    draw = ImageDraw.Draw(image)
+    for y in range(100, 800, 40):
+        draw.rectangle((80, y, 820, y + 12), fill=0)
+    assert estimate_skew(image.rotate(2.0, expand=True, fillcolor=255)) == pytest.approx(
+        -2.0, abs=0.2
+    )
+
+
+def test_table_rules_are_removed_but_short_strokes_stay() -> None:
+    image = Image.new("L", (600, 200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.line((10, 100, 590, 100), fill=0, width=2)
+    draw.rectangle((50, 20, 56, 60), fill=0)
+    cleaned = np.asarray(remove_rules(image, 300))
+    assert cleaned[100, 300] == 255 and cleaned[40, 53] == 0
+
+
+def test_upside_down_score_tells_upright_vietnamese_from_turned() -> None:
+    from ocr_synthetic import LETTER_LINES, render_document
+
+    page = render_document(LETTER_LINES).image
+    assert upside_down_score(page) > 1.2
+    assert upside_down_score(page.rotate(180)) < 0.8
+
+
+def test_tsv_words_are_nfc_and_grouped_by_line() -> None:
+    decomposed = unicodedata.normalize("NFD", "Hạnh")
+    tsv = (
+        "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+        "5\t1\t1\t1\t1\t1\t10\t20\t30\t40\t91.5\tĐộc\n"
+        f"5\t1\t1\t1\t1\t2\t50\t20\t30\t40\t88\t{decomposed}\n"
+        "5\t1\t1\t1\t2\t1\t10\t80\t30\t40\t-1\t \n"
+    )
+    words = parse_tsv(tsv)
+    assert [w.text for w in words] == ["Độc", "Hạnh"]
+    assert unicodedata.is_normalized("NFC", words[1].text)
+    assert words[0].line_key == words[1].line_key and words[0].confidence == 91.5
+
+
+@dataclass(frozen=True)
+class FixedEngine:
+    """Finds the same two words on any page: places the text layer where we know it is."""
+
+    def recognize(self, image: bytes, *, languages: str, dpi: int) -> list[Word]:
+        return [
+            Word("Quyết", 100, 200, 300, 50, 95.0, (1, 1, 1)),
+            Word("định", 450, 200, 200, 50, 95.0, (1, 1, 1)),
+        ]
+
+    def orientation(self, image: bytes, *, dpi: int) -> Orientation:
+        return Orientation(0, 0.0)
+
+
+def test_text_layer_words_sit_on_the_image_words(tmp_path: Path) -> None:
+    page = tmp_path / "page.png"
+    Image.new("L", (1000, 800), 255).save(page, dpi=(100, 100))
+    out = tmp_path / "out.pdf"
+    options = OcrOptions(jobs=1, deskew=False, clean=False, rotate_pages=False, default_dpi=100)
+    # 100 dpi pages are scaled to 200 for the engine: the fixed boxes are in those pixels
+    digitise(page, out, options, engine=FixedEngine())
+    done = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, check=True)
+    html = done.stdout.decode()
+    assert "Quyết" in html and "định" in html
+    line = next(ln for ln in html.splitlines() if "Quyết" in ln)
+    attrs = dict(part.split("=") for part in line.split(">")[0].split()[1:])
+    x_min = float(attrs["xMin"].strip('"'))
+    y_max = float(attrs["yMax"].strip('"'))
+    # 100 px at 200 dpi = 36 pt from the left; the baseline 250 px = 90 pt from the top
+    assert x_min == pytest.approx(36, abs=2)
+    assert y_max == pytest.approx(90, abs=6)
+
+
+def test_letter_metadata_is_read_from_a_cong_van() -> None:
+    from ocr_synthetic import LETTER_LINES
+
+    meta = suggest_metadata(["", "\n".join(LETTER_LINES)])
+    assert meta.number_notation is not None
+    assert (meta.number_notation.value, meta.number_notation.page) == ("78/VTLTNN-NVTW", 2)
+    assert meta.issue_place is not None and meta.issue_place.value == "Đà Nẵng"
+    assert meta.issue_date is not None and meta.issue_date.value == "2023-10-21"
+    assert meta.document_type is not None and meta.document_type.value == "Công văn"
+    assert meta.title is not None and meta.title.value == "hướng dẫn số hóa tài liệu lưu trữ"
+    assert meta.issuing_body is not None and "CỤC VĂN THƯ" in meta.issuing_body.value
+
+
+def test_notation_tells_the_document_type_of_a_to_trinh() -> None:
+    meta = suggest_metadata(["Số: 12/TTr-UBND\nĐà Lạt, ngày 31 tháng 12 năm 2025"])
+    assert meta.document_type is not None and meta.document_type.value == "Tờ trình"
+    assert meta.issue_date is not None and meta.issue_date.value == "2025-12-31"
+
+
+def test_impossible_dates_are_not_suggested() -> None:
+    meta = suggest_metadata(["Huế, ngày 45 tháng 13 năm 2024"])
+    assert meta.issue_date is None
