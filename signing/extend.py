@@ -31,21 +31,13 @@ def _reader(data: bytes) -> PdfFileReader:
     return PdfFileReader(BytesIO(data), strict=False)
 
 
-async def extend_to_lta(source: BinaryIO, context: SigningContext) -> SignedDocument:
-    """Add validation data for every signature and a document time-stamp (B-LTA)."""
-    if context.timestamps is None:
-        raise SigningBackendError("tsa_unavailable", "B-LTA needs a time-stamp source")
-    open_pdf(source)  # same input checks as signing: not a PDF, broken, encrypted
-    source.seek(0)
-    data = source.read()
-    reader = _reader(data)
-    signatures = reader.embedded_regular_signatures
-    if not signatures:
+async def add_validation_data(data: bytes, context: SigningContext) -> bytes:
+    """A new revision whose DSS proves every signature valid now (B-T -> B-LT)."""
+    count = len(_reader(data).embedded_regular_signatures)
+    if not count:
         raise SigningInputError("pdf_unsigned", "the PDF has no signature to extend")
-    timestamper = SourceTimeStamper(context.timestamps)
-    field_name = f"kyso-lta-{new_id().lower()}"
     try:
-        for index in range(len(signatures)):
+        for index in range(count):
             signature = _reader(data).embedded_regular_signatures[index]
             buffer = BytesIO()
             await async_add_validation_info(
@@ -55,6 +47,23 @@ async def extend_to_lta(source: BinaryIO, context: SigningContext) -> SignedDocu
                 force_write=True,
             )
             data = buffer.getvalue()
+    except PyHankoSigningError as exc:
+        raise SigningBackendError("extend_failed", str(exc)) from exc
+    except PdfError as exc:
+        raise SigningInputError("pdf_broken", f"the PDF cannot be extended: {exc}") from exc
+    return data
+
+
+async def extend_to_lta(source: BinaryIO, context: SigningContext) -> SignedDocument:
+    """Add validation data for every signature and a document time-stamp (B-LTA)."""
+    if context.timestamps is None:
+        raise SigningBackendError("tsa_unavailable", "B-LTA needs a time-stamp source")
+    open_pdf(source)  # same input checks as signing: not a PDF, broken, encrypted
+    source.seek(0)
+    data = await add_validation_data(source.read(), context)
+    timestamper = SourceTimeStamper(context.timestamps)
+    field_name = f"kyso-lta-{new_id().lower()}"
+    try:
         out = BytesIO()
         stamper = PdfTimeStamper(timestamper, field_name=field_name)
         current = _reader(data)

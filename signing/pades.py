@@ -18,6 +18,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument, PreSignValidationStatus
 from pyhanko.sign.timestamps import TimeStamper
@@ -49,7 +50,7 @@ class Prepared:
     """A document in its final pre-signing state: placeholder written, byte range hashed."""
 
     tbs: PdfTBSDocument
-    document_digest: bytes
+    byte_range: PreparedByteRangeDigest
     output: IO[bytes]
     field_name: str
     signing_time: datetime
@@ -133,9 +134,7 @@ async def prepare(
         raise _translate(exc) from exc
     except PdfError as exc:
         raise SigningInputError("pdf_broken", f"the PDF cannot be signed: {exc}") from exc
-    return Prepared(
-        tbs, prepared_digest.document_digest, out, field_name, now, options.level, options.certify
-    )
+    return Prepared(tbs, prepared_digest, out, field_name, now, options.level, options.certify)
 
 
 def _translate(exc: PyHankoSigningError) -> Exception:
@@ -151,7 +150,7 @@ async def finish(prepared: Prepared, serial: str, keep_bytes: bool = True) -> Si
     """Sign the prepared digest, then write DSS and archive time-stamp for B-LT/B-LTA."""
     try:
         post = await prepared.tbs.perform_signature(
-            document_digest=prepared.document_digest,
+            document_digest=prepared.byte_range.document_digest,
             pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=prepared.signing_time),
         )
         await post.post_signature_processing(prepared.output)
