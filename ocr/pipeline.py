@@ -72,15 +72,18 @@ def digitise(
         merged = workdir / "merged.pdf"
         merge_pages([o.pdf for o in outcomes], merged, timeout=60 + 2 * len(outcomes))
         partial = output.with_name(output.name + ".part")
-        finish_pdfa(
-            merged,
-            partial,
-            title=title,
-            created=clock.now(),
-            source_sha256=plan.sha256,
-            derivative=plan.signed,
-        )
-        partial.replace(output)
+        try:
+            finish_pdfa(
+                merged,
+                partial,
+                title=title,
+                created=clock.now(),
+                source_sha256=plan.sha256,
+                derivative=plan.signed,
+            )
+            partial.replace(output)
+        finally:
+            partial.unlink(missing_ok=True)
     if sidecar is not None:
         sidecar.write_text("\n\f".join(page.text for page in pages) + "\n", encoding="utf-8")
     review = tuple(page.number for page in pages if page.needs_review)

@@ -193,3 +193,33 @@ def test_multi_page_tiff_is_read_page_by_page(tmp_path: Path) -> None:
     assert result.review_pages == (2,)
     assert result.metadata.document_type is not None
     assert result.metadata.document_type.value == "Công văn"
+
+
+@pytest.mark.slow
+def test_pdf_image_bomb_is_handled_in_bounded_memory(tmp_path: Path) -> None:
+    """A 20,000 x 20,000 image compressed to 50 kB on an A4 page: rasterised, not decoded whole."""
+    side = 20_000
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    image = pikepdf.Stream(
+        pdf,
+        zlib.compress(b"\xff" * (side // 8 * side), 9),
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=side,
+        Height=side,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=1,
+        Filter=pikepdf.Name.FlateDecode,
+    )
+    page = pdf.pages[0].obj
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+    page.Contents = pikepdf.Stream(pdf, b"q 595 0 0 842 0 0 cm /Im0 Do Q")
+    bomb = tmp_path / "bomb.pdf"
+    pdf.save(bomb)
+    result = digitise(bomb, tmp_path / "o.pdf", OcrOptions(jobs=1))
+    (only,) = result.pages
+    assert only.word_count == 0 and only.needs_review
+    # rasterised at 300 dpi for an A4 page, never decoded at 20,000 px
+    assert only.width_px == pytest.approx(2480, abs=2)
+    assert only.height_px == pytest.approx(3508, abs=2)
