@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, GOVERNANCE
@@ -29,15 +29,15 @@ from archive.errors import (
     StoreUnavailableError,
 )
 from archive.store.base import HashingReader, ObjectLock, StoredObject
+from archive.store.s3_upload import upload_stream
 from common.clock import Clock
 from common.hashing import CHUNK_SIZE
 
 log = logging.getLogger(__name__)
 
-#: multipart part size. Parts are sent one at a time: minio's parallel mode queues parts
-#: without bound, so a disk faster than the network would pull a whole file into memory.
+#: multipart part size and parts in flight: memory per upload is about (PARALLEL + 1) parts
 PART_SIZE = 8 * 1024 * 1024
-PARALLEL_UPLOADS = 1
+PARALLEL_UPLOADS = 3
 _MISSING = {"NoSuchKey", "NoSuchVersion", "NoSuchObject", "InvalidArgument"}
 _NO_LOCK = {"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"}
 
@@ -93,20 +93,20 @@ class S3Store:
         key = self.key_for(ingest_id)
         reader = HashingReader(stream)
         try:
-            result = self._client.put_object(
+            version_id = upload_stream(
+                self._client,
                 self.bucket,
                 key,
-                cast(BinaryIO, reader),
-                length=-1,
+                reader,
+                media_type=media_type,
                 part_size=PART_SIZE,
-                num_parallel_uploads=PARALLEL_UPLOADS,
-                content_type=media_type,
+                parallel=PARALLEL_UPLOADS,
             )
         except (MinioException, OSError) as exc:
             raise _translate(exc, key) from exc
-        if not result.version_id:
+        if not version_id:
             raise StoreUnavailableError(message=f"bucket {self.bucket} returned no version id")
-        return StoredObject(key, result.version_id, reader.sha256, reader.size)
+        return StoredObject(key, version_id, reader.sha256, reader.size)
 
     def locate(self, ingest_id: str) -> StoredObject | None:
         key = self.key_for(ingest_id)
