@@ -28,7 +28,7 @@ from signing.errors import SigningInputError
 from signing.extend import add_validation_data, extend_to_lta
 from signing.options import Level, SignedDocument, SignOptions
 from signing.pades import SigningContext, prepare
-from signing.policy import check_certificate, check_digest
+from signing.policy import check_certificate, check_digest, check_scheme
 from signing.signer import signature_size
 from signing.timestamps import SourceTimeStamper
 
@@ -91,6 +91,7 @@ async def prepare_external(
     """Place the signature and return what the key holder must sign."""
     check_certificate(certificate)
     check_digest(scheme.digest)
+    check_scheme(certificate.public_key, scheme.padding)
     placeholder = _external_signer(
         certificate, chain, scheme, b"\x00" * signature_size(certificate)
     )

@@ -44,3 +44,12 @@ def check_certificate(cert: x509.Certificate) -> None:
     check_public_key(cert.public_key)
     hash_algo = cert["signature_algorithm"].hash_algo
     check_digest(hash_algo)
+
+
+def check_scheme(public_key: keys.PublicKeyInfo, padding: str) -> None:
+    """The padding must fit the key: ECDSA for EC keys, PKCS#1 v1.5 or PSS for RSA keys."""
+    is_ec = public_key.algorithm == "ec"
+    if is_ec != (padding == "ecdsa"):
+        raise WeakAlgorithmError(
+            "signing_scheme_mismatch", f"a {public_key.algorithm} key cannot sign with {padding}"
+        )

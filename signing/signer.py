@@ -14,9 +14,9 @@ from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from certs.errors import KeyStoreError
-from certs.keys import KeyStore, SignatureScheme
-from signing.errors import SigningBackendError, SigningInputError
-from signing.policy import check_certificate, check_digest
+from certs.keys import KeyStore, SignatureScheme, algorithm_of
+from signing.errors import SigningBackendError, SigningInputError, WeakAlgorithmError
+from signing.policy import check_certificate, check_digest, check_scheme
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,15 @@ class SigningKey:
     def __post_init__(self) -> None:
         check_certificate(self.certificate)
         check_digest(self.scheme.digest)
+        check_scheme(self.certificate.public_key, self.scheme.padding)
+
+
+def scheme_for(certificate: x509.Certificate, *, pss: bool = False) -> SignatureScheme:
+    """How the certificate's key signs (Circular 15/2025: SHA-256+, PSS allowed for RSA)."""
+    try:
+        return SignatureScheme.for_key(algorithm_of(certificate.public_key), pss=pss)
+    except ValueError as exc:
+        raise WeakAlgorithmError("signing_weak_key", str(exc)) from exc
 
 
 def signature_size(certificate: x509.Certificate) -> int:

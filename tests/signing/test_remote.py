@@ -1,0 +1,202 @@
+"""Remote signing: PIN (argon2, lockout) + RFC 6238 code, approvals bound to hashes, recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import timedelta
+
+import pyotp
+import pytest
+from argon2 import PasswordHasher
+
+from common.clock import FrozenClock
+from signing.batch import BatchItem, RemoteIdentity, sign_batch_remotely
+from signing.errors import AuthorizationScopeError, RemoteAuthError
+from signing.options import Level, SignOptions
+from signing.remote import RemoteOptions, RemoteSigningService
+from signing.stamps import StampKind
+from tests.signing.checks import statuses
+from tests.signing.conftest import Kit, make_pdf
+
+PIN = "482913"
+#: cheap argon2 parameters keep the suite fast; production uses argon2-cffi's defaults
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+def remote(kit: Kit):
+    clock = FrozenClock(kit.pki.clock.now())
+    service = RemoteSigningService(
+        kit.pki.engine, kit.store, clock, RemoteOptions(max_failures=3), FAST_HASHER
+    )
+    record = kit.pki.get(kit.citizen.serial)
+    enrolment = service.enrol("citizen-42", record.serial, record.key_label or "", PIN)
+    totp = pyotp.TOTP(enrolment.totp_secret)
+    return service, enrolment.credential_id, totp, clock
+
+
+def _code(totp: pyotp.TOTP, clock: FrozenClock) -> str:
+    return totp.at(clock.now())
+
+
+def _next_step(clock: FrozenClock) -> None:
+    clock.advance(timedelta(seconds=30))
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
+
+
+def test_credentials_list_and_info_follow_the_csc_shapes(remote) -> None:
+    service, credential, _totp, _clock = remote
+    assert credential in service.credentials_list("citizen-42")
+    info = service.credentials_info(credential)
+    assert info.status == "enabled" and info.factors == ("PIN", "OTP")
+
+
+def test_right_pin_and_code_sign_only_the_approved_hash(remote) -> None:
+    service, credential, totp, clock = remote
+    approved, other = _digest("hồ sơ 1"), _digest("hồ sơ 2")
+    activation = service.authorize(credential, PIN, _code(totp, clock), [approved])
+    with pytest.raises(AuthorizationScopeError):
+        service.sign_hash(credential, activation.sad, [other])
+    [value] = service.sign_hash(credential, activation.sad, [approved])
+    assert value
+    with pytest.raises(AuthorizationScopeError):  # each approved hash is signed once
+        service.sign_hash(credential, activation.sad, [approved])
+    events = [event for event, _reason, _hashes in service.approvals(credential)]
+    assert events == ["authorized", "refused", "signed"]
+
+
+def test_wrong_pin_is_refused_and_recorded(remote) -> None:
+    service, credential, totp, clock = remote
+    with pytest.raises(RemoteAuthError) as caught:
+        service.authorize(credential, "000000", _code(totp, clock), [_digest("x")])
+    assert caught.value.code == "pin_invalid"
+    assert service.approvals(credential)[-1][:2] == ("refused", "pin_invalid")
+
+
+def test_a_one_time_code_is_accepted_once(remote) -> None:
+    service, credential, totp, clock = remote
+    code = _code(totp, clock)
+    service.authorize(credential, PIN, code, [_digest("a")])
+    with pytest.raises(RemoteAuthError) as caught:
+        service.authorize(credential, PIN, code, [_digest("b")])
+    assert caught.value.code == "otp_replayed"
+
+
+def test_an_expired_one_time_code_is_refused(remote) -> None:
+    service, credential, totp, clock = remote
+    old = _code(totp, clock)
+    clock.advance(timedelta(minutes=3))
+    with pytest.raises(RemoteAuthError) as caught:
+        service.authorize(credential, PIN, old, [_digest("a")])
+    assert caught.value.code == "otp_expired"
+
+
+def test_repeated_failures_lock_the_credential_even_for_right_answers(remote) -> None:
+    service, credential, totp, clock = remote
+    for _ in range(3):
+        with pytest.raises(RemoteAuthError):
+            service.authorize(credential, "111111", _code(totp, clock), [_digest("a")])
+    _next_step(clock)
+    with pytest.raises(RemoteAuthError) as caught:
+        service.authorize(credential, PIN, _code(totp, clock), [_digest("a")])
+    assert caught.value.code == "account_locked"
+    assert service.credentials_info(credential).status == "locked"
+    assert ("locked", "pin_invalid", []) in service.approvals(credential)
+    clock.advance(timedelta(minutes=31))
+    assert service.authorize(credential, PIN, _code(totp, clock), [_digest("a")]).hash_count == 1
+
+
+def test_an_approval_expires(remote) -> None:
+    service, credential, totp, clock = remote
+    activation = service.authorize(credential, PIN, _code(totp, clock), [_digest("a")])
+    clock.advance(timedelta(minutes=6))
+    with pytest.raises(AuthorizationScopeError) as caught:
+        service.sign_hash(credential, activation.sad, [_digest("a")])
+    assert caught.value.code == "remote_sad_expired"
+
+
+def _identity(kit: Kit, credential: str) -> RemoteIdentity:
+    return RemoteIdentity.of(credential, kit.pki.chain(kit.citizen.serial))
+
+
+def test_one_approval_signs_a_batch_of_documents(kit: Kit, remote) -> None:
+    service, credential, totp, clock = remote
+    stamp = kit.stamp(kit.citizen, StampKind.CITIZEN)
+    items = [
+        BatchItem(make_pdf(1, f"Ho so so {n}"), SignOptions(level=Level.B_T, stamp=stamp))
+        for n in range(3)
+    ]
+    done = asyncio.run(
+        sign_batch_remotely(
+            service, _identity(kit, credential), PIN, _code(totp, clock), items, kit.context
+        )
+    )
+    assert len(done) == 3
+    for document in done:
+        assert document.pdf is not None
+        [status] = statuses(document.pdf, kit.pki.trust_anchors())
+        assert status.bottom_line
+    authorized = [h for event, _r, h in service.approvals(credential) if event == "authorized"]
+    assert len(authorized) == 1 and len(authorized[0]) == 3
+
+
+def test_a_refused_approval_signs_nothing(kit: Kit, remote) -> None:
+    service, credential, _totp, _clock = remote
+    items = [BatchItem(make_pdf(), SignOptions())]
+    with pytest.raises(RemoteAuthError):
+        asyncio.run(
+            sign_batch_remotely(
+                service, _identity(kit, credential), PIN, "000000", items, kit.context
+            )
+        )
+    assert [e for e, _r, _h in service.approvals(credential)] == ["refused"]
+
+
+@pytest.mark.softhsm
+def test_remote_signing_with_the_key_on_a_pkcs11_token(softhsm_token, tmp_path) -> None:
+    """SoftHSM2 holds every key (CAs and the citizen's); the citizen's key is not extractable."""
+    import pkcs11
+    from pkcs11 import Attribute, ObjectClass
+
+    from api.database import make_engine, migrate
+    from certs.keystore_pkcs11 import Pkcs11KeyStore
+    from certs.pki import Pki, PkiOptions
+    from signing.pades import SigningContext
+    from signing.pki_adapter import trust_from_pki, tsa
+
+    module, label, user_pin = softhsm_token
+    engine = make_engine(f"sqlite:///{tmp_path / 'hsm.db'}")
+    migrate(engine)
+    store = Pkcs11KeyStore(module, label, user_pin)
+    pki = Pki(engine, store, PkiOptions(public_url="http://127.0.0.1:9"))
+    pki.init()
+    issued = pki.issue_citizen("Nguyễn Văn Bình", "079088001234")
+    clock = FrozenClock(pki.clock.now())
+    service = RemoteSigningService(engine, store, clock, RemoteOptions(), FAST_HASHER)
+    enrolment = service.enrol("citizen-hsm", issued.serial, issued.key_label or "", PIN)
+    identity = RemoteIdentity.of(enrolment.credential_id, pki.chain(issued.serial))
+    context = SigningContext(trust=trust_from_pki(pki), timestamps=tsa(pki))
+    otp = pyotp.TOTP(enrolment.totp_secret).at(clock.now())
+    [done] = asyncio.run(
+        sign_batch_remotely(
+            service,
+            identity,
+            PIN,
+            otp,
+            [BatchItem(make_pdf(), SignOptions(level=Level.B_T))],
+            context,
+        )
+    )
+    assert done.pdf is not None
+    [status] = statuses(done.pdf, pki.trust_anchors())
+    assert status.bottom_line
+    store.close()
+    token = pkcs11.lib(module).get_token(token_label=label)
+    with token.open(user_pin=user_pin) as session:
+        key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=issued.key_label)
+        assert key[Attribute.SENSITIVE] and not key[Attribute.EXTRACTABLE]
+    engine.dispose()
