@@ -40,33 +40,34 @@ def colour_kind(image: Image.Image) -> str:
     return "color" if float(np.percentile(spread, 99)) > 24 else "gray"
 
 
-def _rotate_small(ink: Image.Image, degrees: float) -> Image.Image:
-    d_to_u, w, h = straighten(ink.width, ink.height, degrees, 1.0)
-    return ink.transform(
-        (w, h), Image.Transform.AFFINE, d_to_u.coefficients(), Image.Resampling.NEAREST
-    )
-
-
-def _profile_score(ink: Image.Image) -> float:
-    rows = np.asarray(ink, dtype=np.float32).sum(axis=1)
-    return float(np.square(np.diff(rows)).sum())
+def _profile_score(xs: np.ndarray, ys: np.ndarray, degrees: float) -> float:
+    """Sharpness of the row profile of ink points turned ``degrees`` counter-clockwise."""
+    rad = np.radians(degrees)
+    rows = np.rint(ys * np.cos(rad) - xs * np.sin(rad)).astype(np.int64)
+    counts = np.bincount(rows - rows.min()).astype(np.float64)
+    return float(np.square(np.diff(counts)).sum())
 
 
 def estimate_skew(gray: Image.Image) -> float:
-    """Counter-clockwise degrees that make the text lines horizontal (projection profiles)."""
+    """Counter-clockwise degrees that make the text lines horizontal (projection profiles).
+
+    The profile of each candidate angle is a histogram of the turned ink coordinates, the same
+    turn ``prepare`` applies, so no image is resampled while searching.
+    """
     small = gray.copy()
-    small.thumbnail((700, 700))
-    ink = small.point(lambda v: 255 if v < 150 else 0)
-    if not np.asarray(ink).any():
+    small.thumbnail((800, 800))
+    ys, xs = np.nonzero(np.asarray(small) < 150)
+    if len(xs) < 50:
         return 0.0
+    xs, ys = xs.astype(np.float64), ys.astype(np.float64)
 
     def best(candidates: list[float]) -> float:
-        return max(candidates, key=lambda deg: _profile_score(_rotate_small(ink, deg)))
+        return max(candidates, key=lambda deg: _profile_score(xs, ys, deg))
 
     steps = int(_SKEW_RANGE / 0.5)
     coarse = best([i * 0.5 for i in range(-steps, steps + 1)])
     fine = best([coarse + i * 0.1 for i in range(-5, 6)])
-    return round(fine, 2) if abs(fine) >= 0.1 else 0.0
+    return round(fine, 2) if abs(fine) >= 0.15 else 0.0
 
 
 def prepare(
