@@ -1,0 +1,280 @@
+"""What changed after a signature: the signed revision against the final file, object by object.
+
+pyHanko's difference analysis says *whether* the later revisions stay within what is
+allowed; this module says *what* they did, in terms a reader understands, and catches what
+a permissive reading lets through (ISO 32000-2 §12.8; Mainka et al., "Shadow Attacks", 2021):
+
+- hide-and-replace: objects present but unused when signed, switched on afterwards;
+- hide: optional content (layers) turned on after signing; content hidden under a form
+  field's appearance revealed by "form filling" (checked on the rendered pages);
+- replace: a form field that already had a value when signed, changed afterwards;
+- incremental saving: page content, resources or page tree changed;
+- overlays: annotations drawn over signed content (checked on the rendered pages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import TYPE_CHECKING
+
+import pikepdf
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import PdfSignatureStatus
+
+from verify.model import ChangeKind, ChangesAfterSigning, Region
+from verify.objects import Role, roles_of, snapshot
+from verify.options import VerifyOptions
+from verify.structure import revision_ends
+
+if TYPE_CHECKING:
+    from verify.assemble import Problem
+    from verify.engine import _Signature
+
+_KIND_ORDER = list(ChangeKind)
+_CATALOG_OK = {"/DSS", "/AcroForm", "/Perms", "/Extensions", "/Version"}
+_ACROFORM_OK = {"/Fields", "/SigFlags", "/NeedAppearances", "/DR", "/DA"}
+
+
+@dataclass
+class Delta:
+    """The object-level changes between the signed revision and the final file."""
+
+    kind: ChangeKind = ChangeKind.NONE
+    pages: set[int] = field(default_factory=set)
+    objects: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+    #: widgets whose appearance changed by form filling: (page, rect)
+    filled_widgets: list[tuple[int, tuple[float, float, float, float]]] = field(
+        default_factory=list
+    )
+    #: annotations (not widgets) added or changed: (page, rect)
+    new_annotations: list[tuple[int, tuple[float, float, float, float]]] = field(
+        default_factory=list
+    )
+    #: widgets of later signatures (their appearance is explained)
+    signature_widgets: list[tuple[int, tuple[float, float, float, float]]] = field(
+        default_factory=list
+    )
+
+    def raise_to(self, kind: ChangeKind) -> None:
+        if _KIND_ORDER.index(kind) > _KIND_ORDER.index(self.kind):
+            self.kind = kind
+
+    def fail(self, code: str, detail: str, page: int | None, ref: str) -> None:
+        from verify.assemble import Problem
+
+        self.raise_to(ChangeKind.OTHER)
+        pages = (page,) if page else ()
+        if page:
+            self.pages.add(page)
+        self.objects.add(ref)
+        self.problems.append(Problem(code, detail=detail, pages=pages, objects=(ref,)))
+
+
+def _ref(objgen: tuple[int, int]) -> str:
+    return f"{objgen[0]} {objgen[1]} R"
+
+
+def _serial(value: object) -> bytes:
+    if isinstance(value, pikepdf.Object):
+        return bytes(value.unparse())
+    return repr(value).encode()
+
+
+def _dict_keys_changed(old: pikepdf.Object, new: pikepdf.Object) -> set[str]:
+    keys = set(old.keys()) | set(new.keys())
+    return {
+        str(k)
+        for k in keys
+        if k not in old or k not in new or _serial(old.get(k)) != _serial(new.get(k))
+    }
+
+
+def _field_value(obj: pikepdf.Object) -> str:
+    value = obj.get("/V")
+    if value is None:
+        return ""
+    text = str(value) if not isinstance(value, pikepdf.Dictionary) else "<sig>"
+    return text.strip()
+
+
+def _rect(obj: pikepdf.Object) -> tuple[float, float, float, float]:
+    try:
+        x1, y1, x2, y2 = (float(v) for v in obj.get("/Rect", [0, 0, 0, 0]))
+    except (TypeError, ValueError):
+        return (0.0, 0.0, 0.0, 0.0)
+    return (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+
+
+def _classify(
+    delta: Delta, objgen: tuple[int, int], role: Role, old: pikepdf.Object | None,
+    new: pikepdf.Object, emb: EmbeddedPdfSignature,
+) -> None:  # fmt: skip
+    ref = _ref(objgen)
+    if role.kind in ("content", "resource"):
+        if old is not None:
+            delta.fail("incremental_content_change", "page content changed", role.page, ref)
+        return
+    if role.kind == "page":
+        if old is None:
+            delta.fail("incremental_content_change", "page added", role.page, ref)
+            return
+        changed = _dict_keys_changed(old, new) - {"/Annots"}
+        if changed:
+            delta.fail(
+                "incremental_content_change", "page " + ", ".join(sorted(changed)), role.page, ref
+            )
+        elif "/Annots" in _dict_keys_changed(old, new):
+            delta.raise_to(ChangeKind.SIGNATURES)
+        return
+    if role.kind == "catalog" and old is not None:
+        changed = _dict_keys_changed(old, new) - _CATALOG_OK
+        if "/OCProperties" in changed:
+            delta.fail("shadow_hide", "optional content (layers) switched", None, ref)
+        elif changed:
+            delta.fail("incremental_content_change", "catalog " + ", ".join(sorted(changed)),
+                       None, ref)  # fmt: skip
+        return
+    if role.kind == "ocprops":
+        delta.fail("shadow_hide", "optional content (layers) switched", None, ref)
+        return
+    if role.kind == "acroform" and old is not None:
+        changed = _dict_keys_changed(old, new) - _ACROFORM_OK
+        if changed:
+            delta.fail("incremental_content_change", "form " + ", ".join(sorted(changed)),
+                       None, ref)  # fmt: skip
+        return
+    if role.kind in ("field", "widget"):
+        _field_change(delta, role, old, new, emb, ref)
+        return
+    if role.kind in ("annot", "annot_ap"):
+        delta.raise_to(ChangeKind.ANNOTATIONS)
+        if role.page and role.rect is not None:
+            delta.new_annotations.append((role.page, role.rect))
+            delta.pages.add(role.page)
+        delta.objects.add(ref)
+        return
+    if role.kind in ("sig_widget", "sig_ap", "sigvalue"):
+        if old is not None and role.kind == "sigvalue":
+            delta.fail("incremental_content_change", "signature dictionary changed", None, ref)
+            return
+        delta.raise_to(ChangeKind.SIGNATURES)
+        if role.page and role.rect is not None:
+            delta.signature_widgets.append((role.page, role.rect))
+        return
+    if role.kind == "dss":
+        delta.raise_to(ChangeKind.DSS_AND_TIMESTAMPS)
+        return
+    if old is not None and role.kind != "unreachable":
+        delta.fail("incremental_content_change", f"{role.kind} changed", role.page, ref)
+
+
+def _field_change(
+    delta: Delta, role: Role, old: pikepdf.Object | None, new: pikepdf.Object,
+    emb: EmbeddedPdfSignature, ref: str,
+) -> None:  # fmt: skip
+    name = role.field or "?"
+    before = _field_value(old) if old is not None else ""
+    after = _field_value(new)
+    if role.page and role.rect is not None:
+        delta.filled_widgets.append((role.page, role.rect))
+        delta.pages.add(role.page)
+    delta.objects.add(ref)
+    locked = emb.fieldmdp
+    if before != after and locked is not None and locked.is_locked(name):
+        delta.fail("fieldmdp_violation", name, role.page, ref)
+        return
+    if before and before != after:
+        delta.fail("shadow_replace", f"field {name}: '{before}' → '{after}'", role.page, ref)
+        return
+    if before != after:
+        from verify.assemble import Problem
+
+        delta.problems.append(Problem("form_filled", detail=name, objects=(ref,)))
+    delta.raise_to(ChangeKind.FORM_FILLING)
+
+
+def object_delta(signed: bytes, final: bytes, emb: EmbeddedPdfSignature) -> Delta:
+    delta = Delta()
+    with pikepdf.open(BytesIO(signed)) as old_pdf, pikepdf.open(BytesIO(final)) as new_pdf:
+        old_objs, new_objs = snapshot(old_pdf), snapshot(new_pdf)
+        old_roles, new_roles = roles_of(old_pdf), roles_of(new_pdf)
+        if len(new_pdf.pages) != len(old_pdf.pages):
+            counts = f"pages {len(old_pdf.pages)} → {len(new_pdf.pages)}"
+            delta.fail("incremental_content_change", counts, None, "/Pages")
+        for objgen, (new_obj, new_sig) in new_objs.items():
+            role = new_roles.get(objgen, Role("unreachable"))
+            previous = old_objs.get(objgen)
+            if previous is not None and previous[1] == new_sig:
+                old_role = old_roles.get(objgen)
+                if old_role is None and role.kind in ("content", "resource"):
+                    delta.fail("shadow_hide_and_replace",
+                               f"object {_ref(objgen)} was unused when signed", role.page,
+                               _ref(objgen))  # fmt: skip
+                continue
+            _classify(delta, objgen, role, previous[0] if previous else None, new_obj, emb)
+    return delta
+
+
+async def analyse_changes(
+    data: bytes,
+    end: int,
+    emb: EmbeddedPdfSignature,
+    status: PdfSignatureStatus,
+    all_sigs: list[_Signature],
+    options: VerifyOptions,
+) -> tuple[ChangesAfterSigning, list[Problem]]:
+    from verify.assemble import Problem
+    from verify.visual import compare_revisions
+
+    if end >= len(data):
+        return ChangesAfterSigning(ChangeKind.NONE), []
+    after = sum(1 for value in revision_ends(data) if value > end)
+    try:
+        delta = object_delta(data[:end], data, emb)
+    except pikepdf.PdfError as exc:
+        problem = Problem("incremental_content_change", detail=f"unreadable revision: {exc}")
+        return ChangesAfterSigning(ChangeKind.OTHER, after), [problem]
+    problems = list(delta.problems)
+    later = [s for s in all_sigs if s.embedded is not None and s.embedded is not emb
+             and s.embedded.signed_revision > emb.signed_revision]  # fmt: skip
+    if any(not s.is_timestamp for s in later):
+        delta.raise_to(ChangeKind.SIGNATURES)
+        problems.append(Problem("later_signatures"))
+    elif later:
+        delta.raise_to(ChangeKind.DSS_AND_TIMESTAMPS)
+        if delta.kind is ChangeKind.SIGNATURES:  # only the document time-stamp's own field
+            delta.kind = ChangeKind.DSS_AND_TIMESTAMPS
+    if delta.kind is ChangeKind.DSS_AND_TIMESTAMPS:
+        problems.append(Problem("dss_updated"))
+    level = status.modification_level
+    certified = emb.docmdp_level is not None
+    if status.docmdp_ok is False:
+        detail = str(int(emb.docmdp_level.value)) if emb.docmdp_level is not None else ""
+        if certified:
+            problems.append(Problem("docmdp_violation", detail=detail))
+        elif not any(p.code != "form_filled" and p.code in _MODIFICATION_CODES for p in problems):
+            name = level.name if level is not None else "unknown"
+            problems.append(Problem("incremental_content_change", detail=f"pyHanko: {name}"))
+    regions: tuple[Region, ...] = ()
+    needs_pixels = _KIND_ORDER.index(delta.kind) >= _KIND_ORDER.index(ChangeKind.FORM_FILLING)
+    if options.policy.visual_comparison and needs_pixels:
+        visual = compare_revisions(data[:end], data, delta, options.limits)
+        problems += visual.problems
+        regions = visual.regions
+        delta.pages.update(r.page for r in regions)
+    if level is not None and level >= ModificationLevel.ANNOTATIONS:
+        delta.raise_to(ChangeKind.ANNOTATIONS)
+    changes = ChangesAfterSigning(
+        kind=delta.kind, revisions_after=after, pages=tuple(sorted(delta.pages)),
+        objects=tuple(sorted(delta.objects)), regions=regions,
+    )  # fmt: skip
+    return changes, problems
+
+
+_MODIFICATION_CODES = {
+    "incremental_content_change", "shadow_hide", "shadow_replace", "shadow_hide_and_replace",
+    "fieldmdp_violation", "overlay_over_signed_content", "visual_change", "form_filled",
+}  # fmt: skip

@@ -1,0 +1,159 @@
+"""The verifier: reads the PDF once, checks every signature, applies the policy.
+
+``verify_pdf`` (sync) and ``verify_pdf_async`` return the same ``ValidationReport`` for the
+CLI, the API and the archive. Hostile input never raises: it gives a report whose finding
+says why (``pdf_unreadable``, ``pdf_encrypted``, ``resource_limit``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+from asn1crypto import crl, ocsp
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.general import UnacceptableSignerError
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
+from common.hashing import sha256_bytes
+from verify.assemble import Problem, assemble_document, assemble_signature
+from verify.errors import VerificationInputError
+from verify.fetch import HttpRevocationSource
+from verify.model import DocumentInfo, ValidationReport
+from verify.options import VerifyOptions
+from verify.structure import check_byte_range, revision_ends, signature_value_empty
+from verify.validate import Embedded, validate_signature
+
+log = logging.getLogger(__name__)
+
+#: what a malformed PDF makes pyHanko (and asn1crypto under it) raise
+PARSE_ERRORS = (PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError)
+
+
+@dataclass
+class _Signature:
+    name: str
+    embedded: EmbeddedPdfSignature | None
+    problems: list[Problem]
+    is_timestamp: bool
+
+
+def _read(source: bytes | Path, options: VerifyOptions) -> bytes:
+    if isinstance(source, bytes):
+        data = source
+    else:
+        try:
+            size = source.stat().st_size
+        except OSError as exc:
+            raise VerificationInputError("verify_file_missing", f"{source}: {exc}") from exc
+        if size > options.limits.max_bytes:
+            raise VerificationInputError("verify_too_large", f"{size} bytes is too large")
+        data = source.read_bytes()
+    if len(data) > options.limits.max_bytes:
+        raise VerificationInputError("verify_too_large", f"{len(data)} bytes is too large")
+    return data
+
+
+def _embedded_material(reader: PdfFileReader) -> Embedded:
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return Embedded()
+    out = Embedded(certs=list(dss.load_certs()))
+    for ref in dss.ocsps:
+        out.ocsps.append(ocsp.OCSPResponse.load(ref.get_object().data))
+    for ref in dss.crls:
+        out.crls.append(crl.CertificateList.load(ref.get_object().data))
+    return out
+
+
+def _signatures(reader: PdfFileReader, data: bytes, ends: list[int]) -> list[_Signature]:
+    found: list[_Signature] = []
+    for name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
+        sig_obj = value.get_object()
+        is_ts = str(sig_obj.get("/Type", "")) == "/DocTimeStamp"
+        contents = sig_obj.get("/Contents")
+        raw = getattr(contents, "original_bytes", b"")
+        if signature_value_empty(raw):
+            found.append(_Signature(name, None, [Problem("signature_value_missing")], is_ts))
+            continue
+        try:
+            embedded = EmbeddedPdfSignature(reader, field_ref, name)
+        except PARSE_ERRORS as exc:
+            problem = Problem("signature_value_malformed", detail=type(exc).__name__)
+            found.append(_Signature(name, None, [problem], is_ts))
+            continue
+        byte_range = [int(v) for v in embedded.byte_range]
+        problems = [
+            Problem(p.code, detail=p.detail)
+            for p in check_byte_range(data, byte_range, embedded.pkcs7_content, ends)
+        ]
+        found.append(_Signature(name, embedded, problems, is_ts))
+    found.sort(key=lambda s: s.embedded.signed_revision if s.embedded else -1)
+    return found
+
+
+def _unreadable(data: bytes, code: str, detail: str, options: VerifyOptions) -> ValidationReport:
+    info = DocumentInfo(sha256_bytes(data), len(data), False, 0, 0)
+    return assemble_document(info, [], [Problem(code, detail=detail)], options, _now(options))
+
+
+def _now(options: VerifyOptions) -> datetime:
+    return datetime.now(UTC)
+
+
+async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> ValidationReport:
+    """Validate every signature of a PDF (bytes or a path) and say what changed after each."""
+    data = _read(source, options)
+    if not data.lstrip()[:5].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
+        return _unreadable(data, "pdf_unreadable", "no %PDF header", options)
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        if reader.encrypted:
+            return _unreadable(data, "pdf_encrypted", "", options)
+        ends = revision_ends(data)
+        signatures = _signatures(reader, data, ends)
+        embedded = _embedded_material(reader)
+        pages = int(reader.root["/Pages"].get("/Count", 0))
+    except PARSE_ERRORS as exc:
+        return _unreadable(data, "pdf_unreadable", type(exc).__name__, options)
+    now = _now(options)
+    source_ = options.revocation_source or (HttpRevocationSource() if options.online else None)
+    info = DocumentInfo(sha256_bytes(data), len(data), True, reader.xrefs.total_revisions, pages)
+    reports = []
+    doc_problems: list[Problem] = []
+    regular = [s for s in signatures if not s.is_timestamp]
+    if not regular:
+        doc_problems.append(Problem("no_signatures"))
+    for sig in signatures:
+        if sig.is_timestamp:
+            doc_problems.extend(sig.problems)
+    for sig in regular:
+        outcome = None
+        if sig.embedded is not None and not sig.problems:
+            try:
+                outcome = await validate_signature(
+                    sig.embedded, options, embedded, source_, now, skip_diff=False
+                )
+            except (SignatureValidationError, UnacceptableSignerError, *PARSE_ERRORS) as exc:
+                sig.problems.append(Problem("signature_unreadable", detail=type(exc).__name__))
+        reports.append(
+            await assemble_signature(
+                data, reader, sig.name, sig.embedded, outcome, sig.problems, signatures,
+                embedded, options,
+            )
+        )  # fmt: skip
+    return assemble_document(info, reports, doc_problems, options, now)
+
+
+def verify_pdf(source: bytes | Path, options: VerifyOptions) -> ValidationReport:
+    """Synchronous facade of ``verify_pdf_async`` (not for use inside a running event loop)."""
+    return asyncio.run(verify_pdf_async(source, options))

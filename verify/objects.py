@@ -1,0 +1,154 @@
+"""A PDF's objects by role: what each indirect object is for (page content, annotation ...).
+
+Used to explain changes between revisions. Walks are bounded (hostile files): at most
+``MAX_OBJECTS`` objects, no following of back-references (/P, /Parent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pikepdf
+
+MAX_OBJECTS = 200_000
+_SKIP_KEYS = {"/P", "/Parent", "/Prev", "/Next", "/First", "/Last", "/Dest", "/A"}
+
+
+@dataclass(frozen=True)
+class Role:
+    kind: str
+    page: int | None = None
+    field: str | None = None
+    rect: tuple[float, float, float, float] | None = None
+
+
+def snapshot(pdf: pikepdf.Pdf) -> dict[tuple[int, int], tuple[pikepdf.Object, bytes]]:
+    """Every object in the xref (reachable or not) with a digest of its serialised form."""
+    out: dict[tuple[int, int], tuple[pikepdf.Object, bytes]] = {}
+    for index, obj in enumerate(pdf.objects):
+        if index > MAX_OBJECTS:
+            break
+        if obj is None or not obj.is_indirect:
+            continue
+        digest = hashlib.sha256(obj.unparse(resolved=True))
+        if isinstance(obj, pikepdf.Stream):
+            digest.update(obj.read_raw_bytes())
+        out[obj.objgen] = (obj, digest.digest())
+    return out
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.roles: dict[tuple[int, int], Role] = {}
+        self.visits = 0
+
+    def mark(self, obj: pikepdf.Object, role: Role) -> bool:
+        """Record ``role`` for an indirect object; False when it was seen before."""
+        if obj.is_indirect:
+            if obj.objgen in self.roles or obj.objgen == (0, 0):
+                return False
+            self.roles[obj.objgen] = role
+        return True
+
+    def walk(self, obj: object, role: Role, depth: int = 0) -> None:
+        if not isinstance(obj, pikepdf.Object):
+            return  # ints, names, strings: pikepdf gives Python values
+        self.visits += 1
+        if depth > 60 or self.visits > MAX_OBJECTS:
+            return
+        if not self.mark(obj, role):
+            return
+        if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+            for key in obj:
+                if key not in _SKIP_KEYS:
+                    self.walk(obj.get(str(key)), role, depth + 1)
+        elif isinstance(obj, pikepdf.Array):
+            for item in obj:
+                self.walk(item, role, depth + 1)
+
+
+def _rect(obj: pikepdf.Object) -> tuple[float, float, float, float] | None:
+    try:
+        x1, y1, x2, y2 = (float(v) for v in obj.get("/Rect", pikepdf.Array()))
+    except (TypeError, ValueError):
+        return None
+    return (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+
+
+def _field_name(obj: pikepdf.Object) -> str:
+    parts = []
+    node: pikepdf.Object | None = obj
+    for _ in range(30):
+        if node is None or not isinstance(node, pikepdf.Dictionary):
+            break
+        if "/T" in node:
+            parts.append(str(node.T))
+        node = node.get("/Parent")
+    return ".".join(reversed(parts))
+
+
+def _field_type(obj: pikepdf.Object) -> str:
+    node: pikepdf.Object | None = obj
+    for _ in range(30):
+        if node is None or not isinstance(node, pikepdf.Dictionary):
+            break
+        if "/FT" in node:
+            return str(node.FT)
+        node = node.get("/Parent")
+    return ""
+
+
+def roles_of(pdf: pikepdf.Pdf) -> dict[tuple[int, int], Role]:
+    walker = _Walker()
+    root = pdf.Root
+    walker.mark(root, Role("catalog"))
+    for number, page in enumerate(pdf.pages, start=1):
+        walker.mark(page.obj, Role("page", number))
+        if "/Contents" in page.obj:
+            walker.walk(page.obj.Contents, Role("content", number))
+        if "/Resources" in page.obj:
+            walker.walk(page.obj.Resources, Role("resource", number))
+    for number, page in enumerate(pdf.pages, start=1):
+        for annot in page.obj.get("/Annots", pikepdf.Array()):
+            if not isinstance(annot, pikepdf.Dictionary):
+                continue
+            rect = _rect(annot)
+            if annot.get("/Subtype") == pikepdf.Name.Widget:
+                is_sig = _field_type(annot) == "/Sig"
+                name = _field_name(annot)
+                kind = "sig_widget" if is_sig else "widget"
+                walker.walk(annot, Role(kind, number, name, rect))
+                if "/Parent" in annot and not is_sig:
+                    walker.walk(annot.Parent, Role("field", number, name, rect))
+            else:
+                walker.walk(annot, Role("annot", number, None, rect))
+    if "/AcroForm" in root:
+        form = root.AcroForm
+        walker.mark(form, Role("acroform"))
+        for item in form.get("/Fields", pikepdf.Array()):
+            _walk_field(walker, item)
+        if "/DR" in form:
+            walker.walk(form.DR, Role("resource"))
+    if "/DSS" in root:
+        walker.walk(root.DSS, Role("dss"))
+    if "/OCProperties" in root:
+        walker.walk(root.OCProperties, Role("ocprops"))
+    if "/Perms" in root:
+        walker.walk(root.Perms, Role("sigvalue"))
+    return walker.roles
+
+
+def _walk_field(walker: _Walker, item: pikepdf.Object, depth: int = 0) -> None:
+    if depth > 20 or not isinstance(item, pikepdf.Dictionary):
+        return
+    name = _field_name(item)
+    if _field_type(item) == "/Sig":
+        value = item.get("/V")
+        if value is not None:
+            walker.walk(value, Role("sigvalue", field=name))
+        walker.mark(item, Role("sig_widget", field=name, rect=_rect(item)))
+    else:
+        walker.walk(item, Role("field", field=name, rect=_rect(item)))
+    for kid in item.get("/Kids", pikepdf.Array()):
+        _walk_field(walker, kid, depth + 1)

@@ -1,0 +1,49 @@
+"""Options of a verification, built by ``api/`` (or a test) and passed in frozen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from asn1crypto import x509
+
+from verify.policy import STRICT, Policy
+
+
+class RevocationSource(Protocol):
+    """Fetches revocation data by URL: GET a CRL, POST an OCSP request.
+
+    Implementations raise a ``common.errors.KysoError`` when the URL cannot be answered.
+    """
+
+    def get(self, url: str) -> bytes: ...
+
+    def post(self, url: str, body: bytes, content_type: str) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds for hostile input (checked before parsing, and in the isolated runner)."""
+
+    max_bytes: int = 200 * 1024 * 1024
+    max_memory_bytes: int = 512 * 1024 * 1024
+    timeout_seconds: float = 10.0
+    #: pages rendered per revision for the visual comparison
+    max_rendered_pages: int = 30
+    render_dpi: int = 40
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    trust_roots: tuple[x509.Certificate, ...]
+    #: intermediate CA certificates known to the verifier (besides those in the signature)
+    other_certs: tuple[x509.Certificate, ...] = ()
+    #: validate as of this time instead of now (``--at``)
+    at: datetime | None = None
+    #: fetch OCSP/CRL online; otherwise only the document's embedded evidence is used
+    online: bool = True
+    #: how URLs are fetched when online; ``None``: plain HTTP
+    revocation_source: RevocationSource | None = None
+    policy: Policy = STRICT
+    limits: Limits = Limits()

@@ -1,0 +1,197 @@
+"""One signature through pyHanko's validator, mapped to ETSI EN 319 102-1 indications.
+
+The certificate path is validated at the validation time (now or ``--at``) with revocation
+data from the document (DSS) and, when allowed, online. When that fails only because the
+certificate was revoked or expired *later*, the signature is re-validated at the time its
+time-stamp proves it existed (past signature validation, EN 319 102-1 clause 5.6.2.4):
+revoked after that time passes, revoked before fails with REVOKED.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from asn1crypto import crl, ocsp, x509
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import PdfSignatureStatus, TimestampSignatureStatus
+from pyhanko_certvalidator import ValidationContext
+
+from verify.fetch import SourceCrlFetcher, SourceOcspFetcher, fetchers_for
+from verify.options import RevocationSource, VerifyOptions
+
+#: pyHanko / certvalidator trust problems we report as "revoked or expired, try a POE"
+_PAST_FIXABLE = {"REVOKED_NO_POE", "OUT_OF_BOUNDS_NO_POE", "EXPIRED", "NOT_YET_VALID"}
+
+
+@dataclass
+class Embedded:
+    """Revocation data and certificates found in the document (DSS)."""
+
+    certs: list[x509.Certificate] = field(default_factory=list)
+    ocsps: list[ocsp.OCSPResponse] = field(default_factory=list)
+    crls: list[crl.CertificateList] = field(default_factory=list)
+
+
+@dataclass
+class Fetched:
+    ocsp: SourceOcspFetcher | None = None
+    crl: SourceCrlFetcher | None = None
+
+
+@dataclass
+class Outcome:
+    """What pyHanko said, and what we derived from it (before policy)."""
+
+    status: PdfSignatureStatus
+    #: (finding code, parameters) pairs
+    problems: list[tuple[str, dict[str, str]]]
+    validation_time: datetime
+    poe_time: datetime | None
+    fetched: Fetched
+    past_validated: bool = False
+
+
+def _context(
+    options: VerifyOptions,
+    embedded: Embedded,
+    source: RevocationSource | None,
+    moment: datetime,
+    *,
+    retroactive: bool,
+    fetched: Fetched,
+) -> ValidationContext:
+    fetchers = None
+    if options.online and source is not None:
+        fetchers, ocsp_fetcher, crl_fetcher = fetchers_for(source)
+        fetched.ocsp, fetched.crl = ocsp_fetcher, crl_fetcher
+    return ValidationContext(
+        trust_roots=list(options.trust_roots),
+        other_certs=[*options.other_certs, *embedded.certs],
+        moment=moment,
+        crls=list(embedded.crls),
+        ocsps=list(embedded.ocsps),
+        revocation_mode="require",
+        retroactive_revinfo=retroactive,
+        weak_hash_algos=set(options.policy.algorithms.forbidden_digests),
+        allow_fetching=fetchers is not None,
+        fetchers=fetchers,
+    )
+
+
+async def _run(
+    sig: EmbeddedPdfSignature, context: ValidationContext, skip_diff: bool
+) -> PdfSignatureStatus:
+    return await async_validate_pdf_signature(
+        sig, context, diff_policy=DEFAULT_DIFF_POLICY, skip_diff=skip_diff
+    )
+
+
+def _trust_name(status: PdfSignatureStatus) -> str:
+    indic = status.trust_problem_indic
+    return (
+        str(indic).rsplit(".", 1)[-1] if indic is not None else "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+    )
+
+
+def usable_timestamp(status: PdfSignatureStatus) -> TimestampSignatureStatus | None:
+    ts = status.timestamp_validity
+    if ts is not None and ts.intact and ts.valid:
+        return ts
+    return None
+
+
+def _trust_problems(status: PdfSignatureStatus) -> list[tuple[str, dict[str, str]]]:
+    name = _trust_name(status)
+    details = status.revocation_details
+    if name in ("REVOKED_NO_POE", "REVOKED", "REVOKED_CA_NO_POE") and details is not None:
+        return [("certificate_revoked_no_poe", {"when": details.revocation_date.isoformat()})]
+    if name in ("OUT_OF_BOUNDS_NO_POE", "EXPIRED", "NOT_YET_VALID", "OUT_OF_BOUNDS_NOT_REVOKED"):
+        return [("certificate_expired", {})]
+    if name in ("NO_CERTIFICATE_CHAIN_FOUND",):
+        return [("chain_untrusted", {"detail": "no path to a trust anchor"})]
+    if name in ("TRY_LATER", "REVOCATION_OUT_OF_BOUNDS_NO_POE"):
+        return [("revocation_unavailable", {"detail": name})]
+    return [("chain_invalid", {"detail": name})]
+
+
+async def validate_signature(
+    sig: EmbeddedPdfSignature,
+    options: VerifyOptions,
+    embedded: Embedded,
+    source: RevocationSource | None,
+    now: datetime,
+    *,
+    skip_diff: bool,
+) -> Outcome:
+    moment = options.at or now
+    fetched = Fetched()
+    context = _context(options, embedded, source, moment, retroactive=False, fetched=fetched)
+    status = await _run(sig, context, skip_diff)
+    problems: list[tuple[str, dict[str, str]]] = []
+    if not status.intact:
+        problems.append(("hash_mismatch", {}))
+    elif not status.valid:
+        problems.append(("signature_crypto_invalid", {}))
+    poe = usable_timestamp(status)
+    outcome = Outcome(status, problems, moment, poe.timestamp if poe else None, fetched)
+    if status.intact and status.valid and not status.trusted:
+        outcome = await _past_or_fail(sig, options, embedded, source, outcome, skip_diff)
+    ts = status.timestamp_validity
+    if ts is not None and not (ts.intact and ts.valid and ts.trusted):
+        outcome.problems.append(("timestamp_invalid", {}))
+    return outcome
+
+
+_NO_REVINFO = "no OCSP response or CRL for the certificate path"
+
+
+async def _only_revinfo_missing(
+    sig: EmbeddedPdfSignature, options: VerifyOptions, embedded: Embedded, moment: datetime
+) -> bool:
+    """Would the path validate if revocation were not required? (then: TRY_LATER)"""
+    context = ValidationContext(
+        trust_roots=list(options.trust_roots),
+        other_certs=[*options.other_certs, *embedded.certs],
+        moment=moment,
+        revocation_mode="soft-fail",
+        weak_hash_algos=set(options.policy.algorithms.forbidden_digests),
+    )
+    status = await _run(sig, context, skip_diff=True)
+    return bool(status.trusted)
+
+
+async def _past_or_fail(
+    sig: EmbeddedPdfSignature,
+    options: VerifyOptions,
+    embedded: Embedded,
+    source: RevocationSource | None,
+    outcome: Outcome,
+    skip_diff: bool,
+) -> Outcome:
+    status = outcome.status
+    name = _trust_name(status)
+    poe = outcome.poe_time
+    if name not in _PAST_FIXABLE or poe is None:
+        if name == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and await _only_revinfo_missing(
+            sig, options, embedded, outcome.validation_time
+        ):
+            outcome.problems.append(("revocation_unavailable", {"detail": _NO_REVINFO}))
+            return outcome
+        outcome.problems.extend(_trust_problems(status))
+        return outcome
+    fetched = Fetched()
+    context = _context(options, embedded, source, poe, retroactive=True, fetched=fetched)
+    past = await _run(sig, context, skip_diff)
+    if past.trusted:
+        return Outcome(past, outcome.problems, poe, poe, fetched, past_validated=True)
+    details = past.revocation_details or status.revocation_details
+    if past.revoked and details is not None:
+        outcome.problems.append(
+            ("certificate_revoked", {"when": details.revocation_date.isoformat()})
+        )
+        return outcome
+    outcome.problems.extend(_trust_problems(past))
+    return outcome
