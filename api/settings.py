@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     queue: Literal["inprocess", "celery"] = "inprocess"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    #: seconds before Redis hands an unacknowledged job (its worker died) to another worker;
+    #: longer than the longest job, since a job still running past it would be run twice
+    job_visibility_timeout: int = 3600
 
     @property
     def resolved_database_url(self) -> str:

@@ -14,6 +14,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from api.database import make_engine, migrate
+from api.jobs.base import JobQueue
+from api.jobs.celery_queue import CeleryQueue, make_celery
+from api.jobs.inprocess import InProcessQueue
+from api.jobs.kinds import default_registry
 from api.settings import Settings
 from certs.enrolment import EnrolmentDesk
 from certs.keys import KeyAlgorithm, KeyStore
@@ -92,6 +96,18 @@ class Services:
     @cached_property
     def enrolment(self) -> EnrolmentDesk:
         return EnrolmentDesk(self.pki)
+
+    @cached_property
+    def jobs(self) -> JobQueue:
+        registry = default_registry(self.settings)
+        if self.settings.queue == "celery":
+            app = make_celery(
+                self.settings.redis_url,
+                registry,
+                visibility_timeout=self.settings.job_visibility_timeout,
+            )
+            return CeleryQueue(app, self.settings.redis_url)
+        return InProcessQueue(registry)
 
     def ensure_pki(self) -> bool:
         """Create the development PKI on first start (idempotent)."""

@@ -1,0 +1,31 @@
+"""``kyso worker``: Celery workers on Redis for OCR, fixity audits and LTA renewal."""
+
+from __future__ import annotations
+
+import typer
+
+from api.jobs.celery_queue import make_celery
+from api.jobs.kinds import default_registry
+from api.settings import Settings
+
+
+def worker_command(
+    beat: bool = typer.Option(
+        False, "--beat", help="Also run the schedule (nightly fixity audit)."
+    ),
+    concurrency: int = typer.Option(2, help="Worker processes."),
+    pool: str = typer.Option("prefork", help="prefork | solo | threads"),
+    queues: str = typer.Option("celery", help="Queues to consume, comma-separated."),
+) -> None:
+    """Chạy tiến trình xử lý nền (run background workers; needs KYSO_REDIS_URL)."""
+    settings = Settings()
+    app = make_celery(
+        settings.redis_url,
+        default_registry(settings),
+        visibility_timeout=settings.job_visibility_timeout,
+    )
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", f"--pool={pool}"]
+    argv += [f"--queues={queues}"]
+    if beat:
+        argv.append("--beat")
+    app.worker_main(argv)

@@ -1,0 +1,114 @@
+"""Celery workers on Redis (production): ``kyso worker`` runs them, ``--beat`` the schedule.
+
+Jobs are acknowledged late and rejected when their worker dies, so a job whose worker is
+killed mid-way goes back to the queue and is run again (kinds are idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import redis
+from celery import Celery, Task
+from celery.result import AsyncResult
+from celery.schedules import crontab
+
+from api.jobs.base import JSON, JobInfo, Registry, unknown_job
+from common.ids import new_id
+
+log = logging.getLogger(__name__)
+TASK_NAME = "kyso.run"
+_STATES = {
+    "PENDING": "queued",
+    "RECEIVED": "queued",
+    "RETRY": "queued",
+    "STARTED": "running",
+    "PROGRESS": "running",
+    "SUCCESS": "succeeded",
+    "FAILURE": "failed",
+    "REVOKED": "failed",
+}
+
+
+def make_celery(
+    redis_url: str, registry: Registry, *, visibility_timeout: int = 3600, schedule: bool = True
+) -> Celery:
+    app = Celery("kyso", broker=redis_url, backend=redis_url)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_track_started=True,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_expires=7 * 24 * 3600,
+        broker_transport_options={"visibility_timeout": visibility_timeout},
+        result_backend_transport_options={"visibility_timeout": visibility_timeout},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    if schedule:
+        # the nightly fixity audit of a sample of the archive (Law on Archives 33/2024)
+        app.conf.beat_schedule = {
+            "fixity-audit": {
+                "task": TASK_NAME,
+                "schedule": crontab(hour=2, minute=0),
+                "args": ("archive.audit", {"sample": 0.1, "resume": True}),
+            }
+        }
+
+    @app.task(name=TASK_NAME, bind=True)  # type: ignore[untyped-decorator]
+    def run(self: Task, kind: str, payload: JSON) -> JSON:
+        def progress(done: int, total: int) -> None:
+            self.update_state(state="PROGRESS", meta={"done": done, "total": total})
+
+        result: JSON = registry.get(kind).run(payload, progress)
+        return result
+
+    return app
+
+
+class CeleryQueue:
+    def __init__(self, app: Celery, redis_url: str) -> None:
+        self._app = app
+        self._redis = redis.Redis.from_url(redis_url)
+
+    def submit(self, kind: str, payload: JSON, *, key: str | None = None) -> str:
+        job_id = new_id("job_").lower()
+        if key is not None:
+            slot = f"kyso:job-key:{key}"
+            if not self._redis.set(slot, job_id, nx=True, ex=7 * 24 * 3600):
+                existing = self._redis.get(slot)
+                assert isinstance(existing, bytes)
+                return existing.decode()
+        self._redis.set(f"kyso:job-kind:{job_id}", kind, ex=7 * 24 * 3600)
+        self._app.send_task(TASK_NAME, args=(kind, payload), task_id=job_id)
+        return job_id
+
+    def info(self, job_id: str) -> JobInfo:
+        kind_raw = self._redis.get(f"kyso:job-kind:{job_id}")
+        if not isinstance(kind_raw, bytes):
+            raise unknown_job(job_id)
+        result = AsyncResult(job_id, app=self._app)
+        state = str(result.state)
+        meta: Any = result.info
+        status = _STATES.get(state, "running")
+        if status == "succeeded":
+            return JobInfo(job_id, kind_raw.decode(), status, result=meta)
+        if status == "failed":
+            code = getattr(meta, "code", None) or type(meta).__name__
+            return JobInfo(job_id, kind_raw.decode(), status, error=str(code))
+        done = int(meta.get("done", 0)) if isinstance(meta, dict) else 0
+        total = int(meta.get("total", 0)) if isinstance(meta, dict) else 0
+        return JobInfo(job_id, kind_raw.decode(), status, done, total)
+
+    def wait(self, job_id: str, timeout: float) -> JobInfo:
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.info(job_id)
+            if job.status in ("succeeded", "failed") or time.monotonic() >= deadline:
+                return job
+            time.sleep(0.1)
