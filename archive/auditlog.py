@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from asn1crypto import cms, tsp
@@ -104,6 +104,20 @@ def anchor(engine: sa.Engine, anchorer: Anchorer, clock: Clock) -> int | None:
             sa.insert(t.anchors).values(seq=seq, entry_hash=head, token=token, at=clock.now())
         )
     return int(seq)
+
+
+def anchor_if_due(
+    engine: sa.Engine, anchorer: Anchorer, clock: Clock, every: timedelta
+) -> int | None:
+    """Anchor the head when the newest anchor is older than ``every`` (call it periodically)."""
+    with engine.connect() as conn:
+        last = conn.execute(
+            sa.select(t.anchors.c.seq, t.anchors.c.at).order_by(t.anchors.c.id.desc()).limit(1)
+        ).first()
+        head_seq = conn.scalar(sa.select(t.audit_head.c.seq).where(t.audit_head.c.id == 1))
+    if last is not None and (int(last.seq) == head_seq or clock.now() - as_utc(last.at) < every):
+        return None
+    return anchor(engine, anchorer, clock)
 
 
 def token_imprint(token: bytes) -> bytes | None:
