@@ -12,16 +12,17 @@ Vietnamese letter renders exactly; the seal image is drawn by ``signing.seal``.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 import qrcode
 from asn1crypto import x509
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.content import ResourceType
-from pyhanko.pdf_utils.images import pil_image
 from pyhanko.pdf_utils.qr import PdfStreamQRImage
 from pyhanko.pdf_utils.writer import BasePdfFileWriter, init_xobject_dictionary
 from pyhanko.stamp.base import BaseStamp, BaseStampStyle
@@ -199,8 +200,8 @@ class KysoStamp(BaseStamp):
         return b" ".join(out)
 
     def _seal(self, x: float, y: float, side: float) -> bytes:
-        agency = self.content.agency or ""
-        ref = pil_image(seal_image(agency, self.fonts.sans_bold), self._writer)
+        encoded = _encoded_seal(self.content.agency or "", self.fonts.sans_bold)
+        ref = encoded.write(self._writer)
         self.set_resource(ResourceType.XOBJECT, generic.NameObject("/KysoSeal"), ref)
         return b"q %g 0 0 %g %g %g cm /KysoSeal Do Q" % (side, side, x, y)
 
@@ -216,6 +217,49 @@ class KysoStamp(BaseStamp):
         self.set_resource(ResourceType.XOBJECT, generic.NameObject("/KysoQR"), ref)
         scale = side / natural
         return b"q %g 0 0 %g %g %g cm /KysoQR Do Q" % (scale, scale, x, y)
+
+
+@dataclass(frozen=True)
+class _EncodedSeal:
+    """The seal as compressed image bytes, encoded once per agency and process."""
+
+    width: int
+    height: int
+    rgb: bytes
+    alpha: bytes
+
+    def write(self, writer: BasePdfFileWriter) -> generic.IndirectObject:
+        def image(
+            data: bytes, space: str, extra: dict[str, generic.PdfObject]
+        ) -> generic.StreamObject:
+            entries: dict[str, generic.PdfObject] = {
+                "/Type": generic.NameObject("/XObject"),
+                "/Subtype": generic.NameObject("/Image"),
+                "/Width": _number(self.width),
+                "/Height": _number(self.height),
+                "/ColorSpace": generic.NameObject(space),
+                "/BitsPerComponent": _number(8),
+                "/Filter": generic.NameObject("/FlateDecode"),
+                **extra,
+            }
+            return generic.StreamObject(
+                {generic.NameObject(k): v for k, v in entries.items()}, encoded_data=data
+            )
+
+        mask = writer.add_object(image(self.alpha, "/DeviceGray", {}))
+        return writer.add_object(image(self.rgb, "/DeviceRGB", {"/SMask": mask}))
+
+
+def _number(value: int) -> generic.NumberObject:
+    return generic.NumberObject(value)  # type: ignore[no-untyped-call]
+
+
+@lru_cache(maxsize=64)
+def _encoded_seal(agency: str, font: Path) -> _EncodedSeal:
+    picture = seal_image(agency, font)
+    rgb = picture.convert("RGB").tobytes()
+    alpha = picture.getchannel("A").tobytes()
+    return _EncodedSeal(picture.width, picture.height, zlib.compress(rgb), zlib.compress(alpha))
 
 
 def copy_stamp_size(content: StampContent, fonts: FontSet | None = None) -> tuple[float, float]:
