@@ -192,9 +192,9 @@ def _read(task: PageTask, gray: Image.Image, dpi: int) -> _Reading:
     opts = task.options
     image, d_to_u, d_dpi, skew = _straighten(task, gray, dpi)
     if opts.rotate_pages and upside_down_score(image) < _UPSIDE_DOWN_BELOW:
-        # looks upside down: ask the detector first rather than reading gibberish
-        turned = _turned(task, gray, dpi)
-        if turned is not None and turned.confidence >= _ORIENTATION_CHECK_BELOW:
+        # looks upside down: read it turned; the confidence confirms, else fall through
+        turned = _recognise(task, gray.transpose(Image.Transpose.ROTATE_180), dpi, 180)
+        if turned.confidence >= _ORIENTATION_CHECK_BELOW:
             return turned
     words = task.engine.recognize(to_pnm(image), languages=opts.languages, dpi=d_dpi)
     first = _Reading(words, d_to_u, skew, 0)

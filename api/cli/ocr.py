@@ -9,7 +9,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ocr.options import OcrOptions
-from ocr.pipeline import digitise
 from ocr.results import OcrResult, ProgressEvent
 
 
@@ -28,6 +27,9 @@ def ocr_command(
     no_rotate: bool = typer.Option(False, "--no-rotate", help="Do not turn upside-down pages."),
 ) -> None:
     """Số hoá: OCR a scan into a searchable PDF/A-2b (Vietnamese text layer, sidecar text)."""
+    # imported here: numpy, Pillow and pikepdf load only for this command, not for every `kyso`
+    from ocr.pipeline import digitise
+
     options = OcrOptions(
         languages=lang,
         jobs=jobs,
@@ -81,3 +83,20 @@ def _report(result: OcrResult) -> None:
             typer.echo(f"  {label}: {suggestion.value} (page {suggestion.page})")
     if result.derivative:
         typer.echo(f"  derivative of signed original sha256:{result.source_sha256}")
+
+
+def main() -> None:
+    """``python -m api.cli.ocr``: the same command without loading kyso's other commands."""
+    from common.errors import KysoError
+
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command()(ocr_command)
+    try:
+        app()
+    except KysoError as exc:
+        typer.echo(f"lỗi / error [{exc.code}]: {exc.message}", err=True)
+        raise SystemExit(4) from None
+
+
+if __name__ == "__main__":
+    main()
