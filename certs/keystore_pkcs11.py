@@ -7,12 +7,13 @@ through the token's own mechanisms: kyso never holds their bits.
 from __future__ import annotations
 
 import threading
-from typing import Any, cast
+from typing import cast
 
 import pkcs11
 from asn1crypto import algos, keys
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass, PublicKey
 from pkcs11.exceptions import PKCS11Error
+from pkcs11.types import SignMixin
 from pkcs11.util.ec import (
     encode_ec_public_key,
     encode_ecdsa_signature,
@@ -48,18 +49,21 @@ class Pkcs11KeyStore:
                 "keystore_unavailable", f"cannot open PKCS#11 token {token_label!r}"
             ) from exc
         self._lock = threading.Lock()
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str, SignMixin] = {}
 
     def close(self) -> None:
         with self._lock:
             self._session.close()
 
-    def _private(self, label: str) -> Any:
+    def _private(self, label: str) -> SignMixin:
         cached = self._keys.get(label)
         if cached is not None:
             return cached
         try:
-            key = self._session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
+            key = cast(
+                SignMixin,
+                self._session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label),
+            )
         except pkcs11.NoSuchKey as exc:
             raise KeyStoreError("keystore_key_missing", f"no key {label} on the token") from exc
         self._keys[label] = key
@@ -108,7 +112,7 @@ class Pkcs11KeyStore:
                     )
             except PKCS11Error as exc:
                 raise KeyStoreError("keystore_generate_failed", str(exc) or "failed") from exc
-            self._keys[label] = priv
+            self._keys[label] = cast(SignMixin, priv)
         return self.public_key(label)
 
     def public_key(self, label: str) -> keys.PublicKeyInfo:

@@ -13,7 +13,7 @@ from certs.catalog import AuthorityRow, CertificateRow
 from certs.errors import PkiConflictError, PkiInputError, PkiNotFoundError
 from certs.pki import Pki
 from certs.records import CertificateRecord, utc
-from certs.x509build import extension, key_identifier
+from certs.x509build import crl_extension, key_identifier
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +133,10 @@ class Revocation:
                 "next_update": x509.Time({"utc_time": this_update + self.crl_validity}),
                 "revoked_certificates": entries,
                 "crl_extensions": [
-                    extension("crl_number", number, kind=crl.TBSCertListExtension),
-                    extension(
+                    crl_extension("crl_number", number),
+                    crl_extension(
                         "authority_key_identifier",
                         {"key_identifier": key_identifier(ca_cert.public_key)},
-                        kind=crl.TBSCertListExtension,
                     ),
                 ],
             }

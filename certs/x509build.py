@@ -10,9 +10,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from asn1crypto import core, keys, x509
+from asn1crypto import core, crl, keys, x509
 
 from certs.keys import KeyStore, SignatureScheme, sign_message
 
@@ -39,11 +38,12 @@ def key_identifier(public_key: keys.PublicKeyInfo) -> bytes:
     return bytes(public_key.sha1)
 
 
-def extension(
-    name: str, value: Any, *, critical: bool = False, kind: type[Any] = x509.Extension
-) -> Any:
-    """An extension of ``kind`` (x509.Extension by default; CRL and OCSP have their own)."""
-    return kind({"extn_id": name, "critical": critical, "extn_value": value})
+def extension(name: str, value: object, *, critical: bool = False) -> x509.Extension:
+    return x509.Extension({"extn_id": name, "critical": critical, "extn_value": value})
+
+
+def crl_extension(name: str, value: object) -> crl.TBSCertListExtension:
+    return crl.TBSCertListExtension({"extn_id": name, "critical": False, "extn_value": value})
 
 
 def build_certificate(
