@@ -250,14 +250,6 @@ async def analyse_changes(
     if delta.kind is ChangeKind.DSS_AND_TIMESTAMPS:
         problems.append(Problem("dss_updated"))
     level = status.modification_level
-    certified = emb.docmdp_level is not None
-    if status.docmdp_ok is False:
-        detail = str(int(emb.docmdp_level.value)) if emb.docmdp_level is not None else ""
-        if certified:
-            problems.append(Problem("docmdp_violation", detail=detail))
-        elif not any(p.code != "form_filled" and p.code in _MODIFICATION_CODES for p in problems):
-            name = level.name if level is not None else "unknown"
-            problems.append(Problem("incremental_content_change", detail=f"pyHanko: {name}"))
     regions: tuple[Region, ...] = ()
     needs_pixels = _KIND_ORDER.index(delta.kind) >= _KIND_ORDER.index(ChangeKind.FORM_FILLING)
     if options.policy.visual_comparison and needs_pixels:
@@ -265,6 +257,13 @@ async def analyse_changes(
         problems += visual.problems
         regions = visual.regions
         delta.pages.update(r.page for r in regions)
+    if status.docmdp_ok is False:
+        # pyHanko's difference analysis refuses the later revisions
+        if emb.docmdp_level is not None:
+            problems.append(Problem("docmdp_violation", detail=str(int(emb.docmdp_level.value))))
+        elif not any(p.code != "form_filled" and p.code in _MODIFICATION_CODES for p in problems):
+            name = level.name if level is not None else "unknown"
+            problems.append(Problem("incremental_content_change", detail=f"pyHanko: {name}"))
     if level is not None and level >= ModificationLevel.ANNOTATIONS:
         delta.raise_to(ChangeKind.ANNOTATIONS)
     changes = ChangesAfterSigning(

@@ -1,0 +1,124 @@
+"""A throw-away PKI served over real HTTP (OCSP, CRL), signers, and the test corpus.
+
+Everything is session-scoped: the PKI, the server and the corpus are built once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from api.database import make_engine, migrate
+from certs.keystore_file import FileKeyStore
+from certs.ocsp import OcspResponder
+from certs.pki import Pki, PkiOptions
+from certs.records import IssuedCertificate, to_pem
+from certs.revocation import Revocation
+from common.clock import SystemClock
+from signing.pades import PadesSigner, SigningContext
+from signing.pki_adapter import PkiUrlFetcher, signing_key, trust_from_pki, tsa
+from verify import VerifyOptions
+
+AGENCY = "Ủy ban nhân dân phường Bến Nghé"
+
+
+class _PkiHttp(BaseHTTPRequestHandler):
+    """kyso's /pki/ocsp and /pki/crl/{ca}.crl over real HTTP (what a third party would reach)."""
+
+    revocation: Revocation
+    responder: OcspResponder
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path.rstrip("/") != "/pki/ocsp":
+            self._send(404, b"", "text/plain")
+            return
+        self._send(200, self.responder.respond(body), "application/ocsp-response")
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/pki/crl/") and self.path.endswith(".crl"):
+            ca = self.path.removeprefix("/pki/crl/").removesuffix(".crl")
+            self._send(200, self.revocation.crl(ca), "application/pkix-crl")
+            return
+        self._send(404, b"", "text/plain")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Kit:
+    pki: Pki
+    store: FileKeyStore
+    revocation: Revocation
+    context: SigningContext
+    citizen: IssuedCertificate
+    official: IssuedCertificate
+    seal: IssuedCertificate
+    root_pem: Path
+    url: str
+
+    def signer(self, serial: str) -> PadesSigner:
+        return PadesSigner(self.store, signing_key(self.pki, serial), self.context)
+
+    def options(self, **kw: object) -> VerifyOptions:
+        """Online verification over HTTP (the PKI server), kyso's root trusted."""
+        base: dict[str, object] = {"trust_roots": tuple(self.pki.trust_anchors())}
+        base.update(kw)
+        return VerifyOptions(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
+    base = tmp_path_factory.mktemp("verify-pki")
+    engine = make_engine(f"sqlite:///{base / 'kyso.db'}")
+    migrate(engine)
+    store = FileKeyStore(base / "keys", b"test-passphrase-0123456789")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PkiHttp)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    pki = Pki(engine, store, PkiOptions(public_url=url), SystemClock())
+    pki.init()
+    revocation = Revocation(pki)
+    _PkiHttp.revocation = revocation
+    _PkiHttp.responder = OcspResponder(pki, revocation)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    context = SigningContext(
+        trust=trust_from_pki(pki, PkiUrlFetcher(pki)), timestamps=tsa(pki), clock=SystemClock()
+    )
+    root_pem = base / "root.pem"
+    root_pem.write_text(to_pem(pki.trust_anchors()[0]))
+    yield Kit(
+        pki=pki,
+        store=store,
+        revocation=revocation,
+        context=context,
+        citizen=pki.issue_citizen("Đặng Văn Hưởng", "001203004567"),
+        official=pki.issue_official("Nguyễn Thị Hồng Nhung", "Phó Chủ tịch", AGENCY),
+        seal=pki.issue_seal(AGENCY),
+        root_pem=root_pem,
+        url=url,
+    )
+    server.shutdown()
+    engine.dispose()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def corpus(kit: Kit) -> dict[str, bytes]:
+    from tests.verify.corpus import build_corpus
+
+    return build_corpus(kit)

@@ -1,0 +1,100 @@
+"""Every attack class is caught and named; every clean document passes; pdfsig is never stricter."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.verify.conftest import Kit
+from tests.verify.peers import pdfsig
+from verify import Indication, verify_pdf
+from verify.model import ChangeKind
+
+CLEAN = [
+    "clean_b_b",
+    "clean_b_lta",
+    "clean_certified_filled_then_signed",
+    "clean_approval_then_form_filled",
+    "clean_three_signatures_lt",
+]
+
+#: attack document -> the finding that must name it
+ATTACKS = {
+    "attack_incremental_content": "incremental_content_change",
+    "attack_shadow_hide_layer": "shadow_hide",
+    "attack_shadow_hide_form": "shadow_hide",
+    "attack_shadow_replace_form": "shadow_replace",
+    "attack_shadow_hide_and_replace": "shadow_hide_and_replace",
+    "attack_overlay_annotation": "overlay_over_signed_content",
+    "attack_docmdp_annotation": "docmdp_violation",
+    "attack_usf_empty": "signature_value_missing",
+    "attack_usf_garbage": "signature_value_malformed",
+    "attack_usf_signature_value": "signature_crypto_invalid",
+    "attack_wrapping_gap": "signature_wrapping",
+    "attack_wrapping_byte_range": "byte_range_invalid",
+    "attack_hash": "hash_mismatch",
+}
+
+
+@pytest.mark.parametrize("name", CLEAN)
+def test_clean_documents_are_total_passed(kit: Kit, corpus: dict[str, bytes], name: str) -> None:
+    report = verify_pdf(corpus[name], kit.options())
+    assert report.indication is Indication.TOTAL_PASSED, [
+        (f.code, f.message_en) for f in report.all_findings()
+    ]
+    assert all(s.indication is Indication.TOTAL_PASSED for s in report.signatures)
+    assert not [f for f in report.all_findings() if f.severity.value in ("FAIL", "WARN")]
+
+
+@pytest.mark.parametrize(("name", "code"), sorted(ATTACKS.items()))
+def test_each_attack_is_not_passed_and_named(
+    kit: Kit, corpus: dict[str, bytes], name: str, code: str
+) -> None:
+    report = verify_pdf(corpus[name], kit.options())
+    assert report.indication is not Indication.TOTAL_PASSED
+    named = [f for f in report.all_findings() if f.code == code]
+    assert named, [f.code for f in report.all_findings()]
+    assert named[0].severity.value == "FAIL"
+    assert named[0].message_vi and named[0].message_en
+
+
+def test_shadow_hide_names_the_page_and_region(kit: Kit, corpus: dict[str, bytes]) -> None:
+    report = verify_pdf(corpus["attack_shadow_hide_form"], kit.options())
+    [finding] = [f for f in report.all_findings() if f.code == "shadow_hide"]
+    [region] = finding.regions
+    assert region.page == 1
+    x1, y1, x2, y2 = region.box
+    # the field's rectangle is x 72-372, y 600-630 (PDF points)
+    assert 60 <= x1 < x2 <= 390 and 590 <= y1 < y2 <= 640
+
+
+def test_form_filling_and_later_signatures_are_reported_as_such(
+    kit: Kit, corpus: dict[str, bytes]
+) -> None:
+    report = verify_pdf(corpus["clean_certified_filled_then_signed"], kit.options())
+    first, second = report.signatures
+    assert first.certified and first.docmdp_permission == 2
+    assert first.changes.kind is ChangeKind.FORM_FILLING
+    assert {f.code for f in first.findings} >= {"form_filled", "later_signatures"}
+    assert second.signer is not None and second.signer.cccd_masked == "001******567"
+
+
+def test_lta_updates_count_as_dss_and_timestamps(kit: Kit, corpus: dict[str, bytes]) -> None:
+    report = verify_pdf(corpus["clean_b_lta"], kit.options())
+    [sig] = report.signatures
+    assert sig.pades_level == "B-LTA"
+    assert sig.changes.kind is ChangeKind.DSS_AND_TIMESTAMPS
+    assert [t.kind for t in sig.timestamps] == ["signature", "document"]
+
+
+@pytest.mark.parametrize("name", sorted([*CLEAN, *ATTACKS]))
+def test_pdfsig_is_never_stricter_than_kyso(
+    kit: Kit, corpus: dict[str, bytes], name: str
+) -> None:
+    report = verify_pdf(corpus[name], kit.options())
+    if report.indication is not Indication.TOTAL_PASSED:
+        return  # kyso refused: pdfsig may say anything
+    # pdfsig lists document time-stamps as signatures of type "unknown" and does not check them
+    peers = [p for p in pdfsig(corpus[name], kit.root_pem) if p.get("Signature Type") != "unknown"]
+    assert len(peers) == len(report.signatures)
+    assert all(p["Signature Validation"] == "Signature is Valid." for p in peers), peers
+    assert all(p["Certificate Validation"] == "Certificate is Trusted." for p in peers), peers
