@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from api.cli.main import app
 from archive.catalog import tables as t
+from tests.s3 import SeaweedFS
 
 
 @pytest.fixture
@@ -80,3 +82,25 @@ def test_unknown_document_is_a_clean_error(run, tmp_path: Path) -> None:  # type
     result = CliRunner().invoke(app, ["archive", "get", "NOPE", "-o", str(tmp_path / "x")])
     assert result.exit_code != 0
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.s3
+def test_put_and_get_through_s3_settings(
+    seaweedfs: SeaweedFS, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KYSO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KYSO_DATABASE_URL", raising=False)
+    monkeypatch.setenv("KYSO_OBJECT_STORE", "s3")
+    monkeypatch.setenv("KYSO_S3_ENDPOINT", seaweedfs.endpoint)
+    monkeypatch.setenv("KYSO_S3_ACCESS_KEY", seaweedfs.access_key)
+    monkeypatch.setenv("KYSO_S3_SECRET_KEY", seaweedfs.secret_key)
+    monkeypatch.setenv("KYSO_S3_BUCKET", "kyso-cli-" + secrets.token_hex(4))
+    source = tmp_path / "kq.pdf"
+    source.write_bytes(b"%PDF ket qua")
+    runner = CliRunner()
+    put = runner.invoke(app, ["archive", "put", str(source), "--dossier", "HS-S3"])
+    assert put.exit_code == 0, put.output
+    doc_id = put.output.strip()
+    got = runner.invoke(app, ["archive", "get", doc_id, "-o", str(tmp_path / "back.pdf")])
+    assert got.exit_code == 0, got.output
+    assert (tmp_path / "back.pdf").read_bytes() == source.read_bytes()

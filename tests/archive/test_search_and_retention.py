@@ -110,3 +110,15 @@ def test_permanent_records_are_never_disposed(archive: Archive, clock: FrozenClo
     clock.advance(timedelta(days=366 * 300))
     with pytest.raises(ArchiveConflictError):
         retention.propose(archive, doc, reason="x", actor="alice")
+
+
+def test_fonds_filter_finds_only_that_fonds(archive: Archive) -> None:
+    archive.catalog.create_dossier(
+        DossierMeta(code="HS-P1", title="Hồ sơ phông 1", fonds_code="PHONG-UBND"), actor="a"
+    )
+    inside = archive.put(
+        io.BytesIO(b"in fonds"), dossier_code="HS-P1", meta=DocumentMeta(title="Tờ trình đất")
+    ).document_id
+    _doc(archive, "Tờ trình đất khác")
+    hits = search(archive.catalog, "to trinh", SearchFilters(fonds_code="PHONG-UBND"))
+    assert [h.document_id for h in hits] == [inside]
