@@ -118,6 +118,8 @@ def get(
     record, chunks = _archive().read(document_id, version)
     tmp = output.with_name(f".{output.name}.part")
     digest = hashlib.sha256()
+    if not output.parent.is_dir():
+        raise ArchiveInputError("archive_bad_output", f"folder {output.parent} does not exist")
     try:
         with tmp.open("wb") as out:
             for chunk in chunks:
