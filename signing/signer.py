@@ -7,10 +7,13 @@ asks the key store (encrypted files or a PKCS#11 token) to sign the digest.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from asn1crypto import x509
+from asn1crypto import cms, tsp, x509
 from pyhanko.sign import signers
+from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
+from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from certs.errors import KeyStoreError
@@ -56,6 +59,17 @@ def signature_size(certificate: x509.Certificate) -> int:
     return size
 
 
+class _Encoded(CMSAttributeProvider):
+    """A signed attribute whose value was DER-encoded beforehand."""
+
+    def __init__(self, attribute_type: str, der: bytes) -> None:
+        self.attribute_type = attribute_type
+        self.der = der
+
+    async def build_attr_value(self, dry_run: bool = False) -> tsp.SigningCertificateV2:
+        return tsp.SigningCertificateV2.load(self.der)
+
+
 class KeyStoreSigner(signers.Signer):
     """A pyHanko signer whose raw signatures come from ``KeyStore.sign_digest``."""
 
@@ -73,6 +87,33 @@ class KeyStoreSigner(signers.Signer):
         self.store = store
         self.key = key
         self._dummy = b"\x00" * signature_size(key.certificate)
+        # asn1crypto re-encodes the issuer name of the ESS signing-certificate-v2 attribute on
+        # every signature (~8 ms); the value never changes for a key: encode it once
+        self._signing_cert_v2 = as_signing_certificate_v2(key.certificate).dump()
+        self._sid = cms.SignerIdentifier(
+            {
+                "issuer_and_serial_number": {
+                    "issuer": key.certificate.issuer,
+                    "serial_number": key.certificate.serial_number,
+                }
+            }
+        ).dump()
+
+    def signer_info(
+        self, digest_algorithm: str, signed_attrs: cms.CMSAttributes, signature: bytes
+    ) -> cms.SignerInfo:
+        info = super().signer_info(digest_algorithm, signed_attrs, signature)
+        info["sid"] = cms.SignerIdentifier.load(self._sid)  # same value, encoded once
+        return info
+
+    def _signed_attr_providers(  # type: ignore[no-untyped-def]
+        self, *args, **kwargs
+    ) -> Iterator[object]:
+        for provider in super()._signed_attr_providers(*args, **kwargs):
+            if isinstance(provider, SigningCertificateV2Provider):
+                yield _Encoded("signing_certificate_v2", self._signing_cert_v2)
+            else:
+                yield provider
 
     async def async_sign_raw(
         self, data: bytes, digest_algorithm: str, dry_run: bool = False
