@@ -15,8 +15,10 @@ from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
+import uharfbuzz as hb  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.font.api import FontEngine
 from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 
@@ -138,39 +140,69 @@ class _PrebuiltCIDFontType2(CIDFontType2):
         return ref
 
 
+class _Face:
+    """What every engine of one stamp font shares, read-only: parsed once per process."""
+
+    def __init__(self, font: StampFont) -> None:
+        self.font = font
+        self.tt = TTFont(BytesIO(font.shaping))
+        self.hb_font = hb.Font(hb.Face(font.shaping))
+        # HarfBuzz positions in a 1000-unit em, like PDF text space
+        self.hb_font.scale = (PDF_EM, PDF_EM)
+        self.ps_name = str(self.tt["name"].getDebugName(6) or "KysoStampFont")
+        hmtx = self.tt["hmtx"]
+        scale = PDF_EM / self.tt["head"].unitsPerEm
+        self.widths = [round(hmtx[name][0] * scale) for name in self.tt.getGlyphOrder()]
+
+
+@lru_cache(maxsize=8)
+def _face(path: Path) -> _Face:
+    return _Face(stamp_font(path))
+
+
 class ScaledGlyphAccumulator(GlyphAccumulator):
-    """A ``GlyphAccumulator`` that works in a 1000-unit em, as PDF text space does."""
+    """A ``GlyphAccumulator`` in a 1000-unit em over a shared, pre-cut stamp font.
+
+    pyHanko's accumulator parses and subsets the font for every document (~200 ms with a
+    full TrueType font). Here the font is parsed once per process (``_Face``); each engine
+    keeps only its per-document state (used glyphs, ToUnicode map, font objects).
+    """
 
     def __init__(
-        self, writer: BasePdfFileWriter, font: StampFont, size: float, obj_stream: object
+        self, writer: BasePdfFileWriter, face: _Face, size: float, obj_stream: object
     ) -> None:
-        super().__init__(
-            writer=writer,
-            font_handle=BytesIO(font.shaping),
-            font_size=size,
-            bcp47_lang_code="vi",
-            obj_stream=obj_stream,
-        )
-        self._to_pdf_em = PDF_EM / self.units_per_em
-        self.hb_font.scale = (PDF_EM, PDF_EM)
-        self.units_per_em = PDF_EM
-        prebuilt = _PrebuiltCIDFontType2(
-            self.tt, self.cidfont_obj.name.split("+", 1)[1], self.subset_prefix
-        )
-        prebuilt.program = font.embedded
+        FontEngine.__init__(
+            self, writer, face.ps_name, embedded_subset=True, obj_stream=obj_stream,
+            font_size=size,  # type: ignore[arg-type]
+        )  # fmt: skip
+        self.face = face
+        self._font_ref = writer.allocate_placeholder()
+        self.hb_font = face.hb_font
+        self.tt = face.tt
+        self.cff_charset = None
+        self.use_raw_gids = True
+        prebuilt = _PrebuiltCIDFontType2(face.tt, face.ps_name, self.subset_prefix)
+        prebuilt.program = face.font.embedded
         self.cidfont_obj = prebuilt
+        self.features = None
+        self.units_per_em = PDF_EM
+        self._glyphs: dict[int, tuple[int, int]] = {}
+        self._cid_to_unicode: dict[int, str] = {}
+        self._GlyphAccumulator__reverse_cmap = None
+        self.ot_language_tag = None
+        self.ot_script_tag = None
+        self.writing_direction = None
+        self.bcp47_lang_code = "vi"
+        self._subset_created = self._write_prepared = False
 
     def _extract_subset(self, options: object = None) -> None:
         """Already cut down to the stamp character set: nothing to do per document."""
 
     def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
-        cached: tuple[int, int] | None = self._glyphs.get(glyph_id)
-        if cached is not None:
-            return cached
-        cid, width = super()._get_cid_and_width(glyph_id)
-        scaled = (cid, round(width * self._to_pdf_em))
-        self._glyphs[glyph_id] = scaled
-        return scaled
+        # CID = glyph id (CIDToGIDMap /Identity); widths in thousandths of an em
+        found = (glyph_id, self.face.widths[glyph_id])
+        self._glyphs[glyph_id] = found
+        return found
 
 
 def font_engine(writer: BasePdfFileWriter, path: Path, size: float) -> ScaledGlyphAccumulator:
@@ -180,4 +212,4 @@ def font_engine(writer: BasePdfFileWriter, path: Path, size: float) -> ScaledGly
         if writer.stream_xrefs
         else None
     )
-    return ScaledGlyphAccumulator(writer, stamp_font(path), size, obj_stream)
+    return ScaledGlyphAccumulator(writer, _face(path), size, obj_stream)
