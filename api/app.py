@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import pki
+from api.routes import pki, v1
 from api.settings import Settings
 from api.wiring import Services
 
@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services
     install_error_handlers(app)
     app.include_router(pki.router)
+    app.include_router(v1.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, str]:

@@ -13,11 +13,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from api.accounts.service import Accounts
 from api.database import make_engine, migrate
 from api.jobs.base import JobQueue
 from api.jobs.celery_queue import CeleryQueue, make_celery
 from api.jobs.inprocess import InProcessQueue
 from api.jobs.kinds import default_registry
+from api.ratelimit import DEFAULT_LIMITS, RateLimiter
 from api.settings import Settings
 from certs.enrolment import EnrolmentDesk
 from certs.keys import KeyAlgorithm, KeyStore
@@ -108,6 +110,14 @@ class Services:
             )
             return CeleryQueue(app, self.settings.redis_url)
         return InProcessQueue(registry)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        return Accounts(self.engine, self.clock)
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        return RateLimiter(dict(DEFAULT_LIMITS))
 
     def ensure_pki(self) -> bool:
         """Create the development PKI on first start (idempotent)."""

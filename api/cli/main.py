@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from api.cli.admin import app as admin_app
 from api.cli.archive import app as archive_app
 from api.cli.ocr import ocr_command
 from api.cli.pki import app as pki_app
@@ -27,6 +28,7 @@ app = typer.Typer(
 
 
 app.add_typer(pki_app, name="pki")
+app.add_typer(admin_app, name="admin")
 app.add_typer(archive_app, name="archive")
 app.command("ocr")(ocr_command)
 app.command("worker")(worker_command)

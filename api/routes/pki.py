@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.wiring import Services
+from api.deps import ServicesDep
 from common.errors import InputError
 
 router = APIRouter(prefix="/pki", tags=["pki"])
 MAX_REQUEST = 64 * 1024
-
-
-def services(request: Request) -> Services:
-    found: Services = request.app.state.services
-    return found
-
-
-ServicesDep = Annotated[Services, Depends(services)]
 
 
 async def _body(request: Request, media_type: str) -> bytes:

@@ -1,0 +1,46 @@
+"""``kyso admin``: accounts and API keys."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from api.accounts.service import Role
+from api.settings import Settings
+from api.wiring import Services
+from common.errors import InputError
+
+app = typer.Typer(help="Quản trị (administration): accounts and API keys.")
+
+
+@app.command("create-user")
+def create_user(
+    username: str = typer.Option(..., help="Login name (a-z 0-9 . _ -)."),
+    role: str = typer.Option(..., help="citizen|official|archivist|auditor|admin|agency"),
+    full_name: str = typer.Option(..., help="Họ và tên."),
+    agency: str | None = typer.Option(None, help="Cơ quan (required for officials)."),
+    password_stdin: bool = typer.Option(False, help="Read the password from standard input."),
+) -> None:
+    """Tạo tài khoản (create an account). The password is asked for, never an argument."""
+    try:
+        chosen = Role(role)
+    except ValueError as exc:
+        raise InputError("role_invalid", f"role must be one of {[r.value for r in Role]}") from exc
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
+    user = Services(Settings()).accounts.create_user(username, password, chosen, full_name, agency)
+    typer.echo(user.id)
+
+
+@app.command("api-key")
+def api_key(
+    username: str = typer.Argument(..., help="The account the key acts as (role agency)."),
+    label: str = typer.Option(..., help="What the key is for, e.g. the other agency's system."),
+) -> None:
+    """Cấp khoá API cho hệ thống cơ quan khác (prints the key once; it is stored hashed)."""
+    accounts = Services(Settings()).accounts
+    user = accounts.by_username(username)
+    typer.echo(accounts.issue_token(user, "apikey", label))

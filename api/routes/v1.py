@@ -1,0 +1,137 @@
+"""``/api/v1``: accounts, enrolment, certificates and jobs."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.accounts.service import Role, User
+from api.deps import SESSION_COOKIE, CurrentUser, ServicesDep, rate_limit, require
+from api.schemas import (
+    AuditCreate,
+    CertificatePublic,
+    EnrolmentCreate,
+    EnrolmentDecision,
+    EnrolmentPublic,
+    JobPublic,
+    RevocationCreate,
+    TokenCreate,
+    TokenPublic,
+    UserCreate,
+    UserPublic,
+)
+from certs.records import CertificateRecord
+from common.errors import InputError
+
+router = APIRouter(prefix="/api/v1")
+Officer = Annotated[User, Depends(require(Role.OFFICIAL))]
+Admin = Annotated[User, Depends(require())]
+Archivist = Annotated[User, Depends(require(Role.ARCHIVIST, Role.AUDITOR))]
+
+
+@router.post(
+    "/auth/token",
+    tags=["auth"],
+    dependencies=[Depends(rate_limit("login"))],
+)
+async def login(body: TokenCreate, svc: ServicesDep) -> TokenPublic:
+    user = await run_in_threadpool(svc.accounts.authenticate, body.username, body.password)
+    return TokenPublic(access_token=svc.accounts.issue_token(user, "api"))
+
+
+@router.get("/me", tags=["auth"])
+def me(user: CurrentUser) -> UserPublic:
+    return UserPublic(**asdict(user))
+
+
+@router.post("/users", tags=["auth"], status_code=201)
+async def create_user(body: UserCreate, svc: ServicesDep, _admin: Admin) -> UserPublic:
+    try:
+        role = Role(body.role)
+    except ValueError as exc:
+        raise InputError("role_invalid", f"role must be one of {[r.value for r in Role]}") from exc
+    user = await run_in_threadpool(
+        svc.accounts.create_user, body.username, body.password, role, body.full_name, body.agency
+    )
+    return UserPublic(**asdict(user))
+
+
+@router.post("/enrolments", tags=["pki"], status_code=201)
+def request_enrolment(
+    body: EnrolmentCreate, svc: ServicesDep, _user: CurrentUser
+) -> EnrolmentPublic:
+    """A citizen (or the officer at the desk) asks for a free signing certificate."""
+    enrolment = svc.enrolment.request(body.full_name, body.cccd, body.phone)
+    return EnrolmentPublic(**asdict(enrolment))
+
+
+@router.get("/enrolments", tags=["pki"])
+def list_enrolments(
+    svc: ServicesDep, _officer: Officer, status: str | None = None
+) -> list[EnrolmentPublic]:
+    return [EnrolmentPublic(**asdict(e)) for e in svc.enrolment.list(status)]
+
+
+@router.post("/enrolments/{enrolment_id}/approve", tags=["pki"])
+def approve_enrolment(enrolment_id: str, svc: ServicesDep, officer: Officer) -> EnrolmentPublic:
+    enrolment, _issued = svc.enrolment.approve(enrolment_id, officer.username)
+    return EnrolmentPublic(**asdict(enrolment))
+
+
+@router.post("/enrolments/{enrolment_id}/reject", tags=["pki"])
+def reject_enrolment(
+    enrolment_id: str, body: EnrolmentDecision, svc: ServicesDep, officer: Officer
+) -> EnrolmentPublic:
+    enrolment = svc.enrolment.reject(enrolment_id, officer.username, body.reason or "")
+    return EnrolmentPublic(**asdict(enrolment))
+
+
+def _certificate(record: CertificateRecord) -> CertificatePublic:
+    return CertificatePublic(
+        serial=record.serial,
+        profile=record.profile,
+        issuer=record.issuer,
+        subject=record.subject,
+        not_before=record.not_before,
+        not_after=record.not_after,
+        status=record.status,
+        revoked_at=record.revoked_at,
+        revocation_reason=record.revocation_reason,
+        pem=record.pem,
+    )
+
+
+@router.get("/certificates/{serial}", tags=["pki"])
+def get_certificate(serial: str, svc: ServicesDep) -> CertificatePublic:
+    """Public: anyone may look a certificate up (it is public data)."""
+    return _certificate(svc.pki.get(serial))
+
+
+@router.post("/certificates/{serial}/revoke", tags=["pki"])
+def revoke_certificate(
+    serial: str, body: RevocationCreate, svc: ServicesDep, _officer: Officer
+) -> CertificatePublic:
+    return _certificate(svc.revocation.revoke(serial, body.reason))
+
+
+@router.post("/archive/audits", tags=["archive"], status_code=202)
+def start_audit(body: AuditCreate, svc: ServicesDep, _user: Archivist) -> JobPublic:
+    job_id = svc.jobs.submit("archive.audit", {"sample": body.sample, "resume": body.resume})
+    return JobPublic(**asdict(svc.jobs.info(job_id)))
+
+
+@router.get("/jobs/{job_id}", tags=["jobs"])
+def get_job(job_id: str, svc: ServicesDep, _user: CurrentUser) -> JobPublic:
+    return JobPublic(**asdict(svc.jobs.info(job_id)))
+
+
+@router.post("/auth/logout", tags=["auth"], status_code=204)
+def logout(request: Request, svc: ServicesDep, _user: CurrentUser) -> Response:
+    """Revoke the bearer token (or page session) this request was made with."""
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    token = token or request.cookies.get(SESSION_COOKIE, "")
+    svc.accounts.revoke_token(token)
+    return Response(status_code=204)

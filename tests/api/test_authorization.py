@@ -1,0 +1,73 @@
+"""Every route refuses the roles it should: one table, checked route by route."""
+
+from __future__ import annotations
+
+import pytest
+from apitools import Kyso
+
+ROLES = ["citizen", "official", "archivist", "auditor", "admin", "agency", None]
+ALL = set(ROLES) - {None}
+
+# (method, path, body, roles allowed past authorization; None = anonymous)
+TABLE = [
+    ("GET", "/api/v1/me", None, ALL),
+    (
+        "POST",
+        "/api/v1/users",
+        {"username": "u-new", "password": "x" * 12, "full_name": "U", "role": "citizen"},
+        {"admin"},
+    ),
+    ("POST", "/api/v1/enrolments", {"full_name": "A", "cccd": "1"}, ALL),
+    ("GET", "/api/v1/enrolments", None, {"official", "admin"}),
+    ("POST", "/api/v1/enrolments/enr_x/approve", None, {"official", "admin"}),
+    ("POST", "/api/v1/enrolments/enr_x/reject", {"reason": "x"}, {"official", "admin"}),
+    ("POST", "/api/v1/certificates/abc/revoke", {"reason": "superseded"}, {"official", "admin"}),
+    ("GET", "/api/v1/certificates/abc", None, set(ROLES)),
+    ("POST", "/api/v1/archive/audits", {"sample": 0.5}, {"archivist", "auditor", "admin"}),
+    ("GET", "/api/v1/jobs/job_x", None, ALL),
+    ("GET", "/pki/crl/citizen.crl", None, set(ROLES)),
+    ("GET", "/health", None, set(ROLES)),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "allowed"), TABLE, ids=[f"{m} {p}" for m, p, *_ in TABLE]
+)
+def test_route_lets_only_its_roles_through(
+    kyso: Kyso, method: str, path: str, body: dict[str, object] | None, allowed: set[str | None]
+) -> None:
+    for role in ROLES:
+        response = kyso.client.request(method, path, json=body, headers=kyso.headers(role))
+        denied = response.status_code in (401, 403)
+        assert denied == (role not in allowed), (role, response.status_code, response.text)
+        if denied:
+            expected = 401 if role is None else 403
+            assert response.status_code == expected
+            assert response.json()["error"]["code"] in ("unauthenticated", "forbidden")
+        assert response.status_code < 500
+
+
+def test_every_api_route_is_in_the_table(kyso: Kyso) -> None:
+    from fastapi.routing import APIRoute
+
+    listed = {
+        (
+            m,
+            p.replace("enr_x", "{enrolment_id}")
+            .replace("abc", "{serial}")
+            .replace("job_x", "{job_id}"),
+        )
+        for m, p, *_ in TABLE
+    }
+    for route in kyso.client.app.routes:  # type: ignore[attr-defined]
+        if (
+            isinstance(route, APIRoute)
+            and route.path.startswith("/api/v1")
+            and route.path != "/api/v1/auth/token"
+        ):
+            for method in route.methods:
+                if route.path == "/api/v1/auth/logout":
+                    continue
+                assert (method, route.path) in listed, (
+                    f"{method} {route.path} has no authorization row"
+                )
