@@ -14,7 +14,13 @@ import httpx
 from asn1crypto import cms, crl, ocsp, x509
 from pyhanko_certvalidator.authority import Authority
 from pyhanko_certvalidator.errors import CRLFetchError, OCSPFetchError
-from pyhanko_certvalidator.fetchers.api import CertificateFetcher, CRLFetcher, Fetchers, OCSPFetcher
+from pyhanko_certvalidator.fetchers.api import (
+    CertificateFetcher,
+    CRLFetcher,
+    FetcherBackend,
+    Fetchers,
+    OCSPFetcher,
+)
 from pyhanko_certvalidator.fetchers.common_utils import (
     enumerate_delivery_point_urls,
     format_ocsp_request,
@@ -137,6 +143,19 @@ class NoCertificateFetcher(CertificateFetcher):
 
     def fetched_certs(self) -> Iterable[x509.Certificate]:
         return []
+
+
+class SourceFetcherBackend(FetcherBackend):
+    """pyHanko's fetcher backend over a ``RevocationSource`` (one per validation)."""
+
+    def __init__(self, source: RevocationSource) -> None:
+        self.fetchers, self.ocsp, self.crl = fetchers_for(source)
+
+    def get_fetchers(self) -> Fetchers:
+        return self.fetchers
+
+    async def close(self) -> None:
+        return None
 
 
 def fetchers_for(source: RevocationSource) -> tuple[Fetchers, SourceOcspFetcher, SourceCrlFetcher]:

@@ -19,7 +19,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
-from verify.fetch import SourceCrlFetcher, SourceOcspFetcher, fetchers_for
+from verify.fetch import SourceCrlFetcher, SourceFetcherBackend, SourceOcspFetcher
 from verify.options import RevocationSource, VerifyOptions
 
 #: pyHanko / certvalidator trust problems we report as "revoked or expired, try a POE"
@@ -63,10 +63,10 @@ def _context(
     retroactive: bool,
     fetched: Fetched,
 ) -> ValidationContext:
-    fetchers = None
+    backend = None
     if options.online and source is not None:
-        fetchers, ocsp_fetcher, crl_fetcher = fetchers_for(source)
-        fetched.ocsp, fetched.crl = ocsp_fetcher, crl_fetcher
+        backend = SourceFetcherBackend(source)
+        fetched.ocsp, fetched.crl = backend.ocsp, backend.crl
     return ValidationContext(
         trust_roots=list(options.trust_roots),
         other_certs=[*options.other_certs, *embedded.certs],
@@ -76,8 +76,8 @@ def _context(
         revocation_mode="require",
         retroactive_revinfo=retroactive,
         weak_hash_algos=set(options.policy.algorithms.forbidden_digests),
-        allow_fetching=fetchers is not None,
-        fetchers=fetchers,
+        allow_fetching=backend is not None,
+        fetcher_backend=backend,
     )
 
 
@@ -103,8 +103,15 @@ def usable_timestamp(status: PdfSignatureStatus) -> TimestampSignatureStatus | N
     return None
 
 
-def _trust_problems(status: PdfSignatureStatus) -> list[tuple[str, dict[str, str]]]:
-    name = _trust_name(status)
+def _outside_validity(sig: EmbeddedPdfSignature, moment: datetime) -> bool:
+    for cert in (sig.signer_cert, *sig.other_embedded_certs):
+        validity = cert["tbs_certificate"]["validity"]
+        if not validity["not_before"].native <= moment <= validity["not_after"].native:
+            return True
+    return False
+
+
+def _trust_problems(name: str, status: PdfSignatureStatus) -> list[tuple[str, dict[str, str]]]:
     details = status.revocation_details
     if name in ("REVOKED_NO_POE", "REVOKED", "REVOKED_CA_NO_POE") and details is not None:
         return [("certificate_revoked_no_poe", {"when": details.revocation_date.isoformat()})]
@@ -173,25 +180,51 @@ async def _past_or_fail(
 ) -> Outcome:
     status = outcome.status
     name = _trust_name(status)
+    if name == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and _outside_validity(
+        sig, outcome.validation_time
+    ):
+        name = "OUT_OF_BOUNDS_NO_POE"
     poe = outcome.poe_time
+    if poe is not None and poe > outcome.validation_time:
+        poe = None  # a proof of existence after the validation time proves nothing
     if name not in _PAST_FIXABLE or poe is None:
         if name == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and await _only_revinfo_missing(
             sig, options, embedded, outcome.validation_time
         ):
             outcome.problems.append(("revocation_unavailable", {"detail": _NO_REVINFO}))
             return outcome
-        outcome.problems.extend(_trust_problems(status))
+        outcome.problems.extend(_trust_problems(name, status))
         return outcome
-    fetched = Fetched()
-    context = _context(options, embedded, source, poe, retroactive=True, fetched=fetched)
+    # the revocation data gathered at the current time is what the past is judged by
+    fetched = outcome.fetched
+    known = Embedded(
+        certs=embedded.certs,
+        ocsps=[*embedded.ocsps, *(fetched.ocsp.fetched_responses() if fetched.ocsp else ())],
+        crls=[*embedded.crls, *(fetched.crl.fetched_crls() if fetched.crl else ())],
+    )
+    context = _context(options, known, None, poe, retroactive=True, fetched=Fetched())
     past = await _run(sig, context, skip_diff)
     if past.trusted:
         return Outcome(past, outcome.problems, poe, poe, fetched, past_validated=True)
     details = past.revocation_details or status.revocation_details
-    if past.revoked and details is not None:
+    if details is not None and not details.ca_revoked and details.revocation_date > poe:
+        # The current-time check authenticated the revocation (date and signer of the
+        # OCSP response / CRL); it happened after the proof of existence. What remains is
+        # the path itself at that time.
+        context = ValidationContext(
+            trust_roots=list(options.trust_roots),
+            other_certs=[*options.other_certs, *embedded.certs],
+            moment=poe,
+            revocation_mode="soft-fail",
+            weak_hash_algos=set(options.policy.algorithms.forbidden_digests),
+        )
+        past = await _run(sig, context, skip_diff)
+        if past.trusted:
+            return Outcome(past, outcome.problems, poe, poe, fetched, past_validated=True)
+    if details is not None and details.revocation_date <= poe:
         outcome.problems.append(
             ("certificate_revoked", {"when": details.revocation_date.isoformat()})
         )
         return outcome
-    outcome.problems.extend(_trust_problems(past))
+    outcome.problems.extend(_trust_problems(_trust_name(past), past))
     return outcome

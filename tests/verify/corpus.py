@@ -140,7 +140,9 @@ def fill_field(pdf: bytes, value: str, ap: bytes | None = None) -> bytes:
             },
             stream_data=body,
         )
-        field["/AP"] = generic.DictionaryObject({generic.NameObject("/N"): writer.add_object(stream)})
+        field["/AP"] = generic.DictionaryObject(
+            {generic.NameObject("/N"): writer.add_object(stream)}
+        )
         writer.update_container(field)
     return _write(writer)
 

@@ -87,9 +87,7 @@ def test_lta_updates_count_as_dss_and_timestamps(kit: Kit, corpus: dict[str, byt
 
 
 @pytest.mark.parametrize("name", sorted([*CLEAN, *ATTACKS]))
-def test_pdfsig_is_never_stricter_than_kyso(
-    kit: Kit, corpus: dict[str, bytes], name: str
-) -> None:
+def test_pdfsig_is_never_stricter_than_kyso(kit: Kit, corpus: dict[str, bytes], name: str) -> None:
     report = verify_pdf(corpus[name], kit.options())
     if report.indication is not Indication.TOTAL_PASSED:
         return  # kyso refused: pdfsig may say anything
