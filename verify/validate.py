@@ -111,6 +111,27 @@ def _outside_validity(sig: EmbeddedPdfSignature, moment: datetime) -> bool:
     return False
 
 
+def anchored(sig: EmbeddedPdfSignature, options: VerifyOptions) -> bool:
+    """Does the signer's certificate lead (by issuer names) to a trusted root at all?"""
+    def key(c: x509.Certificate) -> tuple[bytes, bytes | None]:
+        return c.subject.dump(), c.key_identifier
+
+    def parent_key(c: x509.Certificate) -> tuple[bytes, bytes | None]:
+        return c.issuer.dump(), c.authority_key_identifier
+
+    trusted = {key(root) for root in options.trust_roots}
+    known = {key(c): c for c in (*sig.other_embedded_certs, *options.other_certs)}
+    cert = sig.signer_cert
+    for _ in range(10):
+        if parent_key(cert) in trusted or key(cert) in trusted:
+            return True
+        parent = known.get(parent_key(cert))
+        if parent is None or parent is cert:
+            return False
+        cert = parent
+    return False
+
+
 def _trust_problems(name: str, status: PdfSignatureStatus) -> list[tuple[str, dict[str, str]]]:
     details = status.revocation_details
     if name in ("REVOKED_NO_POE", "REVOKED", "REVOKED_CA_NO_POE") and details is not None:
@@ -187,6 +208,8 @@ async def _past_or_fail(
     poe = outcome.poe_time
     if poe is not None and poe > outcome.validation_time:
         poe = None  # a proof of existence after the validation time proves nothing
+    if name == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and not anchored(sig, options):
+        name = "NO_CERTIFICATE_CHAIN_FOUND"
     if name not in _PAST_FIXABLE or poe is None:
         if name == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and await _only_revinfo_missing(
             sig, options, embedded, outcome.validation_time

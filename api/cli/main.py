@@ -11,6 +11,7 @@ from api.cli.archive import app as archive_app
 from api.cli.ocr import ocr_command
 from api.cli.pki import app as pki_app
 from api.cli.sign import sign_command
+from api.cli.verify import verify_command
 from api.cli.worker import worker_command
 from api.settings import Settings
 from common.errors import KysoError
@@ -33,6 +34,7 @@ app.add_typer(archive_app, name="archive")
 app.command("ocr")(ocr_command)
 app.command("worker")(worker_command)
 app.command("sign")(sign_command)
+app.command("verify")(verify_command)
 
 
 @app.callback()

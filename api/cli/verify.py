@@ -1,0 +1,166 @@
+"""``kyso verify``: validate a signed PDF and print or write the report.
+
+Exit status: 0 every signature TOTAL_PASSED, 1 any TOTAL_FAILED, 2 otherwise (INDETERMINATE),
+3 the input is not a readable PDF, 4 a kyso error (bad option, missing file ...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from asn1crypto import pem, x509
+
+from api.settings import Settings
+from api.wiring import Services
+
+EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE, EXIT_UNREADABLE = 0, 1, 2, 3
+
+_CRL_PATH = re.compile(r"/pki/crl/(?P<ca>[A-Za-z0-9_-]+)\.crl$")
+
+
+class ServiceRevocationSource:
+    """kyso's own CRL/OCSP URLs answered in-process (same answers as the web service);
+    any other URL over HTTP."""
+
+    def __init__(self, services: Services) -> None:
+        from verify.fetch import HttpRevocationSource
+
+        self.services = services
+        self.base = services.settings.public_url.rstrip("/") + "/"
+        self.http = HttpRevocationSource()
+
+    def get(self, url: str) -> bytes:
+        match = _CRL_PATH.search(url) if url.startswith(self.base) else None
+        if match is not None:
+            return self.services.revocation.crl(match["ca"])
+        return self.http.get(url)
+
+    def post(self, url: str, body: bytes, content_type: str) -> bytes:
+        if url.startswith(self.base) and url.rstrip("/").endswith("/pki/ocsp"):
+            return self.services.ocsp.respond(body)
+        return self.http.post(url, body, content_type)
+
+
+class SigningSealer:
+    """Seals PDF reports with the service's seal certificate (``signing/``)."""
+
+    def __init__(self, services: Services, serial: str) -> None:
+        self.services, self.serial = services, serial
+
+    async def seal(self, pdf: bytes) -> bytes:
+        from signing.options import SignOptions
+        from signing.pades import PadesSigner, SigningContext
+        from signing.pki_adapter import signing_key, trust_from_pki
+
+        pki = self.services.pki
+        context = SigningContext(trust=trust_from_pki(pki), clock=self.services.clock)
+        signer = PadesSigner(self.services.keystore, signing_key(pki, self.serial), context)
+        done = await signer.sign(
+            pdf, SignOptions(reason="Báo cáo xác minh chữ ký số / verification report")
+        )
+        assert done.pdf is not None
+        return done.pdf
+
+
+def _load_certs(paths: list[Path]) -> list[x509.Certificate]:
+    from verify.errors import VerificationInputError
+
+    found: list[x509.Certificate] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+            if pem.detect(data):
+                found += [x509.Certificate.load(der) for _, _, der in pem.unarmor(data, True)]
+            else:
+                found.append(x509.Certificate.load(data))
+        except (OSError, ValueError) as exc:
+            raise VerificationInputError("verify_trust_invalid", f"{path}: {exc}") from exc
+    return found
+
+
+def _parse_at(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    from verify.errors import VerificationInputError
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise VerificationInputError("verify_time_invalid", f"not ISO 8601: {value}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _default_seal(services: Services) -> str | None:
+    now = services.clock.now()
+    for record in services.pki.certificates("seal"):
+        if record.status == "good" and record.key_label and record.not_after > now:
+            return record.serial
+    return None
+
+
+def verify_command(
+    file: Path = typer.Argument(..., help="The signed PDF to verify."),
+    json_out: bool = typer.Option(False, "--json", help="Print the JSON report on stdout."),
+    html: Path | None = typer.Option(None, "--html", help="Write the HTML report here."),
+    pdf: Path | None = typer.Option(None, "--pdf", help="Write the sealed PDF report here."),
+    trust: list[Path] = typer.Option([], "--trust", help="Extra trusted root (PEM/DER)."),
+    at: str | None = typer.Option(None, "--at", help="Validate as of this ISO 8601 time."),
+    lang: str = typer.Option("vi", "--lang", help="Report language: vi or en."),
+    offline: bool = typer.Option(False, "--offline", help="No OCSP/CRL fetching."),
+    policy: Path | None = typer.Option(None, "--policy", help="Validation policy (YAML)."),
+    seal: str | None = typer.Option(None, "--seal", help="Seal certificate serial (--pdf)."),
+) -> None:
+    """Xác minh chữ ký số: verify the signatures of a PDF (ETSI EN 319 102-1 report)."""
+    from verify import STRICT, VerifyOptions, load_policy
+    from verify.isolate import verify_isolated
+    from verify.model import Indication
+    from verify.pdfreport import render_pdf
+    from verify.render import render_html, render_text
+    from verify.serialize import report_json
+
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+    logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+    if lang not in ("vi", "en"):
+        raise typer.BadParameter("--lang must be vi or en")
+    services = Services(Settings())
+    roots = _load_certs(trust)
+    others: list[x509.Certificate] = []
+    if services.pki.is_initialised():
+        roots += services.pki.trust_anchors()
+        others = [
+            services.pki.authority_certificate(row.name)
+            for row in services.pki.authorities()
+            if row.parent
+        ]
+    options = VerifyOptions(
+        trust_roots=tuple(roots),
+        other_certs=tuple(others),
+        at=_parse_at(at),
+        online=not offline,
+        revocation_source=None if offline else ServiceRevocationSource(services),
+        policy=load_policy(policy.read_text("utf-8")) if policy else STRICT,
+    )
+    report = verify_isolated(file, options)
+    if json_out:
+        typer.echo(report_json(report))
+    else:
+        typer.echo(render_text(report, lang), nl=False)
+    if html is not None:
+        html.write_text(render_html(report, lang), encoding="utf-8")
+    if pdf is not None:
+        serial = seal or _default_seal(services)
+        sealer = SigningSealer(services, serial) if serial else None
+        if sealer is None:
+            typer.echo("cảnh báo / warning: no seal certificate, the PDF is not sealed", err=True)
+        pdf.write_bytes(asyncio.run(render_pdf(report, lang, sealer)))
+    if not report.document.readable:
+        sys.exit(EXIT_UNREADABLE)
+    if report.indication is Indication.TOTAL_PASSED:
+        sys.exit(EXIT_PASSED)
+    sys.exit(EXIT_FAILED if report.indication is Indication.TOTAL_FAILED else EXIT_INDETERMINATE)

@@ -1,0 +1,87 @@
+"""Verification of untrusted files in a child process with memory, CPU and time limits.
+
+The parent forks (no re-import, no pickling of the input), the child lowers its own
+limits (``RLIMIT_AS``: what it already maps plus ``Limits.max_memory_bytes``; ``RLIMIT_CPU``)
+and sends the report back through a pipe. A child that runs out of time is killed; one
+that runs out of memory dies or raises ``MemoryError``: either way the caller gets a report
+with the ``resource_limit`` finding (TOTAL_FAILED / FORMAT_FAILURE), never a hung worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from common.errors import KysoError
+from common.hashing import sha256_bytes
+from verify.assemble import Problem, assemble_document
+from verify.engine import _now, _read, verify_pdf
+from verify.errors import VerificationInputError
+from verify.model import DocumentInfo, ValidationReport
+from verify.options import VerifyOptions
+
+_MB = 1024 * 1024
+
+
+def _mapped_bytes() -> int:
+    """Virtual memory the process already maps (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _child(conn: Connection, data: bytes, options: VerifyOptions) -> None:
+    limits = options.limits
+    budget = _mapped_bytes() + limits.max_memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    cpu = int(limits.timeout_seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    try:
+        conn.send(("report", verify_pdf(data, options)))
+    except MemoryError:
+        conn.send(("limit", f"more than {limits.max_memory_bytes // _MB} MB of memory"))
+    except KysoError as exc:
+        conn.send(("error", (exc.code, exc.message)))
+    finally:
+        conn.close()
+
+
+def _limited(data: bytes, detail: str, options: VerifyOptions) -> ValidationReport:
+    info = DocumentInfo(sha256_bytes(data), len(data), False, 0, 0)
+    problem = Problem("resource_limit", detail=detail)
+    return assemble_document(info, [], [problem], options, _now(options))
+
+
+def verify_isolated(source: bytes | Path, options: VerifyOptions) -> ValidationReport:
+    """``verify_pdf`` in a forked child under ``options.limits`` (Linux)."""
+    data = _read(source, options)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sender, data, options), daemon=True)
+    process.start()
+    sender.close()
+    limits = options.limits
+    try:
+        # wall-clock allowance: the CPU budget plus time spent waiting on revocation servers
+        if not receiver.poll(limits.timeout_seconds * 3):
+            process.kill()
+            return _limited(data, f"more than {limits.timeout_seconds:g} s", options)
+        try:
+            kind, value = receiver.recv()
+        except EOFError:
+            kind, value = "limit", f"the verifier stopped (exit {process.exitcode})"
+    finally:
+        process.join(timeout=5)
+        receiver.close()
+    if kind == "report":
+        assert isinstance(value, ValidationReport)
+        return value
+    if kind == "error":
+        code, message = value
+        raise VerificationInputError(str(code), str(message))
+    return _limited(data, str(value), options)
