@@ -10,10 +10,11 @@ import pikepdf
 import pytest
 
 from signing.errors import SigningConflictError, SigningInputError, WeakAlgorithmError
+from signing.extend import extend_to_lta
 from signing.options import Level, Placement, ReservedField, SignOptions
 from signing.policy import check_digest, check_public_key
 from signing.stamps import StampKind
-from tests.signing.checks import pdfsig, statuses
+from tests.signing.checks import lta_indications, pdfsig, statuses
 from tests.signing.conftest import Kit, make_pdf
 
 
@@ -68,6 +69,12 @@ def test_seal_certified_official_and_citizen_signed_result_keeps_all_three_valid
     peers = pdfsig(citizen.pdf, kit.root_pem)
     assert [p["Signature Validation"] for p in peers] == ["Signature is Valid."] * 3
     assert [p["Certificate Validation"] for p in peers] == ["Certificate is Trusted."] * 3
+    # archiving the result: B-LTA over all three keeps every signature valid
+    archived = asyncio.run(extend_to_lta(BytesIO(citizen.pdf), kit.context))
+    assert archived.pdf is not None
+    again = statuses(archived.pdf, kit.pki.trust_anchors())
+    assert all(s.bottom_line for s in again), [s.pretty_print_details() for s in again]
+    assert lta_indications(archived.pdf, kit.pki.trust_anchors()) == ["AdESPassed.OK"] * 3
 
 
 def test_certifying_an_already_signed_document_is_refused(kit: Kit, one_page: bytes) -> None:
@@ -140,29 +147,35 @@ def test_weak_keys_and_digests_are_refused() -> None:
     check_digest("sha384")
 
 
-def test_rsa_pss_signatures_validate(tmp_path) -> None:
+@pytest.mark.parametrize("pss", [False, True], ids=["pkcs1v15", "pss"])
+def test_rsa_signatures_validate(tmp_path, pss: bool) -> None:
     from api.database import make_engine, migrate
     from certs.keys import KeyAlgorithm
     from certs.keystore_file import FileKeyStore
     from certs.pki import Pki, PkiOptions
+    from certs.records import to_pem
     from signing.pades import PadesSigner, SigningContext
     from signing.pki_adapter import signing_key, trust_from_pki
 
     engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
     migrate(engine)
     store = FileKeyStore(tmp_path / "keys", b"another-passphrase-123456")
-    pki = Pki(engine, store, PkiOptions(key_algorithm=KeyAlgorithm.RSA_2048, use_pss=True))
+    pki = Pki(engine, store, PkiOptions(key_algorithm=KeyAlgorithm.RSA_2048, use_pss=pss))
     pki.init()
     issued = pki.issue_official("Lê Văn Tám", "Chuyên viên", "Sở Tư pháp Hà Nội")
     signer = PadesSigner(
-        store, signing_key(pki, issued.serial, pss=True), SigningContext(trust_from_pki(pki))
+        store, signing_key(pki, issued.serial, pss=pss), SigningContext(trust_from_pki(pki))
     )
     done = asyncio.run(signer.sign(make_pdf(), SignOptions()))
     assert done.pdf is not None
     [status] = statuses(done.pdf, pki.trust_anchors())
     assert status.bottom_line
     assert status.md_algorithm == "sha256"
-    assert "pss" in status.pkcs7_signature_mechanism
+    assert ("pss" in status.pkcs7_signature_mechanism) is pss
+    root = tmp_path / "root.pem"
+    root.write_text(to_pem(pki.trust_anchors()[0]))
+    [peer] = pdfsig(done.pdf, root)
+    assert peer["Signature Validation"] == "Signature is Valid."
     engine.dispose()
 
 
