@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     pkcs11_token_label: str = "kyso"  # noqa: S105 - a token label, not a secret
     pkcs11_user_pin: SecretStr | None = None
 
+    #: largest request body accepted (uploads), in megabytes
+    max_upload_mb: int = 100
+
     # storage and workers
     object_store: Literal["folder", "s3"] = "folder"
     s3_endpoint: str = "127.0.0.1:9000"

@@ -20,6 +20,7 @@ from api.jobs.celery_queue import CeleryQueue, make_celery
 from api.jobs.inprocess import InProcessQueue
 from api.jobs.kinds import default_registry
 from api.ratelimit import DEFAULT_LIMITS, RateLimiter
+from api.revocation_source import LocalRevocationSource
 from api.settings import Settings
 from certs.enrolment import EnrolmentDesk
 from certs.keys import KeyAlgorithm, KeyStore
@@ -31,6 +32,7 @@ from certs.revocation import Revocation
 from certs.tsa import TimeStampAuthority, tsa_from_pki
 from common.clock import Clock, SystemClock
 from common.errors import InputError
+from verify.options import VerifyOptions
 
 
 def _dev_passphrase(data_dir: Path) -> bytes:
@@ -118,6 +120,15 @@ class Services:
     @cached_property
     def rate_limiter(self) -> RateLimiter:
         return RateLimiter(dict(DEFAULT_LIMITS))
+
+    def verify_options(self, *, online: bool = True) -> VerifyOptions:
+        """Trust kyso's roots and imported anchors; kyso's own revocation data in-process."""
+        source = LocalRevocationSource(self.settings.public_url, self.revocation, self.ocsp)
+        return VerifyOptions(
+            trust_roots=tuple(self.pki.trust_anchors()),
+            online=online,
+            revocation_source=source,
+        )
 
     def ensure_pki(self) -> bool:
         """Create the development PKI on first start (idempotent)."""

@@ -12,7 +12,7 @@ from api.settings import Settings
 from api.wiring import Services
 from signing.errors import SigningInputError
 from signing.extend import extend_to_lta
-from signing.options import Level, Placement, SignedDocument, SignOptions
+from signing.options import Level, Placement, ReservedField, SignedDocument, SignOptions
 from signing.pades import PadesSigner, SigningContext
 from signing.pki_adapter import signing_key, trust_from_pki
 from signing.revinfo import HttpUrlFetcher
@@ -52,6 +52,14 @@ def _placement(page: int | None, box: str | None) -> Placement | None:
     return Placement.parse(page, box)
 
 
+def _reserved(spec: str) -> ReservedField:
+    name, _, where = spec.partition("@")
+    page, _, box = where.partition(":")
+    if not name or not page.isdigit() or not box:
+        raise SigningInputError("signing_bad_reserve", "--reserve takes NAME@PAGE:x1,y1,x2,y2")
+    return ReservedField(name, Placement.parse(int(page), box))
+
+
 def _report(done: SignedDocument, target: Path) -> None:
     typer.echo(
         f"Đã ký / signed: {target} ({done.level}, field {done.field_name}, "
@@ -74,6 +82,9 @@ def sign_command(
     page: int | None = typer.Option(None, "--page", help="Page (from 1) of a new visible field."),
     box: str | None = typer.Option(None, "--box", help="x1,y1,x2,y2 in points (with --page)."),
     qr_url: str | None = typer.Option(None, "--qr-url", help="Verification URL drawn as QR."),
+    reserve: list[str] = typer.Option(
+        [], "--reserve", help="Empty field for a later signer: NAME@PAGE:x1,y1,x2,y2 (repeat)."
+    ),
     pss: bool = typer.Option(False, "--pss", help="RSA keys: sign with RSASSA-PSS."),
     extend: Path | None = typer.Option(
         None, "--extend", exists=True, dir_okay=False, help="Signed PDF to upgrade in place."
@@ -109,6 +120,7 @@ def sign_command(
         certify=certify,
         reason=reason,
         location=location,
+        reserve=tuple(_reserved(spec) for spec in reserve),
     )
     pades = PadesSigner(services.keystore, key, context)
     temporary = output.with_name(f".{output.name}.kyso-tmp")

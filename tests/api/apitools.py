@@ -39,3 +39,45 @@ def make_kyso(tmp_path: Path) -> Kyso:
         )
         tokens[role.value] = services.accounts.issue_token(user)
     return Kyso(client, services, tokens)
+
+
+def make_pdf(text: str = "Don de nghi cap giay phep xay dung") -> bytes:
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
+    pdf.add_blank_page(page_size=(595, 842))
+    page = pdf.pages[-1]
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode())
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    return out.getvalue()
+
+
+def citizen_signed_pdf(services: Services, cccd: str = "001203004567") -> bytes:
+    """A PDF signed (PAdES B-T) by a citizen certificate of this service's own PKI."""
+    import asyncio
+
+    from signing.options import Level, SignOptions
+    from signing.pades import PadesSigner, SigningContext
+    from signing.pki_adapter import signing_key, trust_from_pki, tsa
+
+    issued = services.pki.issue_citizen("Nguyễn Thị Hoa", cccd)
+    context = SigningContext(trust=trust_from_pki(services.pki), timestamps=tsa(services.pki))
+    signer = PadesSigner(services.keystore, signing_key(services.pki, issued.serial), context)
+    signed = asyncio.run(signer.sign(make_pdf(), SignOptions(level=Level.B_T)))
+    assert signed.pdf is not None
+    return signed.pdf
+
+
+def tampered(signed: bytes) -> bytes:
+    """The signed bytes with one byte of the signed content changed (a hash failure)."""
+    at = signed.index(b"Don de nghi")
+    return signed[:at] + b"X" + signed[at + 1 :]
