@@ -35,10 +35,17 @@ def test_cli_signs_at_b_lt_then_extends_to_b_lta_in_place(data_dir) -> None:
     done = _invoke(
         *("sign", str(source), "-o", str(out), "--signer", serial, "--level", "B-LT"),
         *("--certify", "--reason", "Phê duyệt", "--page", "1", "--box", "300,60,570,150"),
+        *("--reserve", "KyCongDan@2:30,60,290,150"),
     )
     assert done.exit_code == 0, done.output
     assert "B-LT" in done.output
     assert hashlib.sha256(source.read_bytes()).hexdigest() == before
+    citizen = _invoke("pki", "issue", "citizen", "--name", "Lý Thu Hà", "--cccd", "001300000222")
+    citizen_serial = citizen.output.strip().splitlines()[-1]
+    second = _invoke(
+        *("sign", str(out), "-o", str(out), "--signer", citizen_serial, "--field", "KyCongDan"),
+    )
+    assert second.exit_code == 0, second.output
     signed = out.read_bytes()
     extended = _invoke("sign", "--extend", str(out), "--to", "B-LTA")
     assert extended.exit_code == 0, extended.output
@@ -48,8 +55,8 @@ def test_cli_signs_at_b_lt_then_extends_to_b_lta_in_place(data_dir) -> None:
     from api.wiring import Services
 
     roots = Services(Settings()).pki.trust_anchors()
-    [status] = statuses(after, roots)
-    assert status.bottom_line
+    found = statuses(after, roots)
+    assert len(found) == 2 and all(s.bottom_line for s in found)
 
 
 def test_cli_refuses_a_non_pdf_with_exit_status_4(data_dir) -> None:
