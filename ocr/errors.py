@@ -5,19 +5,29 @@ from __future__ import annotations
 from common.errors import ConflictError, ExternalServiceError, InputError
 
 
-class OcrError(InputError):
+class _RebuiltFromCode:
+    """Errors cross the process pool pickled: rebuild them from (code, message)."""
+
+    code: str
+    message: str
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (type(self), (self.code, self.message))
+
+
+class OcrError(_RebuiltFromCode, InputError):
     """The input cannot be digitised as given (empty, broken, too large, not an image)."""
 
     default_code = "ocr_invalid_input"
 
 
-class SignedPdfError(ConflictError):
+class SignedPdfError(_RebuiltFromCode, ConflictError):
     """The input PDF carries a digital signature: kyso never rewrites it."""
 
     default_code = "ocr_signed_pdf"
 
 
-class OcrEngineError(ExternalServiceError):
+class OcrEngineError(_RebuiltFromCode, ExternalServiceError):
     """The recognition engine (tesseract) or a helper program failed."""
 
     default_code = "ocr_engine_failed"
@@ -33,12 +43,3 @@ TOO_MANY_PAGES = "ocr_too_many_pages"
 PAGE_TOO_LARGE = "ocr_page_too_large"
 OUTPUT_IS_INPUT = "ocr_output_is_input"
 
-
-def _reduce(self: OcrError | SignedPdfError | OcrEngineError) -> tuple[type, tuple[str, str]]:
-    # errors cross the process pool: rebuild them from (code, message), not from str(self)
-    return (type(self), (self.code, self.message))
-
-
-OcrError.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
-SignedPdfError.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
-OcrEngineError.__reduce__ = _reduce  # type: ignore[method-assign,assignment]

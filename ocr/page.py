@@ -97,7 +97,6 @@ def _process(task: PageTask) -> PageOutcome:
         return _keep_text_page(task)
     jpeg: bytes | None = None
     to_user: Affine | None = None
-    scan = None
     if src.kind == "image":
         image, dpi, jpeg = _load_image(src.path, src.index, opts.default_dpi)
     elif src.kind == "pdf" and (scan := embedded_scan(src.path, src.index, opts.max_page_pixels)):
@@ -107,7 +106,6 @@ def _process(task: PageTask) -> PageOutcome:
     colour = colour_kind(image)
     gray = to_gray(image)
     reading = _read(task, gray, dpi)
-    del scan
     v_to_u = turn_clockwise(reading.rotation, gray.width, gray.height)
     lines = place_lines(reading.words, reading.d_to_u)
 

@@ -19,7 +19,7 @@ from common.clock import Clock, SystemClock
 from ocr import errors
 from ocr.engine import OcrEngine, TesseractEngine
 from ocr.errors import OcrError, SignedPdfError
-from ocr.intake import InputPlan, plan_input
+from ocr.intake import plan_input
 from ocr.metadata import suggest_metadata
 from ocr.options import OcrOptions
 from ocr.page import PageOutcome, PageTask, process_page
@@ -149,5 +149,3 @@ def page_summary(pages: tuple[PageResult, ...]) -> str:
         for p in pages
     )
 
-
-__all__ = ["InputPlan", "Progress", "digitise", "page_summary"]

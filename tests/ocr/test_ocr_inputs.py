@@ -223,3 +223,27 @@ def test_pdf_image_bomb_is_handled_in_bounded_memory(tmp_path: Path) -> None:
     # rasterised at 300 dpi for an A4 page, never decoded at 20,000 px
     assert only.width_px == pytest.approx(2480, abs=2)
     assert only.height_px == pytest.approx(3508, abs=2)
+
+
+def test_error_in_a_worker_process_keeps_its_code(tmp_path: Path, clean_page: Path) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "01.png").write_bytes(clean_page.read_bytes())
+    (folder / "02.png").write_bytes(clean_page.read_bytes()[:3000])
+    with pytest.raises(OcrError) as caught:
+        digitise(folder, tmp_path / "o.pdf", OcrOptions(jobs=2))
+    assert caught.value.code == "ocr_unreadable_image"
+    assert not (tmp_path / "o.pdf").exists()
+
+
+@pytest.mark.slow
+def test_page_scanned_sideways_is_turned_by_90_degrees(tmp_path: Path, clean_page: Path) -> None:
+    sideways = tmp_path / "sideways.png"
+    with Image.open(clean_page) as image:
+        image.transpose(Image.Transpose.ROTATE_90).save(sideways, dpi=(200, 200))
+    out = tmp_path / "o.pdf"
+    result = digitise(sideways, out, OcrOptions(jobs=1))
+    assert result.pages[0].rotation == 90
+    with pikepdf.open(out) as pdf:
+        assert int(pdf.pages[0].obj.Rotate) == 90
+    assert synth.cer("\n".join(synth.LETTER_LINES), pdftotext(out)) <= 0.02
