@@ -70,6 +70,7 @@ class Kit:
     seal: IssuedCertificate
     root_pem: Path
     url: str
+    data_dir: Path
 
     def signer(self, serial: str) -> PadesSigner:
         return PadesSigner(self.store, signing_key(self.pki, serial), self.context)
@@ -111,10 +112,25 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
         seal=pki.issue_seal(AGENCY),
         root_pem=root_pem,
         url=url,
+        data_dir=base,
     )
     server.shutdown()
     engine.dispose()
     shutil.rmtree(base, ignore_errors=True)
+
+
+PASSPHRASE = "test-passphrase-0123456789"
+
+
+@pytest.fixture
+def kyso_env(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> Kit:
+    """Settings of the ``kyso`` CLI pointing at the test PKI (same database and keys)."""
+    monkeypatch.setenv("KYSO_DATA_DIR", str(kit.data_dir))
+    monkeypatch.setenv("KYSO_KEY_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("KYSO_PUBLIC_URL", kit.url)
+    monkeypatch.delenv("KYSO_DATABASE_URL", raising=False)
+    monkeypatch.delenv("KYSO_KEYSTORE", raising=False)
+    return kit
 
 
 @pytest.fixture(scope="session")
