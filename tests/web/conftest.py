@@ -1,0 +1,78 @@
+"""A live kyso on a loopback port and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from api.accounts.service import Role
+from api.app import create_app
+from api.settings import Settings
+from api.wiring import Services
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "mat-khau-rat-dai-123"
+
+
+@dataclass
+class Live:
+    url: str
+    services: Services
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    services = Services(Settings(data_dir=tmp_path / "data", public_url=url))
+    for role, agency in ((Role.CITIZEN, None), (Role.OFFICIAL, "UBND Phường Tràng Tiền")):
+        services.accounts.create_user(f"{role.value}1", PASSWORD, role, "Người dùng", agency)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(services.settings, services), port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield Live(url, services)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (make test installs it)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
+    yield context.new_page()
+    context.close()
