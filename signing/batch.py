@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from asn1crypto import x509
 
 from certs.keys import SignatureScheme
+from certs.pki import Pki
 from signing.interrupted import PendingSignature, finish_external, prepare_external
 from signing.options import SignedDocument, SignOptions
 from signing.pades import SigningContext
+from signing.pki_adapter import usable_chain
 from signing.remote import RemoteSigningService
 from signing.signer import scheme_for
 
@@ -42,6 +44,14 @@ class RemoteIdentity:
     ) -> RemoteIdentity:
         """From the certificate chain (signer first); the scheme follows the key."""
         return cls(credential_id, chain[0], tuple(chain[1:]), scheme_for(chain[0], pss=pss))
+
+    @classmethod
+    def from_pki(
+        cls, pki: Pki, credential_id: str, serial: str, *, pss: bool = False
+    ) -> RemoteIdentity:
+        """Refuses a revoked, expired or unknown certificate before anything is prepared."""
+        _record, chain = usable_chain(pki, serial)
+        return cls.of(credential_id, chain, pss=pss)
 
 
 async def prepare_batch(

@@ -17,6 +17,7 @@ from typing import IO, BinaryIO
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
@@ -98,6 +99,10 @@ async def prepare(
     stamp = options.stamp
     if stamp is not None:
         stamp = dataclasses.replace(stamp, signing_time=now)
+    if options.certify and next(iter(enumerate_sig_fields(writer.prev, filled_status=True)), None):
+        raise SigningConflictError(
+            "signing_certify_signed", "only the first signature of a document can certify it"
+        )
     field_name, spec = field_spec(writer, options, stamp)
     for extra in options.reserve:
         x1, y1, x2, y2 = (round(v) for v in extra.placement.box)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 
+from asn1crypto import x509
+
 from certs.errors import PkiError
 from certs.keys import SignatureScheme
 from certs.ocsp import OcspResponder
 from certs.pki import Pki
+from certs.records import CertificateRecord
 from certs.revocation import Revocation
 from certs.tsa import TimeStampAuthority, tsa_from_pki
 from signing.errors import SigningBackendError, SigningInputError, SigningNotFoundError
@@ -56,8 +59,9 @@ class PkiUrlFetcher:
         return self.fallback.post(url, body, content_type)
 
 
-def signing_key(pki: Pki, serial: str, *, pss: bool = False) -> SigningKey:
-    """The signing key of certificate ``serial``: it must be valid and held by kyso."""
+def usable_chain(pki: Pki, serial: str) -> tuple[CertificateRecord, list[x509.Certificate]]:
+    """A signer's record and chain; refused when it is not a signing certificate, revoked,
+    or outside its validity."""
     try:
         record = pki.get(serial)
         chain = pki.chain(record.serial)
@@ -70,6 +74,12 @@ def signing_key(pki: Pki, serial: str, *, pss: bool = False) -> SigningKey:
     now = pki.clock.now()
     if not record.not_before <= now <= record.not_after:
         raise SigningInputError("signer_expired", f"certificate {serial} is not valid now")
+    return record, chain
+
+
+def signing_key(pki: Pki, serial: str, *, pss: bool = False) -> SigningKey:
+    """The signing key of certificate ``serial``: it must be usable and held by kyso."""
+    record, chain = usable_chain(pki, serial)
     if record.key_label is None:
         raise SigningInputError(
             "signer_key_not_held",

@@ -80,8 +80,9 @@ def test_seal_certified_official_and_citizen_signed_result_keeps_all_three_valid
 def test_certifying_an_already_signed_document_is_refused(kit: Kit, one_page: bytes) -> None:
     first = asyncio.run(kit.signer(kit.citizen.serial).sign(one_page, SignOptions()))
     assert first.pdf is not None
-    with pytest.raises(SigningConflictError):
+    with pytest.raises(SigningConflictError) as caught:
         asyncio.run(kit.signer(kit.seal.serial).sign(first.pdf, SignOptions(certify=True)))
+    assert caught.value.code == "signing_certify_signed"
 
 
 def test_signature_in_a_given_box_on_a_given_page(kit: Kit) -> None:

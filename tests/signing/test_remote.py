@@ -120,7 +120,18 @@ def test_an_approval_expires(remote) -> None:
 
 
 def _identity(kit: Kit, credential: str) -> RemoteIdentity:
-    return RemoteIdentity.of(credential, kit.pki.chain(kit.citizen.serial))
+    return RemoteIdentity.from_pki(kit.pki, credential, kit.citizen.serial)
+
+
+def test_a_revoked_certificate_gets_no_remote_identity(kit: Kit) -> None:
+    from certs.revocation import Revocation
+    from signing.errors import SigningInputError
+
+    issued = kit.pki.issue_citizen("Tạ Thị Mai", "001399000777")
+    Revocation(kit.pki).revoke(issued.serial, "key_compromise")
+    with pytest.raises(SigningInputError) as caught:
+        RemoteIdentity.from_pki(kit.pki, "cred-x", issued.serial)
+    assert caught.value.code == "signer_revoked"
 
 
 def test_one_approval_signs_a_batch_of_documents(kit: Kit, remote) -> None:
