@@ -9,6 +9,7 @@ signature is recorded in ``signing_approval``. PINs, codes and seeds are never l
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -21,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,7 +101,13 @@ class RemoteSigningService:
         clock: Clock | None = None,
         options: RemoteOptions | None = None,
         hasher: PasswordHasher | None = None,
+        seed_key: bytes | None = None,
     ) -> None:
+        """``seed_key`` (32 bytes, from the deployment's secrets) encrypts the TOTP seeds at
+        rest with AES-256-GCM; without it seeds are stored as they are (development)."""
+        if seed_key is not None and len(seed_key) != 32:
+            raise SigningInputError("remote_seed_key", "the seed key must be 32 bytes")
+        self._seal = AESGCM(seed_key) if seed_key is not None else None
         self.keystore = keystore
         self.clock = clock or SystemClock()
         self.options = options or RemoteOptions()
@@ -118,7 +127,7 @@ class RemoteSigningService:
             cert_serial=cert_serial,
             key_label=key_label,
             pin_hash=self.hasher.hash(pin),
-            totp_secret=secret,
+            totp_secret=self._protect(secret),
             failed_attempts=0,
             last_otp_step=0,
             created_at=self.clock.now(),
@@ -208,7 +217,7 @@ class RemoteSigningService:
             self.hasher.verify(row.pin_hash, pin)
         except (VerificationError, InvalidHashError):
             return "pin_invalid"
-        totp = pyotp.TOTP(row.totp_secret)
+        totp = pyotp.TOTP(self._reveal(row.totp_secret))
         now_step = int(totp.timecode(self.clock.now()))
         window = self.options.otp_window
         for step in range(now_step - window, now_step + window + 1):
@@ -275,6 +284,24 @@ class RemoteSigningService:
         return values
 
     # -- helpers ------------------------------------------------------------------------------
+    def _protect(self, seed: str) -> str:
+        if self._seal is None:
+            return seed
+        nonce = secrets.token_bytes(12)
+        sealed = self._seal.encrypt(nonce, seed.encode(), b"kyso-totp")
+        return "gcm:" + base64.b64encode(nonce + sealed).decode()
+
+    def _reveal(self, stored: str) -> str:
+        if not stored.startswith("gcm:"):
+            return stored
+        if self._seal is None:
+            raise SigningInputError("remote_seed_key", "TOTP seeds are encrypted: seed key needed")
+        raw = base64.b64decode(stored[4:])
+        try:
+            return self._seal.decrypt(raw[:12], raw[12:], b"kyso-totp").decode()
+        except InvalidTag as exc:
+            raise SigningInputError("remote_seed_key", "wrong seed key") from exc
+
     def _credential(self, db: Session, credential_id: str) -> CredentialRow:
         row = db.get(CredentialRow, credential_id)
         if row is None:

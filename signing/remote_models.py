@@ -23,7 +23,8 @@ class CredentialRow(SigningBase):
     cert_serial: Mapped[str] = mapped_column(String(64))
     key_label: Mapped[str] = mapped_column(String(128))
     pin_hash: Mapped[str] = mapped_column(String(256))
-    totp_secret: Mapped[str] = mapped_column(String(64))
+    #: RFC 6238 seed, AES-256-GCM sealed (``gcm:...``) when the service has a seed key
+    totp_secret: Mapped[str] = mapped_column(String(128))
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: the newest RFC 6238 time step accepted: a code is never accepted twice

@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("cert_serial", sa.String(64), nullable=False),
         sa.Column("key_label", sa.String(128), nullable=False),
         sa.Column("pin_hash", sa.String(256), nullable=False),
-        sa.Column("totp_secret", sa.String(64), nullable=False),
+        sa.Column("totp_secret", sa.String(128), nullable=False),
         sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("locked_until", TZ),
         sa.Column("last_otp_step", sa.BigInteger, nullable=False, server_default="0"),

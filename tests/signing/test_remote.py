@@ -36,6 +36,31 @@ def remote(kit: Kit):
     return service, enrolment.credential_id, totp, clock
 
 
+def test_totp_seeds_are_sealed_at_rest_with_a_seed_key(kit: Kit) -> None:
+    import secrets
+
+    from sqlalchemy import select
+
+    from signing.remote_models import CredentialRow
+
+    key = secrets.token_bytes(32)
+    clock = FrozenClock(kit.pki.clock.now())
+    service = RemoteSigningService(
+        kit.pki.engine, kit.store, clock, hasher=FAST_HASHER, seed_key=key
+    )
+    record = kit.pki.get(kit.citizen.serial)
+    enrolment = service.enrol("citizen-sealed", record.serial, record.key_label or "", PIN)
+    with kit.pki.session() as db:
+        stored = db.scalars(
+            select(CredentialRow.totp_secret).where(
+                CredentialRow.credential_id == enrolment.credential_id
+            )
+        ).one()
+    assert stored.startswith("gcm:") and enrolment.totp_secret not in stored
+    code = pyotp.TOTP(enrolment.totp_secret).at(clock.now())
+    assert service.authorize(enrolment.credential_id, PIN, code, [_digest("x")]).hash_count == 1
+
+
 def _code(totp: pyotp.TOTP, clock: FrozenClock) -> str:
     return totp.at(clock.now())
 
