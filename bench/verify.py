@@ -1,0 +1,134 @@
+"""Verification speed: kyso verify vs plain pyHanko validate_pdf_signature, in one run.
+
+Run: .venv/bin/python bench/verify.py [--rounds 30]
+
+Both sides validate the same B-B document (no later revisions, so kyso renders nothing) with
+kyso's roots and the same revocation source: OCSP/CRL answered in-process by the PKI, in
+"require" mode. pyHanko's side is ``async_validate_pdf_signature`` alone; kyso's side is the
+whole ``verify_pdf_async`` (ByteRange/USF checks, DSS reading, validation, report details,
+policy). Also timed: a document with 20 signatures (20 revisions) and the attack-class
+documents whose later revisions trigger the page rendering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from io import BytesIO
+from pathlib import Path
+
+# this file is bench/verify.py: without this, "import verify" would import the benchmark itself
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: E402
+from pyhanko.sign.validation import async_validate_pdf_signature  # noqa: E402
+from pyhanko_certvalidator import ValidationContext  # noqa: E402
+
+from api.database import make_engine, migrate  # noqa: E402
+from certs.keystore_file import FileKeyStore  # noqa: E402
+from certs.pki import Pki, PkiOptions  # noqa: E402
+from signing.options import Level, SignOptions  # noqa: E402
+from signing.pades import PadesSigner, SigningContext  # noqa: E402
+from signing.pki_adapter import PkiUrlFetcher, signing_key, trust_from_pki, tsa  # noqa: E402
+from tests.verify.corpus import fill_field, original  # noqa: E402
+from verify import VerifyOptions, verify_pdf_async  # noqa: E402
+from verify.fetch import SourceFetcherBackend  # noqa: E402
+
+
+def median_ms(fn: Callable[[], Awaitable[object]], rounds: int) -> float:
+    async def timed() -> list[float]:
+        await fn()  # warm-up
+        out = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            await fn()
+            out.append((time.perf_counter() - start) * 1000)
+        return out
+
+    return statistics.median(asyncio.run(timed()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # expected failures log tracebacks
+    logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+    base = Path(tempfile.mkdtemp(prefix="kyso-bench-verify-"))
+    engine = make_engine(f"sqlite:///{base / 'kyso.db'}")
+    migrate(engine)
+    store = FileKeyStore(base / "keys", b"bench-passphrase-0123456789")
+    pki = Pki(engine, store, PkiOptions(public_url="http://kyso.invalid"))
+    pki.init()
+    source = PkiUrlFetcher(pki)
+    context = SigningContext(trust=trust_from_pki(pki, source), timestamps=tsa(pki))
+    signers = [
+        PadesSigner(store, signing_key(pki, issued.serial), context)
+        for issued in (
+            pki.issue_citizen("Nguyễn Văn An", "001203009991"),
+            pki.issue_official("Trần Thị Bình", "Chánh Văn phòng", "UBND phường Bến Nghé"),
+            pki.issue_seal("UBND phường Bến Nghé"),
+        )
+    ]
+    doc = original(form="empty")
+
+    def sign(pdf: bytes, index: int, level: Level = Level.B_B) -> bytes:
+        done = asyncio.run(signers[index % 3].sign(pdf, SignOptions(level=level)))
+        assert done.pdf is not None
+        return done.pdf
+
+    b_b = sign(doc, 0)
+    twenty = doc
+    for index in range(20):
+        twenty = sign(twenty, index)
+    filled = fill_field(b_b, "1.000.000")
+    roots = tuple(pki.trust_anchors())
+    others = tuple(pki.authority_certificate(r.name) for r in pki.authorities() if r.parent)
+    options = VerifyOptions(trust_roots=roots, other_certs=others, revocation_source=source)
+
+    async def pyhanko_plain() -> None:
+        reader = PdfFileReader(BytesIO(b_b))
+        for sig in reader.embedded_regular_signatures:
+            vc = ValidationContext(
+                trust_roots=list(roots), other_certs=list(others), allow_fetching=True,
+                fetcher_backend=SourceFetcherBackend(source), revocation_mode="require",
+            )  # fmt: skip
+            status = await async_validate_pdf_signature(sig, vc)
+            assert status.bottom_line
+
+    async def kyso_b_b() -> None:
+        report = await verify_pdf_async(b_b, options)
+        assert report.passed, report.all_findings()
+
+    async def kyso_twenty() -> None:
+        report = await verify_pdf_async(twenty, options)
+        assert report.passed and len(report.signatures) == 20
+
+    async def kyso_filled() -> None:
+        report = await verify_pdf_async(filled, options)
+        assert report.passed
+
+    plain = median_ms(pyhanko_plain, args.rounds)
+    kyso = median_ms(kyso_b_b, args.rounds)
+    many = median_ms(kyso_twenty, max(3, args.rounds // 10))
+    render = median_ms(kyso_filled, max(3, args.rounds // 3))
+    print("| what | median ms | ratio to pyHanko |")
+    print("| --- | ---: | ---: |")
+    print(f"| pyHanko validate_pdf_signature, B-B, 1 signature | {plain:.1f} | 1.00x |")
+    print(f"| kyso verify, same document | {kyso:.1f} | {kyso / plain:.2f}x (target <= 1.5x) |")
+    print(f"| kyso verify, 20 signatures (20 revisions) | {many:.1f} | "
+          f"{many / 20:.1f} ms per signature |")  # fmt: skip
+    print(f"| kyso verify, B-B then a form-filling revision (pages rendered) | {render:.1f} | "
+          f"{render / plain:.2f}x |")  # fmt: skip
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
