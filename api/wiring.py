@@ -22,6 +22,9 @@ from api.jobs.kinds import default_registry
 from api.ratelimit import DEFAULT_LIMITS, RateLimiter
 from api.revocation_source import LocalRevocationSource
 from api.settings import Settings
+from api.wiring_archive import build_store
+from archive.catalog.sql import SqlCatalog
+from archive.ingest import Archive
 from certs.enrolment import EnrolmentDesk
 from certs.keys import KeyAlgorithm, KeyStore
 from certs.keystore_file import FileKeyStore
@@ -112,6 +115,10 @@ class Services:
             )
             return CeleryQueue(app, self.settings.redis_url)
         return InProcessQueue(registry)
+
+    @cached_property
+    def archive(self) -> Archive:
+        return Archive(build_store(self.settings, self.clock), SqlCatalog(self.engine, self.clock))
 
     @cached_property
     def accounts(self) -> Accounts:

@@ -26,6 +26,7 @@ TABLE = [
     ("POST", "/api/v1/archive/audits", {"sample": 0.5}, {"archivist", "auditor", "admin"}),
     ("GET", "/api/v1/jobs/job_x", None, ALL),
     ("POST", "/api/v1/verify", None, set(ROLES)),
+    ("POST", "/api/v1/verify/hash", {"sha256": "0" * 64}, set(ROLES)),
     ("GET", "/pki/crl/citizen.crl", None, set(ROLES)),
     ("GET", "/health", None, set(ROLES)),
 ]
