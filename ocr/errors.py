@@ -42,4 +42,3 @@ IMAGE_TOO_LARGE = "ocr_image_too_large"
 TOO_MANY_PAGES = "ocr_too_many_pages"
 PAGE_TOO_LARGE = "ocr_page_too_large"
 OUTPUT_IS_INPUT = "ocr_output_is_input"
-

@@ -97,13 +97,14 @@ def _process(task: PageTask) -> PageOutcome:
         return _keep_text_page(task)
     jpeg: bytes | None = None
     to_user: Affine | None = None
+    scan = None
     if src.kind == "image":
         image, dpi, jpeg = _load_image(src.path, src.index, opts.default_dpi)
     elif src.kind == "pdf" and (scan := embedded_scan(src.path, src.index, opts.max_page_pixels)):
         image, dpi, to_user = scan.image, scan.dpi, scan.to_user
     else:
         image, dpi = _rasterise(src.path, src.index, opts.pdf_dpi, opts.page_timeout), opts.pdf_dpi
-    colour = colour_kind(image)
+    colour = colour_kind(image, rendered=scan is None and src.kind != "image")
     gray = to_gray(image)
     reading = _read(task, gray, dpi)
     v_to_u = turn_clockwise(reading.rotation, gray.width, gray.height)

@@ -148,4 +148,3 @@ def page_summary(pages: tuple[PageResult, ...]) -> str:
         + (" REVIEW" if p.needs_review else "")
         for p in pages
     )
-

@@ -27,17 +27,23 @@ def to_gray(image: Image.Image) -> Image.Image:
     return image.convert("L")
 
 
-def colour_kind(image: Image.Image) -> str:
-    """ "bilevel", "gray" or "color" (an RGB scan whose channels agree counts as grey)."""
+def colour_kind(image: Image.Image, rendered: bool = False) -> str:
+    """ "bilevel", "gray" or "color": the mode the page was scanned in.
+
+    A scan's own image tells by its mode. A page ``rendered`` from a PDF is always RGB, so there
+    the pixels decide: any noticeable area where the channels disagree makes it colour.
+    """
     if image.mode == "1":
         return "bilevel"
     if image.mode in {"L", "LA", "I", "I;16", "I;16B", "F"}:
         return "gray"
+    if not rendered:
+        return "color"
     small = image.convert("RGB")
-    small.thumbnail((256, 256))
+    small.thumbnail((512, 512))
     pixels = np.asarray(small, dtype=np.int16)
     spread = pixels.max(axis=2) - pixels.min(axis=2)
-    return "color" if float(np.percentile(spread, 99)) > 24 else "gray"
+    return "color" if float(np.percentile(spread, 99.9)) > 32 else "gray"
 
 
 def _profile_score(xs: np.ndarray, ys: np.ndarray, degrees: float) -> float:
