@@ -109,7 +109,10 @@ def main() -> None:
 
     async def kyso_twenty() -> None:
         report = await verify_pdf_async(twenty, options)
-        assert report.passed and len(report.signatures) == 20
+        assert len(report.signatures) == 20
+        assert report.passed, [
+            (f.code, f.message_en) for f in report.all_findings() if f.severity.value == "FAIL"
+        ]
 
     async def kyso_filled() -> None:
         report = await verify_pdf_async(filled, options)
