@@ -113,6 +113,7 @@ def _outside_validity(sig: EmbeddedPdfSignature, moment: datetime) -> bool:
 
 def anchored(sig: EmbeddedPdfSignature, options: VerifyOptions) -> bool:
     """Does the signer's certificate lead (by issuer names) to a trusted root at all?"""
+
     def key(c: x509.Certificate) -> tuple[bytes, bytes | None]:
         return c.subject.dump(), c.key_identifier
 
