@@ -18,6 +18,9 @@ class OcrOptions:
     derivative_of_signed: bool = False
     #: straighten pages before recognition (the archived image keeps its look)
     deskew: bool = True
+    #: archive the page image turned upright and straightened (scan files only; PDF pages are
+    #: always kept as they are). Off by default: the archived image keeps its original look
+    straighten_archived: bool = False
     #: detect pages turned by 90/180/270 degrees and show them upright
     rotate_pages: bool = True
     #: median filter and background flattening before recognition

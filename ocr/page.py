@@ -19,11 +19,16 @@ from common.subprocess_run import ProgramError, run
 from ocr import errors
 from ocr.engine import OcrEngine, Word
 from ocr.errors import OcrEngineError, OcrError
-from ocr.geometry import Affine, turn_clockwise
+from ocr.geometry import Affine, straighten, turn_clockwise
 from ocr.hocr import write_hocr
 from ocr.intake import PageSource, apply_pillow_limits
 from ocr.options import OcrOptions
-from ocr.pagepdf import image_view_to_user, write_image_page, write_overlay_page
+from ocr.pagepdf import (
+    archival_image,
+    image_view_to_user,
+    write_image_page,
+    write_overlay_page,
+)
 from ocr.pdfscan import embedded_scan
 from ocr.preprocess import (
     colour_kind,
@@ -113,22 +118,48 @@ def _process(task: PageTask) -> PageOutcome:
     def text_ops(v_to_user: Affine) -> bytes:
         return content_stream(lines, v_to_u.inverse().then(v_to_user))
 
+    d_to_archived = reading.d_to_u.then(v_to_u.inverse())
+    archived_size = (gray.width, gray.height)
     if src.kind == "pdf":
         write_overlay_page(
             task.out_pdf, src.path, src.index, dpi, text_ops, reading.rotation, to_user
         )
+    elif opts.straighten_archived:
+        straight, d_to_archived = _straightened(image, reading)
+        archived_size = straight.size
+        view = image_view_to_user(straight.width, straight.height, dpi)
+        layer = content_stream(place_lines(reading.words, d_to_archived), view)
+        write_image_page(task.out_pdf, straight, None, dpi, layer, 0)
     else:
         view = image_view_to_user(image.width, image.height, dpi)
         write_image_page(task.out_pdf, image, jpeg, dpi, text_ops(view), reading.rotation)
     if opts.hocr_dir is not None:
-        u_to_v = v_to_u.inverse()
-        write_hocr(
-            opts.hocr_dir / f"page-{task.number:04d}.hocr",
-            reading.words,
-            reading.d_to_u.then(u_to_v),
-            (gray.width, gray.height),
-        )
+        hocr_path = opts.hocr_dir / f"page-{task.number:04d}.hocr"
+        write_hocr(hocr_path, reading.words, d_to_archived, archived_size)
     return PageOutcome(_result(task, image.size, dpi, colour, reading, lines), task.out_pdf)
+
+
+def _straightened(image: Image.Image, reading: _Reading) -> tuple[Image.Image, Affine]:
+    """The archived image turned upright and straightened, and the engine's map to it."""
+    bilevel = image.mode == "1"
+    upright = archival_image(image).convert("L") if bilevel else archival_image(image)
+    if reading.rotation:
+        upright = upright.transpose(_TRANSPOSE_FOR_CLOCKWISE[reading.rotation])
+    if reading.skew == 0.0:
+        straight, s_to_u = upright, Affine()
+    else:
+        s_to_u, w, h = straighten(upright.width, upright.height, reading.skew, 1.0)
+        white = 255 if upright.mode == "L" else (255, 255, 255)
+        straight = upright.transform(
+            (w, h),
+            Image.Transform.AFFINE,
+            s_to_u.coefficients(),
+            Image.Resampling.BICUBIC,
+            fillcolor=white,
+        )
+    if bilevel:
+        straight = straight.point(lambda v: 255 if v > 127 else 0).convert("1")
+    return straight, reading.d_to_u.then(s_to_u.inverse())
 
 
 def _result(

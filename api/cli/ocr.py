@@ -25,6 +25,9 @@ def ocr_command(
     ),
     no_deskew: bool = typer.Option(False, "--no-deskew", help="Do not straighten pages."),
     no_rotate: bool = typer.Option(False, "--no-rotate", help="Do not turn upside-down pages."),
+    straighten_image: bool = typer.Option(
+        False, "--straighten-image", help="Archive the image straightened (default: as scanned)."
+    ),
 ) -> None:
     """Số hoá: OCR a scan into a searchable PDF/A-2b (Vietnamese text layer, sidecar text)."""
     # imported here: numpy, Pillow and pikepdf load only for this command, not for every `kyso`
@@ -37,6 +40,7 @@ def ocr_command(
         derivative_of_signed=derivative,
         deskew=not no_deskew,
         rotate_pages=not no_rotate,
+        straighten_archived=straighten_image,
         hocr_dir=hocr,
     )
     console = Console(stderr=True)

@@ -21,6 +21,7 @@ from common.hashing import sha256_file
 from ocr.errors import OcrError, SignedPdfError
 from ocr.options import OcrOptions
 from ocr.pipeline import digitise
+from ocr.preprocess import estimate_skew, upside_down_score
 
 
 @pytest.fixture(scope="module")
@@ -246,4 +247,20 @@ def test_page_scanned_sideways_is_turned_by_90_degrees(tmp_path: Path, clean_pag
     assert result.pages[0].rotation == 90
     with pikepdf.open(out) as pdf:
         assert int(pdf.pages[0].obj.Rotate) == 90
+    assert synth.cer("\n".join(synth.LETTER_LINES), pdftotext(out)) <= 0.02
+
+
+@pytest.mark.slow
+def test_archived_image_is_straightened_only_when_asked(tmp_path: Path) -> None:
+    page = synth.upside_down(synth.skew(synth.render_document(synth.LETTER_LINES, dpi=200), 2.0))
+    scan = synth.save(page, tmp_path / "scan.png")
+    out = tmp_path / "o.pdf"
+    result = digitise(scan, out, OcrOptions(jobs=1, straighten_archived=True))
+    assert result.pages[0].rotation == 180
+    with pikepdf.open(out) as pdf:
+        assert int(pdf.pages[0].obj.get("/Rotate", 0)) == 0
+        (image,) = pdf.pages[0].obj.Resources.XObject.values()
+        archived = pikepdf.PdfImage(image).as_pil_image()
+    assert estimate_skew(archived) == 0.0
+    assert upside_down_score(archived) > 1.2
     assert synth.cer("\n".join(synth.LETTER_LINES), pdftotext(out)) <= 0.02
