@@ -119,8 +119,10 @@ def _run_pages(
                 progress(ProgressEvent(done, total, task.number))
             yield outcome
         return
-    # fork: workers start in milliseconds (forkserver/spawn re-import numpy, Pillow, pikepdf)
-    context = multiprocessing.get_context("fork")
+    # forkserver, not fork: the caller may have threads (a progress bar, a job worker) and a
+    # fork copies their held locks. The server imports the page code once; workers fork from it.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ocr.page"])
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context) as pool:
         pending: deque[Future[PageOutcome]] = deque()
         queue = iter(tasks)
