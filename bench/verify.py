@@ -42,17 +42,21 @@ from verify import VerifyOptions, verify_pdf_async  # noqa: E402
 from verify.fetch import SourceFetcherBackend  # noqa: E402
 
 
-def median_ms(fn: Callable[[], Awaitable[object]], rounds: int) -> float:
-    async def timed() -> list[float]:
-        await fn()  # warm-up
-        out = []
+def medians_ms(fns: list[Callable[[], Awaitable[object]]], rounds: int) -> list[float]:
+    """Median time of each function; rounds interleave them so they share the machine's noise."""
+
+    async def timed() -> list[list[float]]:
+        for fn in fns:
+            await fn()  # warm-up
+        out: list[list[float]] = [[] for _ in fns]
         for _ in range(rounds):
-            start = time.perf_counter()
-            await fn()
-            out.append((time.perf_counter() - start) * 1000)
+            for index, fn in enumerate(fns):
+                start = time.perf_counter()
+                await fn()
+                out[index].append((time.perf_counter() - start) * 1000)
         return out
 
-    return statistics.median(asyncio.run(timed()))
+    return [statistics.median(times) for times in asyncio.run(timed())]
 
 
 def main() -> None:
@@ -118,10 +122,8 @@ def main() -> None:
         report = await verify_pdf_async(filled, options)
         assert report.passed
 
-    plain = median_ms(pyhanko_plain, args.rounds)
-    kyso = median_ms(kyso_b_b, args.rounds)
-    many = median_ms(kyso_twenty, max(3, args.rounds // 10))
-    render = median_ms(kyso_filled, max(3, args.rounds // 3))
+    plain, kyso, render = medians_ms([pyhanko_plain, kyso_b_b, kyso_filled], args.rounds)
+    [many] = medians_ms([kyso_twenty], max(3, args.rounds // 10))
     print("| what | median ms | ratio to pyHanko |")
     print("| --- | ---: | ---: |")
     print(f"| pyHanko validate_pdf_signature, B-B, 1 signature | {plain:.1f} | 1.00x |")
