@@ -288,6 +288,26 @@ def flip_signed_byte(pdf: bytes) -> bytes:
     return pdf[:index] + bytes([pdf[index] ^ 0x01]) + pdf[index + 1 :]
 
 
+def sign_locking_amount(kit: Kit, pdf: bytes) -> bytes:
+    """An approval signature whose field locks ``so_tien`` (FieldMDP, ISO 32000-2 12.8.2.4)."""
+    from pyhanko.sign import fields, signers
+
+    from signing.pki_adapter import signing_key
+    from signing.signer import KeyStoreSigner
+
+    key = signing_key(kit.pki, kit.official.serial)
+    lock = fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, ["so_tien"])
+    spec = fields.SigFieldSpec("KyKhoa", box=(330, 60, 560, 140), field_mdp_spec=lock)
+    signer = signers.PdfSigner(
+        signers.PdfSignatureMetadata(field_name="KyKhoa", subfilter=fields.SigSeedSubFilter.PADES),
+        KeyStoreSigner(kit.store, key),
+        new_field_spec=spec,
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    out = asyncio.run(signer.async_sign_pdf(writer))
+    return out.getvalue()
+
+
 def build_corpus(kit: Kit) -> dict[str, bytes]:
     citizen, official, seal = kit.citizen.serial, kit.official.serial, kit.seal.serial
     stamp = content_for(StampKind.CITIZEN, kit.citizen.certificate.subject)
@@ -326,6 +346,9 @@ def build_corpus(kit: Kit) -> dict[str, bytes]:
     corpus["attack_overlay_annotation"] = add_overlay(signed_bb)
     corpus["attack_docmdp_annotation"] = add_overlay(
         sign(kit, plain, seal, certify=True, level=Level.B_T)
+    )
+    corpus["attack_fieldmdp_locked_field"] = fill_field(
+        sign_locking_amount(kit, original(form="empty")), "9.000.000"
     )
     corpus["attack_usf_empty"] = usf_zeros(signed_bb)
     corpus["attack_usf_garbage"] = usf_garbage(signed_bb)

@@ -26,6 +26,7 @@ ATTACKS = {
     "attack_shadow_hide_and_replace": "shadow_hide_and_replace",
     "attack_overlay_annotation": "overlay_over_signed_content",
     "attack_docmdp_annotation": "docmdp_violation",
+    "attack_fieldmdp_locked_field": "fieldmdp_violation",
     "attack_usf_empty": "signature_value_missing",
     "attack_usf_garbage": "signature_value_malformed",
     "attack_usf_signature_value": "signature_crypto_invalid",
