@@ -10,7 +10,7 @@ revoked after that time passes, revoked before fails with REVOKED.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from asn1crypto import crl, ocsp, x509
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
@@ -155,9 +155,13 @@ async def validate_signature(
     *,
     skip_diff: bool,
 ) -> Outcome:
-    moment = options.at or now
+    # "now" is taken per signature: revocation answers fetched during a long verification
+    # (many signatures) must not be dated after the validation time
+    moment = options.at or max(now, datetime.now(UTC))
     fetched = Fetched()
-    context = _context(options, embedded, source, moment, retroactive=False, fetched=fetched)
+    context = _context(
+        options, embedded, source, moment, retroactive=options.at is None, fetched=fetched
+    )
     status = await _run(sig, context, skip_diff)
     problems: list[tuple[str, dict[str, str]]] = []
     if not status.intact:
