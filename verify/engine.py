@@ -24,6 +24,7 @@ from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationE
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from common.hashing import sha256_bytes
+from verify import logmask
 from verify.assemble import Problem, assemble_document, assemble_signature
 from verify.errors import VerificationInputError
 from verify.fetch import HttpRevocationSource
@@ -112,6 +113,7 @@ def _now(options: VerifyOptions) -> datetime:
 
 async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> ValidationReport:
     """Validate every signature of a PDF (bytes or a path) and say what changed after each."""
+    logmask.install()
     data = _read(source, options)
     if not data.lstrip()[:5].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
         return _unreadable(data, "pdf_unreadable", "no %PDF header", options)

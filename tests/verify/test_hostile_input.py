@@ -144,3 +144,12 @@ def _gap(pdf: bytes) -> tuple[int, int]:
     numbers = pdf[start:].split(b"[", 1)[1].split(b"]", 1)[0].split()
     a, b, c, _ = (int(v) for v in numbers)
     return a + b, c
+
+
+def test_library_logs_never_carry_a_full_citizen_id(
+    kit: Kit, corpus: dict[str, bytes], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    verify_pdf(corpus["clean_b_b"], kit.options(online=False))  # fails: logs the signer
+    assert caplog.records
+    assert "001203004567" not in caplog.text
