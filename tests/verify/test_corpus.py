@@ -97,3 +97,22 @@ def test_pdfsig_is_never_stricter_than_kyso(kit: Kit, corpus: dict[str, bytes], 
     assert len(peers) == len(report.signatures)
     assert all(p["Signature Validation"] == "Signature is Valid." for p in peers), peers
     assert all(p["Certificate Validation"] == "Certificate is Trusted." for p in peers), peers
+
+
+@pytest.mark.parametrize("name", ["attack_shadow_hide_form", "attack_shadow_replace_form"])
+def test_kyso_catches_shadow_attacks_that_pyhanko_alone_accepts(
+    kit: Kit, corpus: dict[str, bytes], name: str
+) -> None:
+    import asyncio
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    [sig] = PdfFileReader(BytesIO(corpus[name])).embedded_regular_signatures
+    context = ValidationContext(trust_roots=kit.pki.trust_anchors(), allow_fetching=True)
+    status = asyncio.run(async_validate_pdf_signature(sig, context))
+    if not status.bottom_line:
+        pytest.skip("this pyHanko version already refuses the document")
+    assert verify_pdf(corpus[name], kit.options()).indication is not Indication.TOTAL_PASSED
