@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     #: largest request body accepted (uploads), in megabytes
     max_upload_mb: int = 100
 
+    #: 32 bytes, base64: encrypts remote-signing one-time-code seeds at rest (AES-256-GCM)
+    otp_seed_key: SecretStr | None = None
+
     # storage and workers
     object_store: Literal["folder", "s3"] = "folder"
     s3_endpoint: str = "127.0.0.1:9000"

@@ -6,6 +6,7 @@ command makes one) and creates what it is asked for lazily: keys are loaded once
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from functools import cached_property
@@ -35,6 +36,7 @@ from certs.revocation import Revocation
 from certs.tsa import TimeStampAuthority, tsa_from_pki
 from common.clock import Clock, SystemClock
 from common.errors import InputError
+from signing.remote import RemoteSigningService
 from verify.options import VerifyOptions
 
 
@@ -119,6 +121,12 @@ class Services:
     @cached_property
     def archive(self) -> Archive:
         return Archive(build_store(self.settings, self.clock), SqlCatalog(self.engine, self.clock))
+
+    @cached_property
+    def remote_signing(self) -> RemoteSigningService:
+        key = self.settings.otp_seed_key
+        seed_key = base64.b64decode(key.get_secret_value()) if key is not None else None
+        return RemoteSigningService(self.engine, self.keystore, self.clock, seed_key=seed_key)
 
     @cached_property
     def accounts(self) -> Accounts:

@@ -64,6 +64,8 @@ class EnrolmentRow(CertsBase):
     officer: Mapped[str | None] = mapped_column(String(128))
     serial: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
+    #: the account that asked (the service's user name), if the request came through one
+    owner: Mapped[str | None] = mapped_column(String(128))
 
 
 class TrustAnchorRow(CertsBase):

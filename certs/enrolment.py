@@ -33,6 +33,7 @@ class Enrolment:
     officer: str | None
     serial: str | None
     reason: str | None
+    owner: str | None = None
 
     @classmethod
     def from_row(cls, row: EnrolmentRow) -> Enrolment:
@@ -46,6 +47,7 @@ class Enrolment:
             officer=row.officer,
             serial=row.serial,
             reason=row.reason,
+            owner=row.owner,
         )
 
 
@@ -53,7 +55,9 @@ class EnrolmentDesk:
     def __init__(self, pki: Pki) -> None:
         self.pki = pki
 
-    def request(self, full_name: str, cccd: str, phone: str | None = None) -> Enrolment:
+    def request(
+        self, full_name: str, cccd: str, phone: str | None = None, owner: str | None = None
+    ) -> Enrolment:
         full_name, cccd = validate_name(full_name), validate_cccd(cccd)
         phone = validate_phone(phone) if phone else None
         if self.pki.active_for_cccd(cccd) is not None:
@@ -77,6 +81,7 @@ class EnrolmentDesk:
                 phone=phone,
                 status="pending",
                 created_at=self.pki.clock.now(),
+                owner=owner,
             )
             db.add(row)
             db.commit()
@@ -122,9 +127,11 @@ class EnrolmentDesk:
                 raise PkiNotFoundError("enrolment_unknown", f"no enrolment {enrolment_id}")
             return Enrolment.from_row(row)
 
-    def list(self, status: str | None = None) -> list[Enrolment]:
+    def list(self, status: str | None = None, owner: str | None = None) -> list[Enrolment]:
         with self.pki.session() as db:
             stmt = select(EnrolmentRow).order_by(EnrolmentRow.created_at)
             if status:
                 stmt = stmt.where(EnrolmentRow.status == status)
+            if owner:
+                stmt = stmt.where(EnrolmentRow.owner == owner)
             return [Enrolment.from_row(r) for r in db.scalars(stmt)]

@@ -61,10 +61,11 @@ async def create_user(body: UserCreate, svc: ServicesDep, _admin: Admin) -> User
 
 @router.post("/enrolments", tags=["pki"], status_code=201)
 def request_enrolment(
-    body: EnrolmentCreate, svc: ServicesDep, _user: CurrentUser
+    body: EnrolmentCreate, svc: ServicesDep, user: CurrentUser
 ) -> EnrolmentPublic:
     """A citizen (or the officer at the desk) asks for a free signing certificate."""
-    enrolment = svc.enrolment.request(body.full_name, body.cccd, body.phone)
+    owner = user.username if user.role is Role.CITIZEN else None
+    enrolment = svc.enrolment.request(body.full_name, body.cccd, body.phone, owner)
     return EnrolmentPublic(**asdict(enrolment))
 
 

@@ -153,7 +153,7 @@ def enrol(
     if user is None:
         return RedirectResponse("/login?next=/enrol", status_code=303)
     try:
-        done = svc.enrolment.request(full_name, cccd, phone or None)
+        done = svc.enrolment.request(full_name, cccd, phone or None, user.username)
     except KysoError as exc:
         return page(request, "enrol.html", user, status=400, error=exc.message)
     return page(request, "enrol.html", user, done=done)
