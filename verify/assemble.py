@@ -91,12 +91,15 @@ def _algorithm_problems(emb: EmbeddedPdfSignature, options: VerifyOptions) -> li
     return out
 
 
-def _doc_timestamps_after(sigs: list[_Signature], revision: int) -> list[EmbeddedPdfSignature]:
-    return [
-        s.embedded
-        for s in sigs
-        if s.is_timestamp and s.embedded is not None and s.embedded.signed_revision > revision
-    ]
+def _doc_timestamps_after(sigs: list[_Signature], revision: int) -> list[TimeStampInfo]:
+    out = []
+    for s in sigs:
+        if s.is_timestamp and s.embedded is not None and s.embedded.signed_revision > revision:
+            moment, trusted = s.stamp or (None, False)
+            if moment is not None:
+                tsa = details.display_name(s.embedded.signer_cert.subject)
+                out.append(TimeStampInfo("document", moment, tsa, trusted))
+    return out
 
 
 def _bare(name: str, problems: list[Problem], options: VerifyOptions) -> SignatureReport:
@@ -149,14 +152,7 @@ async def assemble_signature(
     if signature_ts is not None:
         timestamps.append(signature_ts)
     doc_ts = _doc_timestamps_after(all_sigs, emb.signed_revision)
-    for ts in doc_ts:
-        tst = ts.signed_data["encap_content_info"]["content"].parsed
-        timestamps.append(
-            TimeStampInfo(
-                kind="document", time=tst["gen_time"].native,
-                tsa=details.display_name(ts.signer_cert.subject), valid=True,
-            )
-        )  # fmt: skip
+    timestamps += doc_ts
     indication, sub, findings = judge(problems, options)
     subfilter = emb.sig_object.get("/SubFilter")
     mechanism = emb.signer_info["signature_algorithm"]["algorithm"].native
@@ -172,7 +168,7 @@ async def assemble_signature(
             str(subfilter) if subfilter else None,
             signature_ts is not None,
             evidence,
-            bool(doc_ts),
+            any(ts.valid for ts in doc_ts),
         ),
         certified=docmdp is not None and _is_certification(reader, emb),
         docmdp_permission=int(docmdp.value) if docmdp is not None else None,

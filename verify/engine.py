@@ -31,7 +31,7 @@ from verify.fetch import HttpRevocationSource
 from verify.model import DocumentInfo, ValidationReport
 from verify.options import VerifyOptions
 from verify.structure import check_byte_range, revision_ends, signature_value_empty
-from verify.validate import Embedded, validate_signature
+from verify.validate import Embedded, document_timestamp, validate_signature
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class _Signature:
     embedded: EmbeddedPdfSignature | None
     problems: list[Problem]
     is_timestamp: bool
+    #: for document time-stamps: (time, trusted)
+    stamp: tuple[datetime, bool] | None = None
 
 
 def _read(source: bytes | Path, options: VerifyOptions) -> bytes:
@@ -138,6 +140,17 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
     for sig in signatures:
         if sig.is_timestamp:
             doc_problems.extend(sig.problems)
+            if sig.embedded is not None and not sig.problems:
+                try:
+                    moment, trusted, intact = await document_timestamp(
+                        sig.embedded, options, embedded
+                    )
+                except (SignatureValidationError, *PARSE_ERRORS) as exc:
+                    moment, trusted, intact = now, False, False
+                    log.info("document time-stamp unreadable: %s", type(exc).__name__)
+                sig.stamp = (moment, trusted)
+                if not intact:
+                    doc_problems.append(Problem("timestamp_invalid", detail=sig.name))
     for sig in regular:
         outcome = None
         if sig.embedded is not None and not sig.problems:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from asn1crypto import crl, ocsp, x509
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
-from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
@@ -79,6 +79,24 @@ def _context(
         allow_fetching=backend is not None,
         fetcher_backend=backend,
     )
+
+
+async def document_timestamp(
+    emb: EmbeddedPdfSignature, options: VerifyOptions, embedded: Embedded
+) -> tuple[datetime, bool, bool]:
+    """(time, trusted, intact) of a document time-stamp (PAdES B-LTA), revocation soft-fail."""
+    context = ValidationContext(
+        trust_roots=list(options.trust_roots),
+        other_certs=[*options.other_certs, *embedded.certs],
+        moment=options.at,
+        crls=list(embedded.crls),
+        ocsps=list(embedded.ocsps),
+        revocation_mode="soft-fail",
+        weak_hash_algos=set(options.policy.algorithms.forbidden_digests),
+    )
+    status = await async_validate_pdf_timestamp(emb, context, skip_diff=True)
+    intact = bool(status.intact and status.valid)
+    return status.timestamp, intact and bool(status.trusted), intact
 
 
 async def _run(
