@@ -43,10 +43,11 @@ from ocr.textlayer import PlacedLine, content_stream, place_lines
 
 log = logging.getLogger(__name__)
 
-#: a first pass under this mean confidence asks the engine which way up the page is
+#: a reading under this mean confidence asks the engine's detector which way up the page is
 _ORIENTATION_CHECK_BELOW = 80.0
+#: the detector's answers below this confidence are ignored (a turned reading must also win)
 _ORIENTATION_MIN_CONFIDENCE = 1.5
-#: an upside-down score under this asks the orientation detector before reading
+#: an upside-down score under this reads the page turned by 180 degrees first
 _UPSIDE_DOWN_BELOW = 0.8
 _TRANSPOSE_FOR_CLOCKWISE = {
     90: Image.Transpose.ROTATE_270,
