@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from api.accounts.service import Accounts
+from api.adapters import ArchiveTimeStampRenewer, ReportVerifier
 from api.database import make_engine, migrate
 from api.jobs.base import JobQueue
 from api.jobs.celery_queue import CeleryQueue, make_celery
@@ -36,6 +38,9 @@ from certs.revocation import Revocation
 from certs.tsa import TimeStampAuthority, tsa_from_pki
 from common.clock import Clock, SystemClock
 from common.errors import InputError
+from signing.pades import SigningContext
+from signing.pki_adapter import trust_from_pki
+from signing.pki_adapter import tsa as signing_tsa
 from signing.remote import RemoteSigningService
 from verify.options import VerifyOptions
 
@@ -120,7 +125,21 @@ class Services:
 
     @cached_property
     def archive(self) -> Archive:
-        return Archive(build_store(self.settings, self.clock), SqlCatalog(self.engine, self.clock))
+        """The archive; signed PDFs get a verification summary in the catalog on ingest."""
+        return Archive(
+            build_store(self.settings, self.clock),
+            SqlCatalog(self.engine, self.clock),
+            verifier=ReportVerifier(self.verify_options()),
+        )
+
+    @cached_property
+    def signing_context(self) -> SigningContext:
+        return SigningContext(
+            trust=trust_from_pki(self.pki), timestamps=signing_tsa(self.pki), clock=self.clock
+        )
+
+    def lta_renewer(self, horizon: timedelta = timedelta(days=365)) -> ArchiveTimeStampRenewer:
+        return ArchiveTimeStampRenewer(self.signing_context, self.clock, horizon)
 
     @cached_property
     def remote_signing(self) -> RemoteSigningService:

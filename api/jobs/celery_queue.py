@@ -57,7 +57,13 @@ def make_celery(
                 "task": TASK_NAME,
                 "schedule": crontab(hour=2, minute=0),
                 "args": ("archive.audit", {"sample": 0.1, "resume": True}),
-            }
+            },
+            # B-LTA documents get a fresh document time-stamp a year before the newest expires
+            "lta-renewal": {
+                "task": TASK_NAME,
+                "schedule": crontab(hour=3, minute=0, day_of_week=0),
+                "args": ("archive.lta_renew", {"horizon_days": 365}),
+            },
         }
 
     @app.task(name=TASK_NAME, bind=True)  # type: ignore[untyped-decorator]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from api.jobs.base import JSON, JobKind, Progress, Registry
@@ -60,8 +61,22 @@ def _ocr(settings: Settings) -> JobKind:
     return JobKind("ocr.digitise", run)
 
 
+def _lta(settings: Settings) -> JobKind:
+    def run(payload: JSON, progress: Progress) -> JSON:
+        from api.wiring import Services
+        from archive.lta import renew_due
+
+        services = Services(settings)
+        horizon = timedelta(days=int(str(payload.get("horizon_days", 365))))
+        report = renew_due(services.archive, services.lta_renewer(horizon))
+        progress(report.checked, report.checked)
+        return {"checked": report.checked, "renewed": list(report.renewed)}
+
+    return JobKind("archive.lta_renew", run)
+
+
 def default_registry(settings: Settings) -> Registry:
     registry = Registry()
-    for make in (_audit, _ocr):
+    for make in (_audit, _ocr, _lta):
         registry.add(make(settings))
     return registry

@@ -1,0 +1,70 @@
+"""verify/ and signing/ behind the archive's protocols (the archive knows neither)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Iterator
+from datetime import timedelta
+
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from archive.metadata import SignatureSummary
+from common.clock import Clock
+from signing.extend import extend_to_lta
+from signing.pades import SigningContext
+from verify.engine import verify_pdf
+from verify.options import VerifyOptions
+
+#: digests whose time-stamps no longer prove anything (Circular 15/2025/TT-BKHCN)
+WEAK_DIGESTS = {"md5", "sha1"}
+
+
+class ReportVerifier:
+    """archive ``Verifier``: the verification report's verdict, as a catalog summary."""
+
+    def __init__(self, options: VerifyOptions) -> None:
+        self._options = options
+
+    def summarise(self, chunks: Iterator[bytes]) -> SignatureSummary | None:
+        report = verify_pdf(b"".join(chunks), self._options)
+        if not report.signatures:
+            return None
+        first = report.signatures[0]
+        signer = first.signer.name if first.signer else ""
+        return SignatureSummary(
+            indication=report.indication.value,
+            sub_indication=report.sub_indication.value if report.sub_indication else "",
+            signer=signer,
+            signed_at=first.timestamped_signing_time or first.claimed_signing_time,
+            level=first.pades_level or "",
+        )
+
+
+class ArchiveTimeStampRenewer:
+    """archive ``LtaRenewer``: a fresh document time-stamp before the newest one weakens.
+
+    Renewal is due when the newest document time-stamp's TSA certificate expires within
+    ``horizon``, or when it was made with a digest that is no longer accepted.
+    """
+
+    def __init__(self, context: SigningContext, clock: Clock, horizon: timedelta) -> None:
+        self._context = context
+        self._clock = clock
+        self._horizon = horizon
+
+    def needs_renewal(self, chunks: Iterator[bytes]) -> bool:
+        reader = PdfFileReader(io.BytesIO(b"".join(chunks)), strict=False)
+        stamps = reader.embedded_timestamp_signatures
+        if not stamps:
+            return False  # not a B-LTA document: nothing of the archive's to renew
+        newest = stamps[-1]
+        if newest.md_algorithm in WEAK_DIGESTS:
+            return True
+        expires = newest.signer_cert["tbs_certificate"]["validity"]["not_after"].native
+        return bool(expires - self._clock.now() < self._horizon)
+
+    def renew(self, chunks: Iterator[bytes]) -> bytes:
+        signed = asyncio.run(extend_to_lta(io.BytesIO(b"".join(chunks)), self._context))
+        assert signed.pdf is not None
+        return signed.pdf
