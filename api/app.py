@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
-from api.routes import csc, lookup, pki, v1, verify
+from api.routes import csc, dossiers, lookup, pki, v1, verify
 from api.settings import Settings
 from api.web.routes import router as pages
 from api.wiring import Services
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(verify.router)
     app.include_router(lookup.router)
     app.include_router(csc.router)
+    app.include_router(dossiers.router)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)

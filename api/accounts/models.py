@@ -25,6 +25,8 @@ class UserRow(ApiBase):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: an official's signing certificate (its key in the key store)
+    cert_serial: Mapped[str | None] = mapped_column(String(64))
 
 
 class TokenRow(ApiBase):
@@ -37,3 +39,22 @@ class TokenRow(ApiBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DossierRow(ApiBase):
+    """A one-stop-shop dossier (hồ sơ): submission, processing, returned result."""
+
+    __tablename__ = "api_dossier"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service: Mapped[str] = mapped_column(String(256))
+    agency: Mapped[str] = mapped_column(String(256))
+    owner: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # submitted | returned
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    promised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submission_document: Mapped[str] = mapped_column(String(64))
+    submission_indication: Mapped[str] = mapped_column(String(32))
+    result_document: Mapped[str | None] = mapped_column(String(64))
+    handled_by: Mapped[str | None] = mapped_column(String(64))

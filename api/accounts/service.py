@@ -180,6 +180,20 @@ class Accounts:
                 row.revoked = True
                 db.commit()
 
+    def bind_certificate(self, username: str, serial: str) -> None:
+        """Record the signing certificate an official signs results with."""
+        with self._sessions() as db:
+            row = db.scalars(select(UserRow).where(UserRow.username == username)).first()
+            if row is None:
+                raise NotFoundError("user_unknown", f"no user {username}")
+            row.cert_serial = serial
+            db.commit()
+
+    def certificate_of(self, username: str) -> str | None:
+        with self._sessions() as db:
+            row = db.scalars(select(UserRow).where(UserRow.username == username)).first()
+            return row.cert_serial if row is not None else None
+
     def by_username(self, username: str) -> User:
         with self._sessions() as db:
             row = db.scalars(select(UserRow).where(UserRow.username == username)).first()

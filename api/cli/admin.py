@@ -44,3 +44,17 @@ def api_key(
     accounts = Services(Settings()).accounts
     user = accounts.by_username(username)
     typer.echo(accounts.issue_token(user, "apikey", label))
+
+
+@app.command("bind-certificate")
+def bind_certificate(
+    username: str = typer.Argument(..., help="The official's account."),
+    serial: str = typer.Argument(..., help="Serial of the official's certificate (kyso pki)."),
+) -> None:
+    """Gắn chứng thư ký cho cán bộ (the certificate an official signs results with)."""
+    services = Services(Settings())
+    record = services.pki.get(serial)
+    if record.profile != "official":
+        raise InputError("certificate_not_official", "that certificate is not an official's")
+    services.accounts.bind_certificate(username, record.serial)
+    typer.echo(f"{username} -> {record.serial}")

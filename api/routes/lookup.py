@@ -16,9 +16,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import User
 from api.deps import ServicesDep, optional_user, rate_limit
+from api.dossiers import DossierDesk
 from api.web.routes import page
 from archive.errors import ArchiveError
 from archive.metadata import DocumentRecord, VersionRecord
+from common.errors import NotFoundError
 from verify.engine import verify_pdf
 from verify.render import render_html
 
@@ -84,7 +86,20 @@ async def qr_landing(
     svc: ServicesDep,
     user: Annotated[User | None, Depends(optional_user)],
 ) -> HTMLResponse:
-    """Where the QR code printed on a result leads: the archived original and its verdict."""
+    """Where the QR code printed on a receipt or result leads.
+
+    A dossier code shows the dossier's progress (no personal data) and, once returned, the
+    result; a document id shows the archived document and its verdict.
+    """
+    dossier = None
+    if code.startswith("HS"):
+        try:
+            dossier = DossierDesk(svc).get(code, None)
+        except NotFoundError:
+            return page(request, "landing.html", user, status=404, document=None)
+        if dossier.result_document is None:
+            return page(request, "landing.html", user, document=None, dossier=dossier)
+        code = dossier.result_document
     try:
         document = svc.archive.catalog.document(code)
         version, chunks = svc.archive.read(code)
@@ -100,6 +115,7 @@ async def qr_landing(
         user,
         document=document,
         version=version,
+        dossier=dossier,
         indication=report.indication.value,
         report_html=render_html(report, request.query_params.get("lang", "vi")),
     )

@@ -1,0 +1,116 @@
+"""``/api/v1/dossiers``: submit and sign (citizen), inbox and result (official), receipts."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated
+
+import qrcode
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.accounts.service import Role, User
+from api.deps import CurrentUser, ServicesDep, rate_limit, require
+from api.dossiers import Dossier, DossierDesk
+from api.uploads import discard, save_upload
+from api.wiring import Services
+from common.errors import NotFoundError
+
+router = APIRouter(tags=["dossiers"])
+Citizen = Annotated[User, Depends(require(Role.CITIZEN))]
+Official = Annotated[User, Depends(require(Role.OFFICIAL))]
+
+
+class DossierPublic(BaseModel):
+    code: str
+    service: str
+    agency: str
+    status: str
+    submitted_at: datetime
+    promised_at: datetime
+    returned_at: datetime | None
+    submission_indication: str
+    result_document: str | None
+    track_url: str
+
+
+def _public(svc: Services, dossier: Dossier) -> DossierPublic:
+    data = asdict(dossier)
+    data.pop("owner")
+    data.pop("submission_document")
+    url = f"{svc.settings.public_url.rstrip('/')}/v/{dossier.code}"
+    return DossierPublic(**data, track_url=url)
+
+
+async def _read_pdf(svc: Services, upload: UploadFile) -> bytes:
+    limit = svc.settings.max_upload_mb * 1024 * 1024
+    path = await run_in_threadpool(save_upload, upload, svc.settings.data_dir / "tmp", limit)
+    try:
+        return path.read_bytes()
+    finally:
+        discard(path)
+
+
+@router.post("/api/v1/dossiers", status_code=201, dependencies=[Depends(rate_limit("pin"))])
+async def submit(
+    svc: ServicesDep,
+    citizen: Citizen,
+    file: Annotated[UploadFile, File(description="the application (PDF)")],
+    service: Annotated[str, Form(max_length=256)],
+    agency: Annotated[str, Form(max_length=256)],
+    credential_id: Annotated[str, Form(max_length=64)],
+    pin: Annotated[str, Form(max_length=12)],
+    otp: Annotated[str, Form(max_length=10)],
+) -> DossierPublic:
+    """Submit a dossier signed remotely with the citizen's key (PIN + one-time code)."""
+    pdf = await _read_pdf(svc, file)
+    dossier = await DossierDesk(svc).submit(citizen, service, agency, pdf, credential_id, pin, otp)
+    return _public(svc, dossier)
+
+
+@router.get("/api/v1/dossiers")
+def list_dossiers(svc: ServicesDep, user: CurrentUser) -> list[DossierPublic]:
+    """A citizen's own dossiers; an official's inbox (the agency's dossiers)."""
+    return [_public(svc, d) for d in DossierDesk(svc).list_for(user)]
+
+
+@router.get("/api/v1/dossiers/{code}")
+def get_dossier(code: str, svc: ServicesDep, user: CurrentUser) -> DossierPublic:
+    return _public(svc, DossierDesk(svc).get(code, user))
+
+
+@router.post("/api/v1/dossiers/{code}/result")
+async def return_result(
+    code: str,
+    svc: ServicesDep,
+    official: Official,
+    file: Annotated[UploadFile, File(description="the result (PDF)")],
+) -> DossierPublic:
+    """Certify with the agency seal, sign with the official's stamp, archive, return."""
+    pdf = await _read_pdf(svc, file)
+    return _public(svc, await DossierDesk(svc).issue_result(code, official, pdf))
+
+
+@router.get("/api/v1/dossiers/{code}/result.pdf", response_class=Response)
+def download_result(code: str, svc: ServicesDep, user: CurrentUser) -> Response:
+    dossier = DossierDesk(svc).get(code, user)
+    if dossier.result_document is None:
+        raise NotFoundError("result_not_ready", "the result has not been returned yet")
+    _version, chunks = svc.archive.read(dossier.result_document)
+    headers = {"Content-Disposition": f'attachment; filename="{code}.pdf"'}
+    return Response(b"".join(chunks), media_type="application/pdf", headers=headers)
+
+
+@router.get("/qr/{code}.png", response_class=Response, include_in_schema=False)
+def qr_png(code: str, svc: ServicesDep) -> Response:
+    """The QR code printed on receipts and results: the public look-up URL of ``code``."""
+    if not code.isalnum() or len(code) > 40:
+        raise NotFoundError("dossier_unknown", "no such code")
+    image = qrcode.make(f"{svc.settings.public_url.rstrip('/')}/v/{code}")
+    out = io.BytesIO()
+    image.save(out)
+    return Response(out.getvalue(), media_type="image/png")

@@ -1,0 +1,102 @@
+"""The one-stop-shop flow over the API: submit and sign, inbox, certified result, look-up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from apitools import Kyso, make_pdf
+from test_remote_signing_api import PIN, _enrolled
+
+from api.dossiers import promised_date
+
+AGENCY = "UBND Quận Hoàn Kiếm"
+
+
+def _official_ready(kyso: Kyso) -> None:
+    pki = kyso.services.pki
+    official = pki.issue_official("Lê Thị Hằng", "Phó Chủ tịch", AGENCY)
+    pki.issue_seal(AGENCY)
+    kyso.services.accounts.bind_certificate("official1", official.serial)
+
+
+def _submit(kyso: Kyso, credential: str, otp: str) -> tuple[int, dict[str, object]]:
+    response = kyso.client.post(
+        "/api/v1/dossiers",
+        files={"file": ("don.pdf", make_pdf("Don xin cap giay phep xay dung"), "application/pdf")},
+        data={
+            "service": "Cấp giấy phép xây dựng",
+            "agency": AGENCY,
+            "credential_id": credential,
+            "pin": PIN,
+            "otp": otp,
+        },
+        headers=kyso.headers("citizen"),
+    )
+    return response.status_code, response.json()
+
+
+def test_citizen_submits_official_returns_a_certified_result_anyone_can_check(kyso: Kyso) -> None:
+    _official_ready(kyso)
+    credential, totp, _serial = _enrolled(kyso)
+    status, receipt = _submit(kyso, credential, totp.now())
+    assert status == 201, receipt
+    code = str(receipt["code"])
+    assert receipt["status"] == "submitted"
+    assert receipt["submission_indication"] == "TOTAL_PASSED"
+    assert str(receipt["track_url"]).endswith(f"/v/{code}")
+
+    inbox = kyso.client.get("/api/v1/dossiers", headers=kyso.headers("official")).json()
+    assert [d["code"] for d in inbox] == [code]
+    tracking = kyso.client.get(f"/v/{code}")
+    assert "Đang giải quyết" in tracking.text
+    assert kyso.client.get(f"/qr/{code}.png").headers["content-type"] == "image/png"
+
+    returned = kyso.client.post(
+        f"/api/v1/dossiers/{code}/result",
+        files={"file": ("kq.pdf", make_pdf("Giay phep xay dung so 123"), "application/pdf")},
+        headers=kyso.headers("official"),
+    )
+    assert returned.status_code == 200, returned.text
+    assert returned.json()["status"] == "returned"
+
+    result = kyso.client.get(f"/api/v1/dossiers/{code}/result.pdf", headers=kyso.headers("citizen"))
+    assert result.status_code == 200
+    report = kyso.client.post(
+        "/api/v1/verify", files={"file": ("kq.pdf", result.content, "application/pdf")}
+    ).json()
+    assert report["indication"] == "TOTAL_PASSED", report
+    names = str([s["signer"] for s in report["signatures"]])
+    assert AGENCY in names and "Lê Thị Hằng" in names
+    landing = kyso.client.get(f"/v/{code}")
+    assert "Đã trả kết quả" in landing.text and "HỢP LỆ" in landing.text
+    from archive.auditlog import verify
+
+    chain = verify(kyso.services.engine)  # the hash-chained audit log holds the whole flow
+    assert chain.ok
+
+
+def test_wrong_code_signs_nothing_and_files_nothing(kyso: Kyso) -> None:
+    _official_ready(kyso)
+    credential, _totp, _serial = _enrolled(kyso)
+    status, body = _submit(kyso, credential, "000000")
+    assert status == 401 and body["error"]["code"] in ("otp_invalid", "otp_expired")  # type: ignore[index]
+    assert kyso.client.get("/api/v1/dossiers", headers=kyso.headers("citizen")).json() == []
+
+
+def test_a_dossier_is_invisible_to_other_citizens(kyso: Kyso) -> None:
+    _official_ready(kyso)
+    credential, totp, _serial = _enrolled(kyso)
+    _status, receipt = _submit(kyso, credential, totp.now())
+    other = kyso.services.accounts.create_user(
+        "citizen9", "mat-khau-rat-dai-999", kyso.services.accounts.by_username("citizen1").role, "X"
+    )
+    headers = {"Authorization": f"Bearer {kyso.services.accounts.issue_token(other)}"}
+    assert (
+        kyso.client.get(f"/api/v1/dossiers/{receipt['code']}", headers=headers).status_code == 404
+    )
+
+
+def test_promised_date_skips_weekends() -> None:
+    friday = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
+    assert promised_date(friday, 5).date().isoformat() == "2026-11-27"
+    assert promised_date(friday, 1).strftime("%A %H:%M") == "Monday 17:00"
