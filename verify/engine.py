@@ -155,8 +155,21 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
         outcome = None
         if sig.embedded is not None and not sig.problems:
             try:
+                archived = any(
+                    s.stamp is not None
+                    and s.stamp[1]
+                    and s.embedded is not None
+                    and s.embedded.signed_revision > sig.embedded.signed_revision
+                    for s in signatures
+                )
                 outcome = await validate_signature(
-                    sig.embedded, options, embedded, source_, now, skip_diff=False
+                    sig.embedded,
+                    options,
+                    embedded,
+                    source_,
+                    now,
+                    skip_diff=False,
+                    archived=archived,
                 )
             except (SignatureValidationError, UnacceptableSignerError, *PARSE_ERRORS) as exc:
                 sig.problems.append(Problem("signature_unreadable", detail=type(exc).__name__))

@@ -96,6 +96,16 @@ async def document_timestamp(
     )
     status = await async_validate_pdf_timestamp(emb, context, skip_diff=True)
     intact = bool(status.intact and status.valid)
+    if intact and not status.trusted:
+        # Revocation data for the TSA is stale (validation in the future, offline): accept the
+        # path itself. Known limit: a TSA revoked later is then not noticed (docs/verify.md).
+        bare = ValidationContext(
+            trust_roots=list(options.trust_roots),
+            other_certs=[*options.other_certs, *embedded.certs],
+            moment=options.at,
+            revocation_mode="soft-fail",
+        )
+        status = await async_validate_pdf_timestamp(emb, bare, skip_diff=True)
     return status.timestamp, intact and bool(status.trusted), intact
 
 
@@ -131,6 +141,13 @@ def _outside_validity(sig: EmbeddedPdfSignature, moment: datetime) -> bool:
 
 def anchored(sig: EmbeddedPdfSignature, options: VerifyOptions) -> bool:
     """Does the signer's certificate lead (by issuer names) to a trusted root at all?"""
+    return anchored_cert(sig.signer_cert, sig.other_embedded_certs, options)
+
+
+def anchored_cert(
+    cert: x509.Certificate, extra: list[x509.Certificate], options: VerifyOptions
+) -> bool:
+    """Does ``cert`` lead (by issuer name and key identifier) to a trusted root at all?"""
 
     def key(c: x509.Certificate) -> tuple[bytes, bytes | None]:
         return c.subject.dump(), c.key_identifier
@@ -139,8 +156,7 @@ def anchored(sig: EmbeddedPdfSignature, options: VerifyOptions) -> bool:
         return c.issuer.dump(), c.authority_key_identifier
 
     trusted = {key(root) for root in options.trust_roots}
-    known = {key(c): c for c in (*sig.other_embedded_certs, *options.other_certs)}
-    cert = sig.signer_cert
+    known = {key(c): c for c in (*extra, *options.other_certs)}
     for _ in range(10):
         if parent_key(cert) in trusted or key(cert) in trusted:
             return True
@@ -172,6 +188,7 @@ async def validate_signature(
     now: datetime,
     *,
     skip_diff: bool,
+    archived: bool = False,
 ) -> Outcome:
     # "now" is taken per signature: revocation answers fetched during a long verification
     # (many signatures) must not be dated after the validation time
@@ -186,13 +203,25 @@ async def validate_signature(
         problems.append(("hash_mismatch", {}))
     elif not status.valid:
         problems.append(("signature_crypto_invalid", {}))
-    poe = usable_timestamp(status)
+    ts = usable_timestamp(status)
+    # A time-stamp not trusted today is a proof of existence only when a trusted archive
+    # (document) time-stamp covers it and its TSA chains to a trust anchor (PAdES B-LTA,
+    # EN 319 102-1 5.6.3): the archive stamp proves it existed while it was valid.
+    by_archive = (
+        ts is not None
+        and not ts.trusted
+        and archived
+        and anchored_cert(ts.signing_cert, [*sig.other_embedded_certs, *embedded.certs], options)
+    )
+    poe = ts if ts is not None and (ts.trusted or by_archive) else None
     outcome = Outcome(status, problems, moment, poe.timestamp if poe else None, fetched)
     if status.intact and status.valid and not status.trusted:
         outcome = await _past_or_fail(sig, options, embedded, source, outcome, skip_diff)
-    ts = status.timestamp_validity
-    if ts is not None and not (ts.intact and ts.valid and ts.trusted):
+    raw = status.timestamp_validity
+    if raw is not None and poe is None:
         outcome.problems.append(("timestamp_invalid", {}))
+    elif by_archive and poe is not None:
+        outcome.problems.append(("archive_timestamp_poe", {"when": poe.timestamp.isoformat()}))
     return outcome
 
 

@@ -99,3 +99,26 @@ def test_validation_before_the_certificate_existed_is_out_of_bounds(
     report = verify_pdf(corpus["clean_b_b"], kit.options(at=at))
     assert report.indication is not Indication.TOTAL_PASSED
     assert "certificate_expired" in {f.code for f in report.all_findings()}
+
+
+def test_b_lta_stays_valid_after_the_signer_certificate_expired(
+    kit: Kit, corpus: dict[str, bytes]
+) -> None:
+    signer_cert = kit.official.certificate
+    expired = signer_cert["tbs_certificate"]["validity"]["not_after"].native
+    at = expired + timedelta(days=30)
+    report = verify_pdf(corpus["clean_b_lta"], kit.options(at=at, online=False))
+    [sig] = report.signatures
+    codes = {f.code for f in sig.findings}
+    assert report.indication is Indication.TOTAL_PASSED, codes
+    assert {"past_validation", "archive_timestamp_poe"} <= codes
+    assert sig.validation_time == sig.timestamped_signing_time
+
+
+def test_b_t_after_the_signer_certificate_expired_is_not_passed_without_archive_stamp(
+    kit: Kit,
+) -> None:
+    serial, pdf = _signed_by_fresh_citizen(kit, "001203004574", Level.B_T)
+    expired = kit.pki.chain(serial)[0]["tbs_certificate"]["validity"]["not_after"].native
+    report = verify_pdf(pdf, kit.options(at=expired + timedelta(days=30), online=False))
+    assert report.indication is not Indication.TOTAL_PASSED
