@@ -7,8 +7,8 @@ Exit status: 0 every signature TOTAL_PASSED, 1 any TOTAL_FAILED, 2 otherwise (IN
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,31 +20,6 @@ from api.settings import Settings
 from api.wiring import Services
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE, EXIT_UNREADABLE = 0, 1, 2, 3
-
-_CRL_PATH = re.compile(r"/pki/crl/(?P<ca>[A-Za-z0-9_-]+)\.crl$")
-
-
-class ServiceRevocationSource:
-    """kyso's own CRL/OCSP URLs answered in-process (same answers as the web service);
-    any other URL over HTTP."""
-
-    def __init__(self, services: Services) -> None:
-        from verify.fetch import HttpRevocationSource
-
-        self.services = services
-        self.base = services.settings.public_url.rstrip("/") + "/"
-        self.http = HttpRevocationSource()
-
-    def get(self, url: str) -> bytes:
-        match = _CRL_PATH.search(url) if url.startswith(self.base) else None
-        if match is not None:
-            return self.services.revocation.crl(match["ca"])
-        return self.http.get(url)
-
-    def post(self, url: str, body: bytes, content_type: str) -> bytes:
-        if url.startswith(self.base) and url.rstrip("/").endswith("/pki/ocsp"):
-            return self.services.ocsp.respond(body)
-        return self.http.post(url, body, content_type)
 
 
 class SigningSealer:
@@ -129,21 +104,23 @@ def verify_command(
     if lang not in ("vi", "en"):
         raise typer.BadParameter("--lang must be vi or en")
     services = Services(Settings())
-    roots = _load_certs(trust)
-    others: list[x509.Certificate] = []
+    extra = _load_certs(trust)
     if services.pki.is_initialised():
-        roots += services.pki.trust_anchors()
-        others = [
+        # kyso's roots and imported anchors; kyso's own CRL/OCSP answered in-process
+        base = services.verify_options(online=not offline)
+        others = tuple(
             services.pki.authority_certificate(row.name)
             for row in services.pki.authorities()
             if row.parent
-        ]
-    options = VerifyOptions(
-        trust_roots=tuple(roots),
-        other_certs=tuple(others),
+        )
+    else:
+        base = VerifyOptions(trust_roots=(), online=not offline)
+        others = ()
+    options = dataclasses.replace(
+        base,
+        trust_roots=(*base.trust_roots, *extra),
+        other_certs=(*base.other_certs, *others),
         at=_parse_at(at),
-        online=not offline,
-        revocation_source=None if offline else ServiceRevocationSource(services),
         policy=load_policy(policy.read_text("utf-8")) if policy else STRICT,
     )
     report = verify_isolated(file, options)
