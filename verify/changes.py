@@ -157,8 +157,10 @@ def _classify(
         delta.objects.add(ref)
         return
     if role.kind in ("sig_widget", "sig_ap", "sigvalue"):
-        if old is not None and role.kind == "sigvalue":
-            delta.fail("incremental_content_change", "signature dictionary changed", None, ref)
+        if old is not None and not _signs_reserved_field(old, new):
+            # an existing signature's field, appearance or value rewritten after signing
+            delta.fail("incremental_content_change",
+                       f"signature field {role.field or '?'} changed", role.page, ref)  # fmt: skip
             return
         delta.raise_to(ChangeKind.SIGNATURES)
         if role.page and role.rect is not None:
@@ -169,6 +171,15 @@ def _classify(
         return
     if old is not None and role.kind != "unreachable":
         delta.fail("incremental_content_change", f"{role.kind} changed", role.page, ref)
+
+
+def _signs_reserved_field(old: pikepdf.Object, new: pikepdf.Object) -> bool:
+    """An empty signature field (reserved by a certifier) that a later signature filled."""
+    if not isinstance(old, pikepdf.Dictionary) or not isinstance(new, pikepdf.Dictionary):
+        return False
+    if "/V" in old or "/V" not in new:
+        return False
+    return _dict_keys_changed(old, new) <= {"/V", "/AP", "/F", "/MK", "/DA", "/Lock", "/SV"}
 
 
 def _field_change(

@@ -165,6 +165,24 @@ def replace_content(pdf: bytes) -> bytes:
     return _write(writer)
 
 
+def repaint_signature(pdf: bytes) -> bytes:
+    """The visible signature's appearance stream is rewritten after signing (another name)."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        field = ref.get_object()
+        if field.get("/FT") != "/Sig":
+            continue
+        ap_ref = field["/AP"].raw_get("/N")
+        old = ap_ref.get_object()
+        writer.mark_update(ap_ref)
+        replacement = generic.StreamObject(
+            {k: v for k, v in old.items() if k not in ("/Length", "/Filter", "/DecodeParms")},
+            stream_data=b"0 0 1 rg 0 0 40 20 re f",
+        )
+        writer.objects[(ap_ref.generation, ap_ref.idnum)] = replacement
+    return _write(writer)
+
+
 def switch_layer_on(pdf: bytes) -> bytes:
     """Shadow hide: the optional content layer hidden at signing is switched on."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
@@ -344,6 +362,7 @@ def build_corpus(kit: Kit) -> dict[str, bytes]:
         sign(kit, original(prepared_alternative=True), citizen)
     )
     corpus["attack_overlay_annotation"] = add_overlay(signed_bb)
+    corpus["attack_signature_appearance"] = repaint_signature(signed_bb)
     corpus["attack_docmdp_annotation"] = add_overlay(
         sign(kit, plain, seal, certify=True, level=Level.B_T)
     )

@@ -25,6 +25,7 @@ ATTACKS = {
     "attack_shadow_replace_form": "shadow_replace",
     "attack_shadow_hide_and_replace": "shadow_hide_and_replace",
     "attack_overlay_annotation": "overlay_over_signed_content",
+    "attack_signature_appearance": "incremental_content_change",
     "attack_docmdp_annotation": "docmdp_violation",
     "attack_fieldmdp_locked_field": "fieldmdp_violation",
     "attack_usf_empty": "signature_value_missing",
