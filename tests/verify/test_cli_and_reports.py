@@ -140,3 +140,35 @@ def test_pdf_report_is_sealed_and_readable_in_vietnamese(
     assert sealed.indication is Indication.TOTAL_PASSED
     [seal] = sealed.signatures
     assert seal.signer is not None and seal.signer.organisation == "Ủy ban nhân dân phường Bến Nghé"
+
+
+def test_third_party_with_only_the_root_file_verifies_online(
+    kit: Kit, corpus: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a verifier that is not kyso's PKI: empty data dir, trust = the root PEM, revocation over HTTP
+    monkeypatch.setenv("KYSO_DATA_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("KYSO_KEY_PASSPHRASE", "another-passphrase-0123456789")
+    path = _file(tmp_path, corpus, "clean_three_signatures_lt")
+    without = runner.invoke(app, ["verify", str(path), "--json"])
+    assert without.exit_code == 2
+    assert json.loads(without.stdout)["sub_indication"] == "NO_CERTIFICATE_CHAIN_FOUND"
+    result = runner.invoke(app, ["verify", str(path), "--json", "--trust", str(kit.root_pem)])
+    assert result.exit_code == 0, result.stdout
+    body = json.loads(result.stdout)
+    assert {e["source"] for s in body["signatures"] for e in s["revocation"]} >= {"online"}
+
+
+def test_bad_time_is_a_kyso_error(kyso_env: Kit, corpus: dict[str, bytes], tmp_path: Path) -> None:
+    path = _file(tmp_path, corpus, "clean_b_b")
+    result = runner.invoke(app, ["verify", str(path), "--at", "yesterday"])
+    assert result.exception is not None and "verify_time_invalid" in str(result.exception)
+
+
+def test_english_html_report(kyso_env: Kit, corpus: dict[str, bytes], tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    path = _file(tmp_path, corpus, "attack_usf_signature_value")
+    result = runner.invoke(app, ["verify", str(path), "--html", str(out), "--lang", "en"])
+    assert result.exit_code == 1
+    html = out.read_text("utf-8")
+    assert '<html lang="en">' in html and "Verdict: INVALID" in html
+    assert "does not verify with the signer&#39;s public key" in html
