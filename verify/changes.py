@@ -14,6 +14,7 @@ a permissive reading lets through (ISO 32000-2 §12.8; Mainka et al., "Shadow At
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
@@ -244,7 +245,8 @@ async def analyse_changes(
         return ChangesAfterSigning(ChangeKind.NONE), []
     after = sum(1 for value in revision_ends(data) if value > end)
     try:
-        delta = object_delta(data[:end], data, emb)
+        # off the event loop: pikepdf parsing and pdftoppm are blocking work
+        delta = await asyncio.to_thread(object_delta, data[:end], data, emb)
     except pikepdf.PdfError as exc:
         problem = Problem("incremental_content_change", detail=f"unreadable revision: {exc}")
         return ChangesAfterSigning(ChangeKind.OTHER, after), [problem]
@@ -264,7 +266,7 @@ async def analyse_changes(
     regions: tuple[Region, ...] = ()
     needs_pixels = _KIND_ORDER.index(delta.kind) >= _KIND_ORDER.index(ChangeKind.FORM_FILLING)
     if options.policy.visual_comparison and needs_pixels:
-        visual = compare_revisions(data[:end], data, delta, options.limits)
+        visual = await asyncio.to_thread(compare_revisions, data[:end], data, delta, options.limits)
         problems += visual.problems
         regions = visual.regions
         delta.pages.update(r.page for r in regions)

@@ -49,7 +49,7 @@ class _Signature:
     stamp: tuple[datetime, bool] | None = None
 
 
-def _read(source: bytes | Path, options: VerifyOptions) -> bytes:
+def read_input(source: bytes | Path, options: VerifyOptions) -> bytes:
     if isinstance(source, bytes):
         data = source
     else:
@@ -106,17 +106,17 @@ def _signatures(reader: PdfFileReader, data: bytes, ends: list[int]) -> list[_Si
 
 def _unreadable(data: bytes, code: str, detail: str, options: VerifyOptions) -> ValidationReport:
     info = DocumentInfo(sha256_bytes(data), len(data), False, 0, 0)
-    return assemble_document(info, [], [Problem(code, detail=detail)], options, _now(options))
+    return assemble_document(info, [], [Problem(code, detail=detail)], options, utc_now())
 
 
-def _now(options: VerifyOptions) -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> ValidationReport:
     """Validate every signature of a PDF (bytes or a path) and say what changed after each."""
     logmask.install()
-    data = _read(source, options)
+    data = read_input(source, options)
     if not data.lstrip()[:5].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
         return _unreadable(data, "pdf_unreadable", "no %PDF header", options)
     try:
@@ -129,7 +129,7 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
         pages = int(reader.root["/Pages"].get("/Count", 0))
     except PARSE_ERRORS as exc:
         return _unreadable(data, "pdf_unreadable", type(exc).__name__, options)
-    now = _now(options)
+    now = utc_now()
     source_ = options.revocation_source or (HttpRevocationSource() if options.online else None)
     info = DocumentInfo(sha256_bytes(data), len(data), True, reader.xrefs.total_revisions, pages)
     reports = []

@@ -18,7 +18,7 @@ from pathlib import Path
 from common.errors import KysoError
 from common.hashing import sha256_bytes
 from verify.assemble import Problem, assemble_document
-from verify.engine import _now, _read, verify_pdf
+from verify.engine import read_input, utc_now, verify_pdf
 from verify.errors import VerificationInputError
 from verify.model import DocumentInfo, ValidationReport
 from verify.options import VerifyOptions
@@ -54,12 +54,12 @@ def _child(conn: Connection, data: bytes, options: VerifyOptions) -> None:
 def _limited(data: bytes, detail: str, options: VerifyOptions) -> ValidationReport:
     info = DocumentInfo(sha256_bytes(data), len(data), False, 0, 0)
     problem = Problem("resource_limit", detail=detail)
-    return assemble_document(info, [], [problem], options, _now(options))
+    return assemble_document(info, [], [problem], options, utc_now())
 
 
 def verify_isolated(source: bytes | Path, options: VerifyOptions) -> ValidationReport:
     """``verify_pdf`` in a forked child under ``options.limits`` (Linux)."""
-    data = _read(source, options)
+    data = read_input(source, options)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, data, options), daemon=True)
