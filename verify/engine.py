@@ -94,7 +94,12 @@ def _signatures(reader: PdfFileReader, data: bytes, ends: list[int]) -> list[_Si
             problem = Problem("signature_value_malformed", detail=type(exc).__name__)
             found.append(_Signature(name, None, [problem], is_ts))
             continue
-        byte_range = [int(v) for v in embedded.byte_range]
+        try:
+            byte_range = [int(v) for v in embedded.byte_range]
+        except (TypeError, ValueError):
+            problem = Problem("byte_range_invalid", detail="it must be four integers")
+            found.append(_Signature(name, None, [problem], is_ts))
+            continue
         problems = [
             Problem(p.code, detail=p.detail)
             for p in check_byte_range(data, byte_range, embedded.pkcs7_content, ends)
@@ -134,6 +139,9 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
     info = DocumentInfo(sha256_bytes(data), len(data), True, reader.xrefs.total_revisions, pages)
     reports = []
     doc_problems: list[Problem] = []
+    tail = len(data) - (ends[-1] if ends else 0)
+    if ends and data[ends[-1] :].strip(b"\x00\t\n\r\f ") and tail > 0:
+        doc_problems.append(Problem("trailing_data", detail=str(tail)))
     regular = [s for s in signatures if not s.is_timestamp]
     if not regular:
         doc_problems.append(Problem("no_signatures"))

@@ -42,6 +42,10 @@ CHECKS: dict[str, Check] = {c.code: c for c in (
     _c("resource_limit", "FAIL", _F, S.FORMAT_FAILURE,
        "Tệp vượt giới hạn xử lý an toàn ({detail}).",
        "The file exceeds the safe processing limits ({detail})."),
+    _c("trailing_data", "WARN", _I, S.FORMAT_FAILURE,
+       "Có {detail} byte sau phần kết thúc cuối cùng của tệp "
+       "(không thuộc lần lưu nào, không được ký).",
+       "There are {detail} bytes after the file's last end marker (no revision, not signed)."),
     _c("no_signatures", "FAIL", _I, S.SIGNED_DATA_NOT_FOUND,
        "Tài liệu không có chữ ký số nào.",
        "The document carries no digital signature."),

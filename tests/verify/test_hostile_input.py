@@ -153,3 +153,10 @@ def test_library_logs_never_carry_a_full_citizen_id(
     verify_pdf(corpus["clean_b_b"], kit.options(online=False))  # fails: logs the signer
     assert caplog.records
     assert "001203004567" not in caplog.text
+
+
+def test_bytes_after_the_last_revision_are_reported(kit: Kit, corpus: dict[str, bytes]) -> None:
+    report = verify_pdf(corpus["clean_b_b"] + b"% appended\nBT (x) Tj ET\n", kit.options())
+    [finding] = [f for f in report.findings if f.code == "trailing_data"]
+    assert finding.severity.value == "WARN"
+    assert report.indication is Indication.TOTAL_PASSED  # WARN: said, not judged
