@@ -31,7 +31,12 @@ def _lang(request: Request) -> str:
 
 
 def page(
-    request: Request, name: str, user: User | None, status: int = 200, **context: object
+    request: Request,
+    name: str,
+    user: User | None,
+    status: int = 200,
+    context: dict[str, object] | None = None,
+    **extra: object,
 ) -> HTMLResponse:
     lang = _lang(request)
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
@@ -39,7 +44,15 @@ def page(
     response = templates.TemplateResponse(
         request,
         name,
-        {"lang": lang, "t": t, "user": user, "csrf": csrf, "title": t["site"], **context},
+        {
+            "lang": lang,
+            "t": t,
+            "user": user,
+            "csrf": csrf,
+            "title": t["site"],
+            **(context or {}),
+            **extra,
+        },
         status_code=status,
     )
     secure = request.url.scheme == "https"

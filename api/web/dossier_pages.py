@@ -1,0 +1,161 @@
+"""Pages of the one-stop-shop flow: remote-signing credential, dossiers, official inbox."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import Annotated
+
+import qrcode
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.accounts.service import Role, User
+from api.deps import ServicesDep
+from api.dossiers import DossierDesk
+from api.uploads import discard, save_upload
+from api.web.routes import MaybeUser, check_csrf, page
+from api.wiring import Services
+from common.errors import KysoError
+
+router = APIRouter(include_in_schema=False)
+
+
+def _login(target: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={target}", status_code=303)
+
+
+def _qr_data_uri(text: str) -> str:
+    out = io.BytesIO()
+    qrcode.make(text).save(out)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _citizen_context(svc: Services, user: User) -> dict[str, object]:
+    credentials = svc.remote_signing.credentials_list(user.username)
+    enrolled = {svc.remote_signing.credentials_info(c).cert_serial for c in credentials}
+    issued = [e for e in svc.enrolment.list("issued", owner=user.username)]
+    return {
+        "credentials": credentials,
+        "pending_certs": [e.serial for e in issued if e.serial not in enrolled],
+        "dossiers": DossierDesk(svc).list_for(user),
+    }
+
+
+@router.get("/dossiers", response_class=HTMLResponse)
+def dossiers(request: Request, svc: ServicesDep, user: MaybeUser) -> Response:
+    if user is None or user.role is not Role.CITIZEN:
+        return _login("/dossiers")
+    return page(request, "dossiers.html", user, context=_citizen_context(svc, user))
+
+
+@router.post("/dossiers/credential", response_class=HTMLResponse)
+def make_credential(
+    request: Request,
+    svc: ServicesDep,
+    user: MaybeUser,
+    serial: Annotated[str, Form(max_length=64)],
+    pin: Annotated[str, Form(max_length=12)],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    if user is None or user.role is not Role.CITIZEN:
+        return _login("/dossiers")
+    context = _citizen_context(svc, user)
+    pending = context["pending_certs"]
+    if not isinstance(pending, list) or serial not in pending:
+        return page(request, "dossiers.html", user, 403, context, error="not your certificate")
+    record = svc.pki.get(serial)
+    assert record.key_label is not None
+    try:
+        enrolled = svc.remote_signing.enrol(user.username, record.serial, record.key_label, pin)
+    except KysoError as exc:
+        return page(request, "dossiers.html", user, 400, context, error=exc.message)
+    return page(
+        request,
+        "dossiers.html",
+        user,
+        otpauth=enrolled.provisioning_uri,
+        context=_citizen_context(svc, user),
+        otpauth_qr=_qr_data_uri(enrolled.provisioning_uri),
+    )
+
+
+async def _pdf(svc: Services, upload: UploadFile) -> bytes:
+    limit = svc.settings.max_upload_mb * 1024 * 1024
+    path = await run_in_threadpool(save_upload, upload, svc.settings.data_dir / "tmp", limit)
+    try:
+        return Path(path).read_bytes()
+    finally:
+        discard(path)
+
+
+@router.post("/dossiers", response_class=HTMLResponse)
+async def submit(
+    request: Request,
+    svc: ServicesDep,
+    user: MaybeUser,
+    file: UploadFile,
+    service: Annotated[str, Form(max_length=256)],
+    agency: Annotated[str, Form(max_length=256)],
+    credential_id: Annotated[str, Form(max_length=64)],
+    pin: Annotated[str, Form(max_length=12)],
+    otp: Annotated[str, Form(max_length=10)],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    if user is None or user.role is not Role.CITIZEN:
+        return _login("/dossiers")
+    try:
+        svc.rate_limiter.check("pin", request.client.host if request.client else "?")
+        pdf = await _pdf(svc, file)
+        receipt = await DossierDesk(svc).submit(user, service, agency, pdf, credential_id, pin, otp)
+    except KysoError as exc:
+        context = _citizen_context(svc, user)
+        return page(request, "dossiers.html", user, 400, context, error=exc.message)
+    return page(
+        request, "dossiers.html", user, context=_citizen_context(svc, user), receipt=receipt
+    )
+
+
+@router.get("/officer/dossiers", response_class=HTMLResponse)
+def inbox(request: Request, svc: ServicesDep, user: MaybeUser) -> Response:
+    if user is None or user.role not in (Role.OFFICIAL, Role.ADMIN):
+        return _login("/officer/dossiers")
+    return page(request, "inbox.html", user, dossiers=DossierDesk(svc).list_for(user))
+
+
+@router.post("/officer/dossiers/{code}/result", response_class=HTMLResponse)
+async def return_result(
+    request: Request,
+    code: str,
+    svc: ServicesDep,
+    user: MaybeUser,
+    file: UploadFile,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    if user is None or user.role not in (Role.OFFICIAL, Role.ADMIN):
+        return _login("/officer/dossiers")
+    desk = DossierDesk(svc)
+    try:
+        await desk.issue_result(code, user, await _pdf(svc, file))
+    except KysoError as exc:
+        return page(
+            request, "inbox.html", user, status=400, error=exc.message, dossiers=desk.list_for(user)
+        )
+    return RedirectResponse("/officer/dossiers", status_code=303)
+
+
+@router.get("/dossiers/{code}/result.pdf", response_class=Response)
+def download(code: str, svc: ServicesDep, user: MaybeUser) -> Response:
+    if user is None:
+        return _login("/dossiers")
+    dossier = DossierDesk(svc).get(code, user)
+    if dossier.result_document is None:
+        return RedirectResponse("/dossiers", status_code=303)
+    _version, chunks = svc.archive.read(dossier.result_document)
+    headers = {"Content-Disposition": f'attachment; filename="{code}.pdf"'}
+    return Response(b"".join(chunks), media_type="application/pdf", headers=headers)
