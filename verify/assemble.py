@@ -174,7 +174,13 @@ async def assemble_signature(
         docmdp_permission=int(docmdp.value) if docmdp is not None else None,
         digest_algorithm=emb.md_algorithm,
         signature_algorithm=str(mechanism),
-        chain=details.chain_of(status, options.trust_roots, outcome.validation_time),
+        chain=details.chain_of(
+            status,
+            options.trust_roots,
+            (signature_ts.time if signature_ts else None)
+            or emb.self_reported_timestamp
+            or outcome.validation_time,
+        ),
         revocation=evidence,
         timestamps=tuple(timestamps),
         coverage=coverage,
