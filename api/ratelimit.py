@@ -33,10 +33,3 @@ class RateLimiter:
             if len(hits) >= count:
                 raise RateLimited("rate_limited", f"too many requests; retry in {window:.0f} s")
             hits.append(now)
-
-
-DEFAULT_LIMITS = {
-    "login": (10, 60.0),
-    "pin": (10, 60.0),
-    "verify": (60, 60.0),
-}

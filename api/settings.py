@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     pkcs11_token_label: str = "kyso"  # noqa: S105 - a token label, not a secret
     pkcs11_user_pin: SecretStr | None = None
 
+    #: requests a minute per client address: sign-in, PIN approvals, public verification
+    rate_login_per_minute: int = 10
+    rate_pin_per_minute: int = 10
+    rate_verify_per_minute: int = 60
     #: largest request body accepted (uploads), in megabytes
     max_upload_mb: int = 100
 

@@ -22,7 +22,7 @@ from api.jobs.base import JobQueue
 from api.jobs.celery_queue import CeleryQueue, make_celery
 from api.jobs.inprocess import InProcessQueue
 from api.jobs.kinds import default_registry
-from api.ratelimit import DEFAULT_LIMITS, RateLimiter
+from api.ratelimit import RateLimiter
 from api.revocation_source import LocalRevocationSource
 from api.settings import Settings
 from api.wiring_archive import build_store
@@ -153,7 +153,14 @@ class Services:
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:
-        return RateLimiter(dict(DEFAULT_LIMITS))
+        settings = self.settings
+        return RateLimiter(
+            {
+                "login": (settings.rate_login_per_minute, 60.0),
+                "pin": (settings.rate_pin_per_minute, 60.0),
+                "verify": (settings.rate_verify_per_minute, 60.0),
+            }
+        )
 
     def verify_options(self, *, online: bool = True) -> VerifyOptions:
         """Trust kyso's roots and imported anchors; kyso's own revocation data in-process."""

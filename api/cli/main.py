@@ -46,13 +46,25 @@ def _root() -> None:
 def serve(
     host: str | None = typer.Option(None, help="Address to listen on (default KYSO_HOST)."),
     port: int | None = typer.Option(None, help="Port to listen on (default KYSO_PORT)."),
+    workers: int = typer.Option(1, help="Worker processes (each with its own key cache)."),
 ) -> None:
-    """Serve the kyso web service and API."""
+    """Phục vụ dịch vụ web và API (serve the kyso web service and API)."""
     import uvicorn
 
     from api.app import create_app
 
     settings = Settings()
+    if workers > 1:
+        create_app(settings)  # migrate and create the PKI once, before the workers start
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            log_level="info",
+        )
+        return
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,

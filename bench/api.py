@@ -1,0 +1,131 @@
+"""POST /api/v1/verify over loopback vs verify/ in-process, on the same signed PDF.
+
+Run: .venv/bin/python bench/api.py [--seconds 10] [--workers 2] [--clients 4]
+The server is `kyso serve --workers N` on its own data dir; the client is httpx in threads
+(loopback only). Rate limits are lifted for the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+# run as a script, this file (bench/api.py) would shadow the api package: look from the root
+sys.path[0] = str(ROOT)
+sys.path.insert(1, str(ROOT / "tests" / "api"))
+from apitools import make_pdf
+
+from api.settings import Settings
+from api.wiring import Services
+from signing.options import Level, SignOptions
+from signing.pades import PadesSigner
+from signing.pki_adapter import signing_key
+from verify.engine import verify_pdf
+
+
+def signed_document(services: Services) -> bytes:
+    seal = services.pki.issue_seal("UBND Quận Hoàn Kiếm")
+    signer = PadesSigner(
+        services.keystore, signing_key(services.pki, seal.serial), services.signing_context
+    )
+    signed = asyncio.run(signer.sign(make_pdf(), SignOptions(level=Level.B_T)))
+    assert signed.pdf is not None
+    return signed.pdf
+
+
+def in_process(services: Services, pdf: bytes, seconds: float) -> float:
+    options = services.verify_options()
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        assert verify_pdf(pdf, options).indication.value == "TOTAL_PASSED"
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+def over_http(url: str, pdf: bytes, seconds: float, clients: int) -> tuple[float, list[float]]:
+    counts, latencies = [0] * clients, []
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def worker(i: int) -> None:
+        with httpx.Client(timeout=60) as client:
+            while time.perf_counter() < stop:
+                began = time.perf_counter()
+                response = client.post(url, files={"file": ("d.pdf", pdf, "application/pdf")})
+                assert response.status_code == 200, response.text
+                with lock:
+                    latencies.append(time.perf_counter() - began)
+                counts[i] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - start), sorted(latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="kyso-bench-api-"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "KYSO_DATA_DIR": str(folder),
+        "KYSO_PUBLIC_URL": url,
+        "KYSO_RATE_VERIFY_PER_MINUTE": "1000000",
+    }
+    services = Services(Settings(data_dir=folder, public_url=url))
+    services.ensure_pki()
+    pdf = signed_document(services)
+    local = in_process(services, pdf, args.seconds)
+    kyso = str(Path(sys.executable).parent / "kyso")
+    server = subprocess.Popen(
+        [kyso, "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(150):
+            try:
+                httpx.get(f"{url}/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        over_http(f"{url}/api/v1/verify", pdf, 2.0, args.clients)  # warm every worker
+        rate, latencies = over_http(f"{url}/api/v1/verify", pdf, args.seconds, args.clients)
+    finally:
+        server.terminate()
+        server.wait()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    print(f"in-process verify/: {local:.1f} docs/s (1 core)")
+    print(
+        f"POST /api/v1/verify, {args.workers} workers, {args.clients} clients: {rate:.1f} req/s "
+        f"(p50 {pct(0.5):.0f} ms, p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms)"
+    )
+    print(f"ratio API / in-process: {rate / local:.2f}")
+
+
+if __name__ == "__main__":
+    main()
