@@ -24,14 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # run as a script, this file (bench/api.py) would shadow the api package: look from the root
 sys.path[0] = str(ROOT)
 sys.path.insert(1, str(ROOT / "tests" / "api"))
-from apitools import make_pdf
+from apitools import make_pdf  # noqa: E402
 
-from api.settings import Settings
-from api.wiring import Services
-from signing.options import Level, SignOptions
-from signing.pades import PadesSigner
-from signing.pki_adapter import signing_key
-from verify.engine import verify_pdf
+from api.settings import Settings  # noqa: E402
+from api.wiring import Services  # noqa: E402
+from signing.options import Level, SignOptions  # noqa: E402
+from signing.pades import PadesSigner  # noqa: E402
+from signing.pki_adapter import signing_key  # noqa: E402
+from verify.engine import verify_pdf  # noqa: E402
 
 
 def signed_document(services: Services) -> bytes:
