@@ -52,7 +52,8 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(report: ValidationReport, lang: str = "vi") -> str:
+def render_html(report: ValidationReport, lang: str = "vi", *, standalone: bool = True) -> str:
+    """The HTML report; ``standalone=False`` gives a fragment to embed in a page (scoped CSS)."""
     lang = _lang(lang)
     template = resources.files("verify").joinpath("templates/report.html.j2").read_text("utf-8")
     return (
@@ -60,6 +61,7 @@ def render_html(report: ValidationReport, lang: str = "vi") -> str:
         .from_string(template)
         .render(
             r=report,
+            standalone=standalone,
             lang=lang,
             t=LABELS[lang],
             verdict=VERDICT[lang],

@@ -172,3 +172,15 @@ def test_english_html_report(kyso_env: Kit, corpus: dict[str, bytes], tmp_path: 
     html = out.read_text("utf-8")
     assert '<html lang="en">' in html and "Verdict: INVALID" in html
     assert "does not verify with the signer&#39;s public key" in html
+
+
+def test_html_fragment_embeds_without_a_document_of_its_own(
+    kit: Kit, corpus: dict[str, bytes]
+) -> None:
+    from verify.render import render_html
+
+    report = verify_pdf(corpus["clean_b_b"], kit.options())
+    fragment = render_html(report, "vi", standalone=False)
+    assert "<html" not in fragment and "<body" not in fragment
+    assert fragment.lstrip().startswith("<style>") and "Kết luận: HỢP LỆ" in fragment
+    assert render_html(report).startswith("<!DOCTYPE html>")
