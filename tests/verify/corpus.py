@@ -333,6 +333,11 @@ def build_corpus(kit: Kit) -> dict[str, bytes]:
     signed_bb = sign(kit, plain, citizen, stamp=stamp)
     corpus: dict[str, bytes] = {"clean_b_b": signed_bb}
     corpus["clean_b_lta"] = sign(kit, plain, official, level=Level.B_LTA)
+    official_stamp = content_for(StampKind.OFFICIAL, kit.official.certificate.subject)
+    corpus["clean_two_visible_stamps"] = sign(
+        kit, signed_bb, official, level=Level.B_T, stamp=official_stamp,
+        placement=Placement(1, (300, 700, 570, 790)),
+    )  # fmt: skip
     certified = sign(
         kit, original(form="empty"), seal, level=Level.B_T, certify=True,
         reserve=(ReservedField("KyCongDan", Placement(1, (330, 60, 560, 140))),),

@@ -12,6 +12,7 @@ from verify.model import ChangeKind
 CLEAN = [
     "clean_b_b",
     "clean_b_lta",
+    "clean_two_visible_stamps",
     "clean_certified_filled_then_signed",
     "clean_approval_then_form_filled",
     "clean_three_signatures_lt",
