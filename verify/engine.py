@@ -114,6 +114,39 @@ def _unreadable(data: bytes, code: str, detail: str, options: VerifyOptions) -> 
     return assemble_document(info, [], [Problem(code, detail=detail)], options, utc_now())
 
 
+async def _check_document_timestamps(
+    signatures: list[_Signature], options: VerifyOptions, embedded: Embedded, now: datetime
+) -> list[Problem]:
+    """Validate each document time-stamp once (kept on the ``_Signature``), report problems."""
+    problems: list[Problem] = []
+    for sig in signatures:
+        if not sig.is_timestamp:
+            continue
+        problems.extend(sig.problems)
+        if sig.embedded is None or sig.problems:
+            continue
+        try:
+            moment, trusted, intact = await document_timestamp(sig.embedded, options, embedded)
+        except (SignatureValidationError, *PARSE_ERRORS) as exc:
+            moment, trusted, intact = now, False, False
+            log.info("document time-stamp unreadable: %s", type(exc).__name__)
+        sig.stamp = (moment, trusted)
+        if not intact:
+            problems.append(Problem("timestamp_invalid", detail=sig.name))
+    return problems
+
+
+def _archived(emb: EmbeddedPdfSignature, signatures: list[_Signature]) -> bool:
+    """Is there a trusted document time-stamp in a later revision than ``emb``?"""
+    return any(
+        s.stamp is not None
+        and s.stamp[1]
+        and s.embedded is not None
+        and s.embedded.signed_revision > emb.signed_revision
+        for s in signatures
+    )
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -145,31 +178,11 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
     regular = [s for s in signatures if not s.is_timestamp]
     if not regular:
         doc_problems.append(Problem("no_signatures"))
-    for sig in signatures:
-        if sig.is_timestamp:
-            doc_problems.extend(sig.problems)
-            if sig.embedded is not None and not sig.problems:
-                try:
-                    moment, trusted, intact = await document_timestamp(
-                        sig.embedded, options, embedded
-                    )
-                except (SignatureValidationError, *PARSE_ERRORS) as exc:
-                    moment, trusted, intact = now, False, False
-                    log.info("document time-stamp unreadable: %s", type(exc).__name__)
-                sig.stamp = (moment, trusted)
-                if not intact:
-                    doc_problems.append(Problem("timestamp_invalid", detail=sig.name))
+    doc_problems += await _check_document_timestamps(signatures, options, embedded, now)
     for sig in regular:
         outcome = None
         if sig.embedded is not None and not sig.problems:
             try:
-                archived = any(
-                    s.stamp is not None
-                    and s.stamp[1]
-                    and s.embedded is not None
-                    and s.embedded.signed_revision > sig.embedded.signed_revision
-                    for s in signatures
-                )
                 outcome = await validate_signature(
                     sig.embedded,
                     options,
@@ -177,7 +190,7 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
                     source_,
                     now,
                     skip_diff=False,
-                    archived=archived,
+                    archived=_archived(sig.embedded, signatures),
                 )
             except (SignatureValidationError, UnacceptableSignerError, *PARSE_ERRORS) as exc:
                 sig.problems.append(Problem("signature_unreadable", detail=type(exc).__name__))
