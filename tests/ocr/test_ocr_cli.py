@@ -7,7 +7,7 @@ from pathlib import Path
 import ocr_synthetic as synth
 import pikepdf
 import pytest
-from conftest import pdftotext
+from ocr_helpers import pdftotext
 from PIL import Image, ImageDraw
 from typer.testing import CliRunner
 

@@ -9,7 +9,7 @@ import unicodedata
 import ocr_synthetic as synth
 import pikepdf
 import pytest
-from conftest import DOSSIER, DossierRun, pdftotext
+from ocr_helpers import DOSSIER, DossierRun, pdftotext
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import ocr_synthetic as synth
 import pikepdf
 import pytest
-from conftest import make_signed_pdf, pdftotext
+from ocr_helpers import make_signed_pdf, pdftotext
 from PIL import Image
 from typer.testing import CliRunner
 
