@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
-from api.routes import csc, dossiers, lookup, pki, v1, verify
+from api.routes import archivist, csc, dossiers, lookup, pki, v1, verify
 from api.settings import Settings
 from api.web.dossier_pages import router as dossier_pages
 from api.web.routes import router as pages
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(lookup.router)
     app.include_router(csc.router)
     app.include_router(dossiers.router)
+    app.include_router(archivist.router)
     app.include_router(pages)
     app.include_router(dossier_pages)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")

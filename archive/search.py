@@ -18,7 +18,7 @@ from archive.catalog import tables as t
 from archive.catalog.sql import SqlCatalog
 from archive.errors import ArchiveInputError
 from archive.metadata import ACCESS_LEVELS, AccessLevel, check_access_level
-from archive.text import fold, tokens
+from archive.text import tokens
 
 MAX_TERMS = 16
 
@@ -91,19 +91,5 @@ def search(
 
 def index_text(catalog: SqlCatalog, document_id: str, text: str) -> None:
     """Add text (e.g. OCR output of a derivative) to a document's searchable text."""
-    extra = fold(text)
     with catalog.engine.begin() as conn:
-        current = conn.scalar(
-            sa.select(t.documents.c.search_text).where(t.documents.c.id == document_id)
-        )
-        if current is None:
-            raise ArchiveInputError("archive_document_not_found", "no such document")
-        body = f"{current} {extra}".strip()
-        conn.execute(
-            sa.update(t.documents).where(t.documents.c.id == document_id).values(search_text=body)
-        )
-        if not catalog.is_postgres:
-            conn.execute(
-                sa.text("UPDATE archive_search_fts SET body = :b WHERE document_id = :d"),
-                {"b": body, "d": document_id},
-            )
+        catalog.append_search_text(conn, document_id, text)

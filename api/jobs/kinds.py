@@ -52,10 +52,26 @@ def _ocr(settings: Settings) -> JobKind:
             sidecar=output.with_suffix(".txt"),
             progress=lambda event: progress(event.done, event.total),
         )
+        suggestions = {
+            name: {"value": found.value, "page": found.page}
+            for name, found in vars(result.metadata).items()
+            if found is not None
+        }
         return {
             "output": str(output),
             "pages": len(result.pages),
             "review_pages": [p.number for p in result.pages if p.needs_review],
+            "page_details": [
+                {
+                    "number": p.number,
+                    "confidence": round(p.mean_confidence, 1),
+                    "needs_review": p.needs_review,
+                    "issues": list(p.digitisation_issues),
+                    "rotation": p.rotation,
+                }
+                for p in result.pages
+            ],
+            "metadata": suggestions,
         }
 
     return JobKind("ocr.digitise", run)

@@ -229,6 +229,8 @@ class SqlCatalog:
                 "created_at": now,
             }
             conn.execute(sa.insert(t.versions).values(**row))
+            if meta is None and extra_text:  # e.g. the OCR text of a derivative version
+                self.append_search_text(conn, new.document_id, extra_text)
             conn.execute(sa.delete(t.pending_ingests).where(t.pending_ingests.c.id == ingest_id))
             auditlog.append(
                 conn,
@@ -239,6 +241,24 @@ class SqlCatalog:
                 details={"number": number, "kind": new.kind, "sha256": new.sha256},
             )
         return _version(row)
+
+    def append_search_text(self, conn: sa.Connection, document_id: str, text: str) -> None:
+        """Make ``text`` findable with the document (inside the caller's transaction)."""
+        documents = t.documents
+        current = conn.scalar(
+            sa.select(documents.c.search_text).where(documents.c.id == document_id)
+        )
+        if current is None:
+            raise ArchiveNotFoundError("archive_document_not_found", "no such document")
+        body = f"{current} {fold(text)}".strip()
+        conn.execute(
+            sa.update(documents).where(documents.c.id == document_id).values(search_text=body)
+        )
+        if not self.is_postgres:
+            conn.execute(
+                sa.text("UPDATE archive_search_fts SET body = :b WHERE document_id = :d"),
+                {"b": body, "d": document_id},
+            )
 
     def _insert_document(
         self,

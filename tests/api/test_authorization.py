@@ -52,6 +52,15 @@ TABLE = [
     ("GET", "/api/v1/dossiers/HSX", None, ALL),
     ("POST", "/api/v1/dossiers/HSX/result", None, {"official", "admin"}),
     ("GET", "/api/v1/dossiers/HSX/result.pdf", None, ALL),
+    ("POST", "/api/v1/archive/scans", None, {"archivist", "admin"}),
+    ("GET", "/api/v1/archive/scans/scan_x", None, {"archivist", "admin"}),
+    (
+        "POST",
+        "/api/v1/archive/scans/scan_x/archive",
+        {"dossier_code": "D", "title": "T"},
+        {"archivist", "admin"},
+    ),
+    ("GET", "/api/v1/archive/search", None, set(ROLES)),
     ("GET", "/pki/crl/citizen.crl", None, set(ROLES)),
     ("GET", "/health", None, set(ROLES)),
 ]
@@ -94,7 +103,8 @@ def test_every_api_route_is_in_the_table(kyso: Kyso) -> None:
             p.replace("enr_x", "{enrolment_id}")
             .replace("abc", "{serial}")
             .replace("job_x", "{job_id}")
-            .replace("HSX", "{code}"),
+            .replace("HSX", "{code}")
+            .replace("scan_x", "{scan_id}"),
         )
         for m, p, *_ in TABLE
     }

@@ -1,0 +1,137 @@
+"""``/api/v1/archive``: scans to OCR, review, archiving, and search by access level."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.accounts.service import Role, User
+from api.archivist import ArchiveRequest, ScanDesk
+from api.deps import ServicesDep, optional_user, require
+from archive.search import SearchFilters, search
+from common.errors import InputError
+
+router = APIRouter(prefix="/api/v1/archive", tags=["archive"])
+Archivist = Annotated[User, Depends(require(Role.ARCHIVIST))]
+CLEARANCE = {
+    Role.ARCHIVIST: "secret",
+    Role.ADMIN: "secret",
+    Role.AUDITOR: "restricted",
+    Role.OFFICIAL: "internal",
+}
+
+
+class ScanStarted(BaseModel):
+    scan_id: str
+    job_id: str
+
+
+class ScanState(BaseModel):
+    scan_id: str
+    status: str
+    done: int
+    total: int
+    result: dict[str, object] | None
+    error: str | None
+
+
+class ArchiveCreate(BaseModel):
+    dossier_code: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=500)
+    number_notation: str = Field(default="", max_length=64)
+    document_type: str = Field(default="", max_length=64)
+    issuing_body: str = Field(default="", max_length=256)
+    issue_date: date | None = None
+    retention: str | None = Field(default=None, max_length=16)
+    access_level: str = "internal"
+    paper_code: str = Field(default="", max_length=64)
+    physical_condition: str = Field(default="", max_length=256)
+
+
+class Archived(BaseModel):
+    document_id: str
+
+
+class Hit(BaseModel):
+    document_id: str
+    dossier_code: str
+    title: str
+    document_type: str
+    issue_date: date | None
+    access_level: str
+
+
+def save_scan(desk: ScanDesk, upload: UploadFile, max_bytes: int) -> tuple[str, str]:
+    """Stream an upload to disk (bounded), then hand it to the desk."""
+    desk.root.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=desk.root, delete=False) as handle:
+        size = 0
+        while chunk := upload.file.read(1024 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                Path(handle.name).unlink(missing_ok=True)
+                raise InputError("upload_too_large", f"the limit is {max_bytes} bytes")
+            handle.write(chunk)
+    if size == 0:
+        Path(handle.name).unlink(missing_ok=True)
+        raise InputError("scan_empty", "the file is empty")
+    scan, job = desk.receive(Path(handle.name), upload.filename or "scan")
+    return scan.id, job
+
+
+@router.post("/scans", status_code=202)
+async def upload_scan(
+    svc: ServicesDep,
+    _user: Archivist,
+    file: Annotated[UploadFile, File(description="a scan: PDF, TIFF, JPEG or PNG")],
+) -> ScanStarted:
+    """Start digitising a scan (OCR to searchable PDF/A) as a background job."""
+    desk = ScanDesk(svc)
+    limit = svc.settings.max_upload_mb * 1024 * 1024
+    scan_id, job_id = await run_in_threadpool(save_scan, desk, file, limit)
+    return ScanStarted(scan_id=scan_id, job_id=job_id)
+
+
+@router.get("/scans/{scan_id}")
+def scan_state(scan_id: str, svc: ServicesDep, _user: Archivist) -> ScanState:
+    """Progress of the OCR job; once done, pages to review and suggested metadata."""
+    desk = ScanDesk(svc)
+    job = desk.job(desk.scan(scan_id))
+    return ScanState(
+        scan_id=scan_id,
+        status=job.status,
+        done=job.done,
+        total=job.total,
+        result=job.result,
+        error=job.error,
+    )
+
+
+@router.post("/scans/{scan_id}/archive", status_code=201)
+def archive_scan(scan_id: str, body: ArchiveCreate, svc: ServicesDep, user: Archivist) -> Archived:
+    desk = ScanDesk(svc)
+    document_id = desk.archive(
+        desk.scan(scan_id), ArchiveRequest(**body.model_dump()), user.username
+    )
+    return Archived(document_id=document_id)
+
+
+@router.get("/search")
+def search_archive(
+    svc: ServicesDep,
+    user: Annotated[User | None, Depends(optional_user)],
+    q: Annotated[str, Query(max_length=200)] = "",
+    dossier: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[Hit]:
+    """Diacritic-insensitive search; what each caller sees follows its clearance."""
+    clearance = CLEARANCE.get(user.role, "public") if user else "public"
+    filters = SearchFilters(dossier_code=dossier, clearance=clearance, limit=limit)  # type: ignore[arg-type]
+    return [Hit(**asdict(hit)) for hit in search(svc.archive.catalog, q, filters)]
