@@ -35,7 +35,11 @@ def live(tmp_path: Path) -> Iterator[Live]:
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     services = Services(Settings(data_dir=tmp_path / "data", public_url=url))
-    for role, agency in ((Role.CITIZEN, None), (Role.OFFICIAL, "UBND Phường Tràng Tiền")):
+    for role, agency in (
+        (Role.CITIZEN, None),
+        (Role.OFFICIAL, "UBND Phường Tràng Tiền"),
+        (Role.ARCHIVIST, None),
+    ):
         services.accounts.create_user(f"{role.value}1", PASSWORD, role, "Người dùng", agency)
     server = uvicorn.Server(
         uvicorn.Config(create_app(services.settings, services), port=port, log_level="warning")

@@ -1,0 +1,40 @@
+"""The archivist in Chromium: upload a scan, watch the OCR job, review, archive, search."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
+from conftest import PASSWORD, Live
+from test_archivist import scan_png
+
+pytestmark = pytest.mark.browser
+
+
+def test_archivist_digitises_reviews_archives_and_finds_a_decision(
+    page: Page, live: Live, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    page.goto(f"{live.url}/login?next=/archive")
+    page.get_by_label("Tên đăng nhập").fill("archivist1")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    scan = tmp_path / "qd-123.png"
+    scan.write_bytes(scan_png())
+    page.get_by_label("Tệp scan (PDF, TIFF, JPEG, PNG)").set_input_files(str(scan))
+    page.get_by_role("button", name="Số hoá", exact=True).click()
+    expect(page.locator("#progress")).to_contain_text("Đã nhận dạng xong", timeout=120_000)
+    expect(page.get_by_label("Số, ký hiệu")).to_have_value("123/QĐ-UBND")
+    page.screenshot(path=str(artifacts_dir / "archive-review.png"), full_page=True)
+    page.get_by_label("Mã hồ sơ", exact=True).fill("HS-1990-001")
+    page.get_by_label("Trích yếu / tiêu đề").fill("Quyết định cấp giấy phép xây dựng")
+    page.get_by_label("Mã hồ sơ giấy gốc").fill("PHONG-01/HS-1990-001")
+    page.get_by_role("button", name="Lưu trữ", exact=True).click()
+    expect(page.locator("#archived")).to_contain_text("Đã lưu trữ")
+    page.get_by_label("Tìm kiếm (không cần dấu)").fill("giay phep xay dung")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    expect(page.locator("#hits")).to_contain_text("Quyết định cấp giấy phép xây dựng")
+    page.screenshot(path=str(artifacts_dir / "archive-search.png"), full_page=True)
