@@ -31,7 +31,7 @@ class Limits:
     timeout_seconds: float = 10.0
     #: pages rendered per revision for the visual comparison
     max_rendered_pages: int = 30
-    render_dpi: int = 40
+    render_dpi: int = 72
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ Box = tuple[float, float, float, float]
 _CELL = 6  # pixels per side of a comparison cell
 _DIFF = 48  # per-channel difference that counts as changed
 _INK = 200  # darker than this (grey level) is ink
+_DARK, _LIGHT = 128, 200  # "erased": was darker than _DARK, now lighter than _LIGHT
+_ERASED_PIXELS = 3
 
 
 @dataclass
@@ -76,6 +78,16 @@ def _box_cells(box: Box, scale: float, height_px: int, margin: float = 3.0) -> t
     top = int(height_px - (y2 + margin) / scale) // _CELL
     bottom = int(height_px - (y1 - margin) / scale) // _CELL + 1
     return slice(max(top, 0), max(bottom, 0)), slice(max(left, 0), max(right, 0))
+
+
+def _erased(old: NDArray[np.uint8], new: NDArray[np.uint8], box: Box, scale: float) -> int:
+    """Pixels of ``box`` that were ink in the signed revision and are blank now."""
+    height, width = old.shape
+    x1, y1, x2, y2 = box
+    left, right = max(int(x1 / scale), 0), min(int(x2 / scale) + 1, width)
+    top, bottom = max(int(height - y2 / scale), 0), min(int(height - y1 / scale) + 1, height)
+    before, after = old[top:bottom, left:right], new[top:bottom, left:right]
+    return int(((before < _DARK) & (after > _LIGHT)).sum())
 
 
 def _region(page: int, cells: NDArray[np.bool_], scale: float, height_px: int) -> Region:
@@ -125,17 +137,27 @@ def compare_revisions(signed: bytes, final: bytes, delta: Delta, limits: Limits)
                 continue
             area = _box_cells(box, scale, height)
             explained[area] = True
+            if not changed[area].any():
+                continue
+            cells = np.zeros_like(changed)
+            cells[area] = changed[area]
+            region = _region(page, cells, scale, height)
             under = hidden.get(page)
-            if under is not None and changed[area].any():
-                # ink under the widget that the widget's appearance covered when signed
-                covered = _cells((under < _INK) & (np.abs(under.astype(np.int16) - old) > _DIFF))
-                if covered[area].any():
-                    cells = np.zeros_like(changed)
-                    cells[area] = changed[area]
-                    region = _region(page, cells, scale, height)
-                    regions.append(region)
-                    result.problems.append(Problem("shadow_hide", detail=_fmt(region),
-                                                   pages=(page,), regions=(region,)))  # fmt: skip
+            # ink under the widget that the widget's appearance covered when signed
+            covered = (
+                _cells((under < _INK) & (np.abs(under.astype(np.int16) - old) > _DIFF))
+                if under is not None
+                else np.zeros_like(changed)
+            )
+            if covered[area].any():
+                code, detail = "shadow_hide", _fmt(region)
+            elif _erased(old, new, box, scale) >= _ERASED_PIXELS:
+                # filling a form adds ink; this field's appearance painted over signed ink
+                code, detail = "overlay_over_signed_content", "form field, " + _fmt(region)
+            else:
+                continue
+            regions.append(region)
+            result.problems.append(Problem(code, detail=detail, pages=(page,), regions=(region,)))
         for number, box in delta.new_annotations:
             if number != page:
                 continue

@@ -87,6 +87,7 @@ def _appearance(pdf: pikepdf.Pdf, font: pikepdf.Object, body: bytes) -> pikepdf.
 
 
 def _add_field(pdf: pikepdf.Pdf, page: pikepdf.Page, font: pikepdf.Object, kind: str) -> None:
+    rect = (72, 690, 372, 720) if kind == "over_amount" else FIELD_RECT
     value = AMOUNT if kind == "prefilled" else ""
     if kind == "cover":
         ap = b"1 1 1 rg 0 0 300 30 re f"
@@ -97,7 +98,7 @@ def _add_field(pdf: pikepdf.Pdf, page: pikepdf.Page, font: pikepdf.Object, kind:
     field = pdf.make_indirect(
         pikepdf.Dictionary(
             Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Tx,
-            T="so_tien", V=value, F=4, Rect=list(FIELD_RECT), P=page.obj,
+            T="so_tien", V=value, F=4, Rect=list(rect), P=page.obj,
             DA="/Helv 14 Tf 0 g", AP=pikepdf.Dictionary(N=_appearance(pdf, font, ap)),
         )
     )  # fmt: skip
@@ -360,6 +361,11 @@ def build_corpus(kit: Kit) -> dict[str, bytes]:
     corpus["attack_shadow_hide_form"] = fill_field(
         sign(kit, original(form="cover"), citizen), "x", ap=b"/Tx BMC EMC"
     )
+    corpus["attack_form_field_overlay"] = fill_field(
+        sign(kit, original(form="over_amount"), citizen), "9.000.000",
+        ap=b"/Tx BMC 1 1 1 rg 0 0 300 30 re f BT /Helv 14 Tf 0 g 0 10 Td ("
+        + FORGED.encode() + b") Tj ET EMC",
+    )  # fmt: skip
     corpus["attack_shadow_replace_form"] = fill_field(
         sign(kit, original(form="prefilled"), citizen), FORGED
     )

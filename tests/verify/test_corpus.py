@@ -26,6 +26,7 @@ ATTACKS = {
     "attack_shadow_replace_form": "shadow_replace",
     "attack_shadow_hide_and_replace": "shadow_hide_and_replace",
     "attack_overlay_annotation": "overlay_over_signed_content",
+    "attack_form_field_overlay": "overlay_over_signed_content",
     "attack_signature_appearance": "incremental_content_change",
     "attack_docmdp_annotation": "docmdp_violation",
     "attack_fieldmdp_locked_field": "fieldmdp_violation",
@@ -101,7 +102,9 @@ def test_pdfsig_is_never_stricter_than_kyso(kit: Kit, corpus: dict[str, bytes], 
     assert all(p["Certificate Validation"] == "Certificate is Trusted." for p in peers), peers
 
 
-@pytest.mark.parametrize("name", ["attack_shadow_hide_form", "attack_shadow_replace_form"])
+@pytest.mark.parametrize(
+    "name", ["attack_shadow_hide_form", "attack_shadow_replace_form", "attack_form_field_overlay"]
+)
 def test_kyso_catches_shadow_attacks_that_pyhanko_alone_accepts(
     kit: Kit, corpus: dict[str, bytes], name: str
 ) -> None:
