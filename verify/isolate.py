@@ -58,7 +58,12 @@ def _limited(data: bytes, detail: str, options: VerifyOptions) -> ValidationRepo
 
 
 def verify_isolated(source: bytes | Path, options: VerifyOptions) -> ValidationReport:
-    """``verify_pdf`` in a forked child under ``options.limits`` (Linux)."""
+    """``verify_pdf`` in a forked child under ``options.limits`` (Linux).
+
+    The child is a fork: a caller whose revocation source uses a database should dispose of
+    its connection pool first (SQLAlchemy ``engine.dispose()``), so that parent and child
+    never share a connection.
+    """
     data = read_input(source, options)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)

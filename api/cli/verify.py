@@ -123,6 +123,9 @@ def verify_command(
         at=_parse_at(at),
         policy=load_policy(policy.read_text("utf-8")) if policy else STRICT,
     )
+    if services.pki.is_initialised():
+        # the child is forked: it must not share pooled database connections with this process
+        services.engine.dispose()
     report = verify_isolated(file, options)
     if json_out:
         typer.echo(report_json(report))
