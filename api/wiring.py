@@ -12,37 +12,29 @@ import secrets
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from api.accounts.service import Accounts
-from api.adapters import ArchiveTimeStampRenewer, ReportVerifier
-from api.database import make_engine, migrate
-from api.jobs.base import JobQueue
-from api.jobs.celery_queue import CeleryQueue, make_celery
-from api.jobs.inprocess import InProcessQueue
-from api.jobs.kinds import default_registry
-from api.ratelimit import RateLimiter
-from api.revocation_source import LocalRevocationSource
 from api.settings import Settings
-from api.wiring_archive import build_store
-from archive.catalog.sql import SqlCatalog
-from archive.ingest import Archive
-from certs.enrolment import EnrolmentDesk
-from certs.keys import KeyAlgorithm, KeyStore
-from certs.keystore_file import FileKeyStore
-from certs.keystore_pkcs11 import Pkcs11KeyStore
-from certs.ocsp import OcspResponder
-from certs.pki import Pki, PkiOptions
-from certs.revocation import Revocation
-from certs.tsa import TimeStampAuthority, tsa_from_pki
 from common.clock import Clock, SystemClock
 from common.errors import InputError
-from signing.pades import SigningContext
-from signing.pki_adapter import trust_from_pki
-from signing.pki_adapter import tsa as signing_tsa
-from signing.remote import RemoteSigningService
-from verify.options import VerifyOptions
+
+if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
+    from sqlalchemy import Engine
+
+    from api.accounts.service import Accounts
+    from api.adapters import ArchiveTimeStampRenewer
+    from api.jobs.base import JobQueue
+    from api.ratelimit import RateLimiter
+    from archive.ingest import Archive
+    from certs.enrolment import EnrolmentDesk
+    from certs.keys import KeyStore
+    from certs.ocsp import OcspResponder
+    from certs.pki import Pki
+    from certs.revocation import Revocation
+    from certs.tsa import TimeStampAuthority
+    from signing.pades import SigningContext
+    from signing.remote import RemoteSigningService
+    from verify.options import VerifyOptions
 
 
 def _dev_passphrase(data_dir: Path) -> bytes:
@@ -65,6 +57,8 @@ class Services:
 
     @cached_property
     def engine(self) -> Engine:
+        from api.database import make_engine, migrate
+
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(self.settings.resolved_database_url)
         migrate(engine)
@@ -72,6 +66,9 @@ class Services:
 
     @cached_property
     def keystore(self) -> KeyStore:
+        from certs.keystore_file import FileKeyStore
+        from certs.keystore_pkcs11 import Pkcs11KeyStore
+
         settings = self.settings
         if settings.keystore == "pkcs11":
             if settings.pkcs11_user_pin is None:
@@ -89,6 +86,9 @@ class Services:
 
     @cached_property
     def pki(self) -> Pki:
+        from certs.keys import KeyAlgorithm
+        from certs.pki import Pki, PkiOptions
+
         options = PkiOptions(
             public_url=self.settings.public_url,
             key_algorithm=KeyAlgorithm(self.settings.key_algorithm),
@@ -97,22 +97,34 @@ class Services:
 
     @cached_property
     def revocation(self) -> Revocation:
+        from certs.revocation import Revocation
+
         return Revocation(self.pki)
 
     @cached_property
     def ocsp(self) -> OcspResponder:
+        from certs.ocsp import OcspResponder
+
         return OcspResponder(self.pki, self.revocation)
 
     @cached_property
     def tsa(self) -> TimeStampAuthority:
+        from certs.tsa import tsa_from_pki
+
         return tsa_from_pki(self.pki)
 
     @cached_property
     def enrolment(self) -> EnrolmentDesk:
+        from certs.enrolment import EnrolmentDesk
+
         return EnrolmentDesk(self.pki)
 
     @cached_property
     def jobs(self) -> JobQueue:
+        from api.jobs.celery_queue import CeleryQueue, make_celery
+        from api.jobs.inprocess import InProcessQueue
+        from api.jobs.kinds import default_registry
+
         registry = default_registry(self.settings)
         if self.settings.queue == "celery":
             app = make_celery(
@@ -126,6 +138,11 @@ class Services:
     @cached_property
     def archive(self) -> Archive:
         """The archive; signed PDFs get a verification summary in the catalog on ingest."""
+        from api.adapters import ReportVerifier
+        from api.wiring_archive import build_store
+        from archive.catalog.sql import SqlCatalog
+        from archive.ingest import Archive
+
         return Archive(
             build_store(self.settings, self.clock),
             SqlCatalog(self.engine, self.clock),
@@ -134,25 +151,37 @@ class Services:
 
     @cached_property
     def signing_context(self) -> SigningContext:
+        from signing.pades import SigningContext
+        from signing.pki_adapter import trust_from_pki
+        from signing.pki_adapter import tsa as signing_tsa
+
         return SigningContext(
             trust=trust_from_pki(self.pki), timestamps=signing_tsa(self.pki), clock=self.clock
         )
 
     def lta_renewer(self, horizon: timedelta = timedelta(days=365)) -> ArchiveTimeStampRenewer:
+        from api.adapters import ArchiveTimeStampRenewer
+
         return ArchiveTimeStampRenewer(self.signing_context, self.clock, horizon)
 
     @cached_property
     def remote_signing(self) -> RemoteSigningService:
+        from signing.remote import RemoteSigningService
+
         key = self.settings.otp_seed_key
         seed_key = base64.b64decode(key.get_secret_value()) if key is not None else None
         return RemoteSigningService(self.engine, self.keystore, self.clock, seed_key=seed_key)
 
     @cached_property
     def accounts(self) -> Accounts:
+        from api.accounts.service import Accounts
+
         return Accounts(self.engine, self.clock)
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:
+        from api.ratelimit import RateLimiter
+
         settings = self.settings
         return RateLimiter(
             {
@@ -164,6 +193,9 @@ class Services:
 
     def verify_options(self, *, online: bool = True) -> VerifyOptions:
         """Trust kyso's roots and imported anchors; kyso's own revocation data in-process."""
+        from api.revocation_source import LocalRevocationSource
+        from verify.options import VerifyOptions
+
         source = LocalRevocationSource(self.settings.public_url, self.revocation, self.ocsp)
         return VerifyOptions(
             trust_roots=tuple(self.pki.trust_anchors()),

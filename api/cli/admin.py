@@ -6,7 +6,6 @@ import sys
 
 import typer
 
-from api.accounts.service import Role
 from api.settings import Settings
 from api.wiring import Services
 from common.errors import InputError
@@ -23,6 +22,8 @@ def create_user(
     password_stdin: bool = typer.Option(False, help="Read the password from standard input."),
 ) -> None:
     """Tạo tài khoản (create an account). The password is asked for, never an argument."""
+    from api.accounts.service import Role
+
     try:
         chosen = Role(role)
     except ValueError as exc:

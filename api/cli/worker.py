@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from api.jobs.celery_queue import make_celery
-from api.jobs.kinds import default_registry
 from api.settings import Settings
 
 
@@ -18,6 +16,9 @@ def worker_command(
     queues: str = typer.Option("celery", help="Queues to consume, comma-separated."),
 ) -> None:
     """Chạy tiến trình xử lý nền (run background workers; needs KYSO_REDIS_URL)."""
+    from api.jobs.celery_queue import make_celery
+    from api.jobs.kinds import default_registry
+
     settings = Settings()
     app = make_celery(
         settings.redis_url,
