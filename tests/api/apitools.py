@@ -25,8 +25,8 @@ class Kyso:
         return {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
 
 
-def make_kyso(tmp_path: Path) -> Kyso:
-    services = Services(Settings(data_dir=tmp_path / "data"))
+def make_kyso(tmp_path: Path, settings: Settings | None = None) -> Kyso:
+    services = Services(settings or Settings(data_dir=tmp_path / "data"))
     client = TestClient(create_app(services.settings, services))
     tokens = {}
     for role in Role:
