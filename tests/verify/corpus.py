@@ -184,6 +184,26 @@ def repaint_signature(pdf: bytes) -> bytes:
     return _write(writer)
 
 
+def append_page(pdf: bytes) -> bytes:
+    """Incremental saving attack: a page added after signing (an unsigned annex)."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    first = _page(writer)
+    name = generic.NameObject
+    body = b"BT /F1 14 Tf 72 760 Td (Phu luc: " + FORGED.encode() + b") Tj ET"
+    content = writer.add_object(generic.StreamObject(stream_data=body))
+    media_box = generic.ArrayObject([generic.NumberObject(v) for v in (0, 0, 595, 842)])
+    page = generic.DictionaryObject(
+        {
+            name("/Type"): name("/Page"),
+            name("/MediaBox"): media_box,
+            name("/Resources"): first["/Resources"],
+            name("/Contents"): content,
+        }
+    )
+    writer.insert_page(page)
+    return _write(writer)
+
+
 def switch_layer_on(pdf: bytes) -> bytes:
     """Shadow hide: the optional content layer hidden at signing is switched on."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
@@ -355,6 +375,7 @@ def build_corpus(kit: Kit) -> dict[str, bytes]:
     corpus["clean_three_signatures_lt"] = sign(kit, three, seal, level=Level.B_LTA)
     # attacks
     corpus["attack_incremental_content"] = replace_content(signed_bb)
+    corpus["attack_incremental_page_added"] = append_page(signed_bb)
     corpus["attack_shadow_hide_layer"] = switch_layer_on(
         sign(kit, original(hidden_layer=True), citizen)
     )

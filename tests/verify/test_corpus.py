@@ -21,6 +21,7 @@ CLEAN = [
 #: attack document -> the finding that must name it
 ATTACKS = {
     "attack_incremental_content": "incremental_content_change",
+    "attack_incremental_page_added": "incremental_content_change",
     "attack_shadow_hide_layer": "shadow_hide",
     "attack_shadow_hide_form": "shadow_hide",
     "attack_shadow_replace_form": "shadow_replace",

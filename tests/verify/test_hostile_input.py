@@ -160,3 +160,11 @@ def test_bytes_after_the_last_revision_are_reported(kit: Kit, corpus: dict[str, 
     [finding] = [f for f in report.findings if f.code == "trailing_data"]
     assert finding.severity.value == "WARN"
     assert report.indication is Indication.TOTAL_PASSED  # WARN: said, not judged
+
+
+def test_unsigned_pdf_is_indeterminate_signed_data_not_found(kit: Kit) -> None:
+    report = verify_pdf(original(), kit.options())
+    assert report.document.readable and not report.signatures
+    assert report.indication is Indication.INDETERMINATE
+    assert report.sub_indication is not None
+    assert report.sub_indication.value == "SIGNED_DATA_NOT_FOUND"
