@@ -228,4 +228,5 @@ class DossierDesk:
             db.commit()
             returned = _dossier(row)
         self._audit(official.username, "dossier.returned", code, document=stored.document_id)
+        self.svc.notifications.dossier_returned(dossier.owner, code, dossier.service)
         return returned

@@ -21,6 +21,7 @@ from common.errors import InputError
 if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from sqlalchemy import Engine
 
+    from api.accounts.notifications import Notifications
     from api.accounts.service import Accounts
     from api.adapters import ArchiveTimeStampRenewer
     from api.jobs.base import JobQueue
@@ -177,6 +178,12 @@ class Services:
         from api.accounts.service import Accounts
 
         return Accounts(self.engine, self.clock)
+
+    @cached_property
+    def notifications(self) -> Notifications:
+        from api.accounts.notifications import Notifications
+
+        return Notifications(self.engine, self.clock)
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:

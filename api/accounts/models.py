@@ -58,3 +58,16 @@ class DossierRow(ApiBase):
     submission_indication: Mapped[str] = mapped_column(String(32))
     result_document: Mapped[str | None] = mapped_column(String(64))
     handled_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class NotificationRow(ApiBase):
+    """A message for one account, shown in the app (e.g. "your result is ready")."""
+
+    __tablename__ = "api_notification"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(String)
+    link: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read: Mapped[bool] = mapped_column(Boolean, default=False)

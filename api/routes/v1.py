@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
@@ -79,6 +81,8 @@ def list_enrolments(
 @router.post("/enrolments/{enrolment_id}/approve", tags=["pki"])
 def approve_enrolment(enrolment_id: str, svc: ServicesDep, officer: Officer) -> EnrolmentPublic:
     enrolment, _issued = svc.enrolment.approve(enrolment_id, officer.username)
+    if enrolment.owner:
+        svc.notifications.certificate_issued(enrolment.owner)
     return EnrolmentPublic(**asdict(enrolment))
 
 
@@ -127,6 +131,25 @@ def start_audit(body: AuditCreate, svc: ServicesDep, _user: Archivist) -> JobPub
 @router.get("/jobs/{job_id}", tags=["jobs"])
 def get_job(job_id: str, svc: ServicesDep, _user: CurrentUser) -> JobPublic:
     return JobPublic(**asdict(svc.jobs.info(job_id)))
+
+
+class NotificationPublic(BaseModel):
+    id: str
+    text: str
+    link: str | None
+    created_at: datetime
+    read: bool
+
+
+@router.get("/notifications", tags=["auth"])
+def notifications(svc: ServicesDep, user: CurrentUser) -> list[NotificationPublic]:
+    return [NotificationPublic(**asdict(n)) for n in svc.notifications.for_user(user.username)]
+
+
+@router.post("/notifications/{notification_id}/read", tags=["auth"], status_code=204)
+def mark_read(notification_id: str, svc: ServicesDep, user: CurrentUser) -> Response:
+    svc.notifications.mark_read(user.username, notification_id)
+    return Response(status_code=204)
 
 
 @router.post("/auth/logout", tags=["auth"], status_code=204)

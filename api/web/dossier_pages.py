@@ -41,6 +41,7 @@ def _citizen_context(svc: Services, user: User) -> dict[str, object]:
         "credentials": credentials,
         "pending_certs": [e.serial for e in issued if e.serial not in enrolled],
         "dossiers": DossierDesk(svc).list_for(user),
+        "notices": svc.notifications.for_user(user.username, unread_only=True),
     }
 
 

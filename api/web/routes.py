@@ -198,7 +198,9 @@ def decide(
     if officer is None:
         raise PermissionDeniedError("forbidden", "only officials decide enrolments")
     if decision == "approve":
-        svc.enrolment.approve(enrolment_id, officer.username)
+        enrolment, _issued = svc.enrolment.approve(enrolment_id, officer.username)
+        if enrolment.owner:
+            svc.notifications.certificate_issued(enrolment.owner)
     elif decision == "reject":
         svc.enrolment.reject(enrolment_id, officer.username, reason)
     else:

@@ -61,6 +61,8 @@ TABLE = [
         {"archivist", "admin"},
     ),
     ("GET", "/api/v1/archive/search", None, set(ROLES)),
+    ("GET", "/api/v1/notifications", None, ALL),
+    ("POST", "/api/v1/notifications/ntf_x/read", None, ALL),
     ("GET", "/pki/crl/citizen.crl", None, set(ROLES)),
     ("GET", "/health", None, set(ROLES)),
 ]
@@ -104,7 +106,8 @@ def test_every_api_route_is_in_the_table(kyso: Kyso) -> None:
             .replace("abc", "{serial}")
             .replace("job_x", "{job_id}")
             .replace("HSX", "{code}")
-            .replace("scan_x", "{scan_id}"),
+            .replace("scan_x", "{scan_id}")
+            .replace("ntf_x", "{notification_id}"),
         )
         for m, p, *_ in TABLE
     }

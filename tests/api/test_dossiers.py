@@ -59,6 +59,8 @@ def test_citizen_submits_official_returns_a_certified_result_anyone_can_check(ky
     assert returned.status_code == 200, returned.text
     assert returned.json()["status"] == "returned"
 
+    notices = kyso.client.get("/api/v1/notifications", headers=kyso.headers("citizen")).json()
+    assert any(code in n["text"] and n["link"] == f"/v/{code}" for n in notices)
     result = kyso.client.get(f"/api/v1/dossiers/{code}/result.pdf", headers=kyso.headers("citizen"))
     assert result.status_code == 200
     report = kyso.client.post(

@@ -81,7 +81,8 @@ def test_citizen_submits_and_signs_official_returns_result(
     page.screenshot(path=str(artifacts_dir / "dossier-inbox.png"), full_page=True)
     _logout(page, "official1")
 
-    _login(page, live, "/dossiers", "citizen1")  # 5. the citizen downloads the result
+    _login(page, live, "/dossiers", "citizen1")  # 5. notified, the citizen downloads the result
+    expect(page.locator("#notices")).to_contain_text(f"Hồ sơ {code}")
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải kết quả").click()
     saved = tmp_path / "ket-qua.pdf"
