@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts.service import Role, User
 from api.archivist import ArchiveRequest, ScanDesk
 from api.deps import ServicesDep, optional_user, require
+from archive import retention
+from archive.catalog import tables as t
 from archive.search import SearchFilters, search
 from common.errors import InputError
 
@@ -135,3 +139,65 @@ def search_archive(
     clearance = CLEARANCE.get(user.role, "public") if user else "public"
     filters = SearchFilters(dossier_code=dossier, clearance=clearance, limit=limit)  # type: ignore[arg-type]
     return [Hit(**asdict(hit)) for hit in search(svc.archive.catalog, q, filters)]
+
+
+class AuditRun(BaseModel):
+    id: str
+    started_at: datetime
+    finished_at: datetime | None
+    sample: float
+    checked: int
+    problems: list[dict[str, object]]
+
+
+class DisposalCreate(BaseModel):
+    document_id: str = Field(max_length=64)
+    reason: str = Field(min_length=3, max_length=1000)
+
+
+class DisposalPublic(BaseModel):
+    id: str
+    document_id: str
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+    state: str
+    approved_by: str | None
+    approved_at: datetime | None
+
+
+Keeper = Annotated[User, Depends(require(Role.ARCHIVIST, Role.AUDITOR))]
+
+
+@router.get("/audits")
+def audit_runs(svc: ServicesDep, _user: Keeper) -> list[AuditRun]:
+    """Fixity audit reports, newest first (start one with POST /api/v1/archive/audits)."""
+    runs = t.fixity_runs
+    with svc.archive.catalog.engine.connect() as conn:
+        rows = conn.execute(sa.select(runs).order_by(runs.c.started_at.desc()).limit(50))
+        return [
+            AuditRun(
+                id=row.id,
+                started_at=row.started_at,
+                finished_at=row.finished_at,
+                sample=row.sample,
+                checked=row.checked,
+                problems=json.loads(row.problems),
+            )
+            for row in rows
+        ]
+
+
+@router.post("/disposals", status_code=201)
+def propose_disposal(body: DisposalCreate, svc: ServicesDep, user: Archivist) -> DisposalPublic:
+    """Propose disposing of a document whose retention has ended (a second person approves)."""
+    proposal = retention.propose(
+        svc.archive, body.document_id, reason=body.reason, actor=user.username
+    )
+    return DisposalPublic(**asdict(proposal))
+
+
+@router.post("/disposals/{proposal_id}/approve")
+def approve_disposal(proposal_id: str, svc: ServicesDep, user: Keeper) -> DisposalPublic:
+    proposal = retention.approve(svc.archive, proposal_id, actor=user.username)
+    return DisposalPublic(**asdict(proposal))

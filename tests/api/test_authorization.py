@@ -63,6 +63,14 @@ TABLE = [
     ("GET", "/api/v1/archive/search", None, set(ROLES)),
     ("GET", "/api/v1/notifications", None, ALL),
     ("POST", "/api/v1/notifications/ntf_x/read", None, ALL),
+    ("GET", "/api/v1/archive/audits", None, {"archivist", "auditor", "admin"}),
+    (
+        "POST",
+        "/api/v1/archive/disposals",
+        {"document_id": "d", "reason": "old"},
+        {"archivist", "admin"},
+    ),
+    ("POST", "/api/v1/archive/disposals/p_x/approve", None, {"archivist", "auditor", "admin"}),
     ("GET", "/pki/crl/citizen.crl", None, set(ROLES)),
     ("GET", "/health", None, set(ROLES)),
 ]
@@ -107,7 +115,8 @@ def test_every_api_route_is_in_the_table(kyso: Kyso) -> None:
             .replace("job_x", "{job_id}")
             .replace("HSX", "{code}")
             .replace("scan_x", "{scan_id}")
-            .replace("ntf_x", "{notification_id}"),
+            .replace("ntf_x", "{notification_id}")
+            .replace("p_x", "{proposal_id}"),
         )
         for m, p, *_ in TABLE
     }

@@ -1,0 +1,48 @@
+"""Keeping the archive over the API: disposal by two people, fixity audit reports."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from apitools import Kyso
+
+from archive.metadata import DocumentMeta
+from common.clock import FrozenClock
+
+
+def test_disposal_needs_ended_retention_and_a_second_person(kyso: Kyso) -> None:
+    clock = FrozenClock(datetime(2020, 1, 1, tzinfo=UTC))
+    kyso.services.clock = clock  # the archive is built on first use, with this clock
+    document = kyso.services.archive.put(
+        io.BytesIO(b"so dang ky cong van den 2019"),
+        dossier_code="HS-2019-9",
+        meta=DocumentMeta(title="Sổ đăng ký công văn đến", retention="1"),
+        media_type="text/plain",
+    ).document_id
+    archivist, auditor = kyso.headers("archivist"), kyso.headers("auditor")
+    body = {"document_id": document, "reason": "hết thời hạn bảo quản"}
+    early = kyso.client.post("/api/v1/archive/disposals", json=body, headers=archivist)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "archive_retention_active"
+    clock.advance(timedelta(days=800))
+    proposed = kyso.client.post("/api/v1/archive/disposals", json=body, headers=archivist)
+    assert proposed.status_code == 201, proposed.text
+    proposal = proposed.json()["id"]
+    same = kyso.client.post(f"/api/v1/archive/disposals/{proposal}/approve", headers=archivist)
+    assert same.status_code == 403
+    approved = kyso.client.post(f"/api/v1/archive/disposals/{proposal}/approve", headers=auditor)
+    assert approved.status_code == 200 and approved.json()["approved_by"] == "auditor1"
+    assert kyso.services.archive.catalog.document(document).disposed_at is not None
+
+
+def test_fixity_audit_reports_are_listed(kyso: Kyso) -> None:
+    kyso.services.archive.put(
+        io.BytesIO(b"ban goc"), dossier_code="HS-1", meta=DocumentMeta(title="Bản gốc"),
+        media_type="text/plain",
+    )  # fmt: skip
+    started = kyso.client.post(
+        "/api/v1/archive/audits", json={"sample": 1.0}, headers=kyso.headers("archivist")
+    ).json()
+    kyso.services.jobs.wait(started["id"], 60)
+    runs = kyso.client.get("/api/v1/archive/audits", headers=kyso.headers("auditor")).json()
+    assert len(runs) == 1 and runs[0]["checked"] == 1 and runs[0]["problems"] == []
