@@ -147,6 +147,16 @@ def _archived(emb: EmbeddedPdfSignature, signatures: list[_Signature]) -> bool:
     )
 
 
+def _unreadable_signature(sig: _Signature, exc: Exception) -> Problem:
+    """Why pyHanko could not validate a signature whose structure looked sane."""
+    assert sig.embedded is not None
+    try:
+        sig.embedded.signer_cert  # noqa: B018 - raises when the CMS names no usable certificate
+    except (SignatureValidationError, *PARSE_ERRORS):
+        return Problem("signing_certificate_missing", field=sig.name)
+    return Problem("signature_unreadable", detail=type(exc).__name__, field=sig.name)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -193,7 +203,7 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
                     archived=_archived(sig.embedded, signatures),
                 )
             except (SignatureValidationError, UnacceptableSignerError, *PARSE_ERRORS) as exc:
-                sig.problems.append(Problem("signature_unreadable", detail=type(exc).__name__))
+                sig.problems.append(_unreadable_signature(sig, exc))
         reports.append(
             await assemble_signature(
                 data, reader, sig.name, sig.embedded, outcome, sig.problems, signatures,

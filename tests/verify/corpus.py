@@ -296,6 +296,14 @@ def usf_signature_value(pdf: bytes) -> bytes:
     return _patch_contents(pdf, info.dump().hex().encode())
 
 
+def usf_no_certificate(pdf: bytes) -> bytes:
+    """The CMS carries no certificate: nothing to verify the signature value with."""
+    raw = bytes.fromhex(_last_contents(pdf).group(1).decode())
+    info = cms.ContentInfo.load(raw.rstrip(b"\x00") + b"\x00\x00")
+    info["content"]["certificates"] = cms.CertificateSet([])
+    return _patch_contents(pdf, info.dump().hex().encode())
+
+
 def wrapping_gap(pdf: bytes) -> bytes:
     """Signature wrapping: the unsigned gap carries extra PDF syntax next to the signature."""
     match = _last_contents(pdf)
@@ -404,6 +412,7 @@ def build_corpus(kit: Kit) -> dict[str, bytes]:
     corpus["attack_usf_empty"] = usf_zeros(signed_bb)
     corpus["attack_usf_garbage"] = usf_garbage(signed_bb)
     corpus["attack_usf_signature_value"] = usf_signature_value(signed_bb)
+    corpus["attack_usf_no_certificate"] = usf_no_certificate(signed_bb)
     corpus["attack_wrapping_gap"] = wrapping_gap(signed_bb)
     corpus["attack_wrapping_byte_range"] = byte_range_shifted(signed_bb)
     corpus["attack_hash"] = flip_signed_byte(signed_bb)

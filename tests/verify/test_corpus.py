@@ -34,6 +34,7 @@ ATTACKS = {
     "attack_usf_empty": "signature_value_missing",
     "attack_usf_garbage": "signature_value_malformed",
     "attack_usf_signature_value": "signature_crypto_invalid",
+    "attack_usf_no_certificate": "signing_certificate_missing",
     "attack_wrapping_gap": "signature_wrapping",
     "attack_wrapping_byte_range": "byte_range_invalid",
     "attack_hash": "hash_mismatch",
