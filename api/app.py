@@ -13,6 +13,7 @@ from api.routes import archivist, csc, dossiers, lookup, pki, v1, verify
 from api.settings import Settings
 from api.web.archive_pages import router as archive_pages
 from api.web.dossier_pages import router as dossier_pages
+from api.web.keeping_pages import router as keeping_pages
 from api.web.routes import router as pages
 from api.wiring import Services
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(pages)
     app.include_router(dossier_pages)
     app.include_router(archive_pages)
+    app.include_router(keeping_pages)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
 

@@ -39,6 +39,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
         (Role.CITIZEN, None),
         (Role.OFFICIAL, "UBND Phường Tràng Tiền"),
         (Role.ARCHIVIST, None),
+        (Role.AUDITOR, None),
     ):
         services.accounts.create_user(f"{role.value}1", PASSWORD, role, "Người dùng", agency)
     server = uvicorn.Server(

@@ -38,3 +38,48 @@ def test_archivist_digitises_reviews_archives_and_finds_a_decision(
     page.get_by_role("button", name="Tìm", exact=True).click()
     expect(page.locator("#hits")).to_contain_text("Quyết định cấp giấy phép xây dựng")
     page.screenshot(path=str(artifacts_dir / "archive-search.png"), full_page=True)
+
+
+def _sign_in(page: Page, live: Live, username: str) -> None:
+    page.goto(f"{live.url}/login?next=/archive/keeping")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+
+
+def test_fixity_audit_and_two_person_disposal_in_the_browser(
+    page: Page, live: Live, artifacts_dir: Path
+) -> None:
+    import io
+    from datetime import UTC, datetime, timedelta
+
+    from archive.metadata import DocumentMeta
+    from common.clock import FrozenClock
+
+    clock = FrozenClock(datetime(2020, 1, 1, tzinfo=UTC))
+    live.services.clock = clock
+    document = live.services.archive.put(
+        io.BytesIO(b"so cong van den 2019"),
+        dossier_code="HS-2019-9",
+        meta=DocumentMeta(title="Sổ công văn đến", retention="1"),
+        media_type="text/plain",
+    ).document_id
+    clock.advance(timedelta(days=800))
+
+    _sign_in(page, live, "archivist1")
+    page.get_by_role("button", name="Kiểm tra ngay").click()
+    live.services.jobs.wait(live.services.jobs.submit("archive.audit", {"sample": 1.0}), 30)
+    page.reload()
+    expect(page.locator("#audits tbody tr").first).to_be_visible()
+    page.get_by_label("Mã tài liệu").fill(document)
+    page.get_by_label("Lý do").fill("hết thời hạn bảo quản")
+    page.get_by_role("button", name="Đề nghị huỷ").click()
+    expect(page.locator("#proposals")).to_contain_text("proposed")
+    expect(page.locator("#proposals").get_by_role("button", name="Phê duyệt")).to_have_count(0)
+    page.get_by_role("button", name="Đăng xuất (archivist1)").click()
+
+    _sign_in(page, live, "auditor1")
+    page.locator("#proposals").get_by_role("button", name="Phê duyệt").click()
+    expect(page.locator("#proposals")).to_contain_text("executed")
+    page.screenshot(path=str(artifacts_dir / "archive-keeping.png"), full_page=True)
+    assert live.services.archive.catalog.document(document).disposed_at is not None

@@ -1,0 +1,73 @@
+"""Archive keeping pages: fixity audits, disposal proposals and their second approval."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.accounts.service import Role, User
+from api.deps import ServicesDep
+from api.web.routes import MaybeUser, check_csrf, page
+from api.wiring import Services
+from archive import retention
+from archive.catalog import tables as t
+from common.errors import KysoError
+
+router = APIRouter(include_in_schema=False)
+KEEPERS = (Role.ARCHIVIST, Role.AUDITOR, Role.ADMIN)
+
+
+def _context(svc: Services) -> dict[str, object]:
+    runs, disposals = t.fixity_runs, t.disposals
+    with svc.archive.catalog.engine.connect() as conn:
+        audits = [
+            {**row._asdict(), "problems": json.loads(row.problems)}
+            for row in conn.execute(sa.select(runs).order_by(runs.c.started_at.desc()).limit(20))
+        ]
+        proposals = list(
+            conn.execute(sa.select(disposals).order_by(disposals.c.proposed_at.desc()).limit(50))
+        )
+    return {"audits": audits, "proposals": proposals}
+
+
+def _keeper(user: User | None) -> bool:
+    return user is not None and user.role in KEEPERS
+
+
+@router.get("/archive/keeping", response_class=HTMLResponse)
+def keeping(request: Request, svc: ServicesDep, user: MaybeUser) -> Response:
+    if not _keeper(user):
+        return RedirectResponse("/login?next=/archive/keeping", status_code=303)
+    return page(request, "keeping.html", user, context=_context(svc))
+
+
+@router.post("/archive/keeping/{action}", response_class=HTMLResponse)
+def act(
+    request: Request,
+    action: str,
+    svc: ServicesDep,
+    user: MaybeUser,
+    document_id: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    proposal_id: Annotated[str, Form(max_length=64)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    if user is None or not _keeper(user):
+        return RedirectResponse("/login?next=/archive/keeping", status_code=303)
+    try:
+        if action == "audit":
+            svc.jobs.submit("archive.audit", {"sample": 1.0, "resume": False})
+        elif action == "propose" and user.role is not Role.AUDITOR:
+            retention.propose(svc.archive, document_id, reason=reason, actor=user.username)
+        elif action == "approve":
+            retention.approve(svc.archive, proposal_id, actor=user.username)
+        else:
+            return page(request, "keeping.html", user, 403, _context(svc), error="forbidden")
+    except KysoError as exc:
+        return page(request, "keeping.html", user, 400, _context(svc), error=exc.message)
+    return RedirectResponse("/archive/keeping", status_code=303)
