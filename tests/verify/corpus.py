@@ -355,6 +355,29 @@ def sign_locking_amount(kit: Kit, pdf: bytes) -> bytes:
     return out.getvalue()
 
 
+def certify_no_changes_lta(kit: Kit, pdf: bytes) -> bytes:
+    """A certification signature allowing no changes (DocMDP P=1), then PAdES B-LTA updates."""
+    from pyhanko.sign import fields, signers
+
+    from signing.pki_adapter import signing_key
+    from signing.signer import KeyStoreSigner
+    from signing.timestamps import SourceTimeStamper
+
+    assert kit.context.timestamps is not None
+    meta = signers.PdfSignatureMetadata(
+        field_name="ChungThuc", subfilter=fields.SigSeedSubFilter.PADES, certify=True,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES, embed_validation_info=True,
+        use_pades_lta=True, validation_context=kit.context.trust.validation_context(fetch=True),
+    )  # fmt: skip
+    signer = signers.PdfSigner(
+        meta,
+        KeyStoreSigner(kit.store, signing_key(kit.pki, kit.seal.serial)),
+        timestamper=SourceTimeStamper(kit.context.timestamps),
+    )
+    out = asyncio.run(signer.async_sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf))))
+    return out.getvalue()
+
+
 def build_corpus(kit: Kit) -> dict[str, bytes]:
     citizen, official, seal = kit.citizen.serial, kit.official.serial, kit.seal.serial
     stamp = content_for(StampKind.CITIZEN, kit.citizen.certificate.subject)
@@ -378,6 +401,7 @@ def build_corpus(kit: Kit) -> dict[str, bytes]:
     corpus["clean_approval_then_form_filled"] = fill_field(
         sign(kit, original(form="empty"), citizen), "1.000.000"
     )
+    corpus["clean_certified_no_changes_lta"] = certify_no_changes_lta(kit, plain)
     three = sign(kit, plain, citizen, level=Level.B_LT)
     three = sign(kit, three, official, level=Level.B_LT)
     corpus["clean_three_signatures_lt"] = sign(kit, three, seal, level=Level.B_LTA)

@@ -16,6 +16,7 @@ CLEAN = [
     "clean_certified_filled_then_signed",
     "clean_approval_then_form_filled",
     "clean_three_signatures_lt",
+    "clean_certified_no_changes_lta",
 ]
 
 #: attack document -> the finding that must name it
@@ -123,3 +124,13 @@ def test_kyso_catches_shadow_attacks_that_pyhanko_alone_accepts(
     if not status.bottom_line:
         pytest.skip("this pyHanko version already refuses the document")
     assert verify_pdf(corpus[name], kit.options()).indication is not Indication.TOTAL_PASSED
+
+
+def test_certified_no_changes_document_accepts_only_lta_updates(
+    kit: Kit, corpus: dict[str, bytes]
+) -> None:
+    report = verify_pdf(corpus["clean_certified_no_changes_lta"], kit.options())
+    [sig] = report.signatures
+    assert sig.certified and sig.docmdp_permission == 1 and sig.pades_level == "B-LTA"
+    assert sig.changes.kind is ChangeKind.DSS_AND_TIMESTAMPS
+    assert report.indication is Indication.TOTAL_PASSED
