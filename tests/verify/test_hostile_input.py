@@ -46,18 +46,36 @@ def test_truncated_signed_pdf_is_never_passed(
     assert report.indication is not Indication.TOTAL_PASSED
 
 
-def test_deeply_nested_arrays_fail_cleanly(kit: Kit) -> None:
-    depth = 100_000
-    body = b"[" * depth + b"]" * depth
-    pdf = (
-        b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R /Deep " + body + b" >> endobj\n"
-        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-        b"trailer << /Root 1 0 R /Size 3 >>\n%%EOF\n"
-    )
+def _nested(depth: int) -> bytes:
+    """A well-formed PDF (xref and all) whose catalog holds ``depth`` nested arrays."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /Deep " + b"[" * depth + b"]" * depth + b" >>",
+        b"<< /Type /Pages /Kids [] /Count 0 >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 3\n0000000000 65535 f \n"
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Root 1 0 R /Size 3 >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+@pytest.mark.parametrize("depth", [10_000, 1_000_000])
+def test_deeply_nested_objects_fail_cleanly(kit: Kit, depth: int) -> None:
     started = time.monotonic()
-    report = verify_isolated(pdf, kit.options())
+    in_process = verify_pdf(_nested(depth), kit.options())
+    isolated = verify_isolated(_nested(depth), kit.options())
     assert time.monotonic() - started < 30
-    assert report.indication is not Indication.TOTAL_PASSED
+    for report in (in_process, isolated):
+        assert report.indication is Indication.TOTAL_FAILED
+        assert _codes(report) == {"pdf_unreadable"}
+
+
+def test_shallow_nesting_is_an_ordinary_unsigned_pdf(kit: Kit) -> None:
+    assert _codes(verify_pdf(_nested(10), kit.options())) == {"no_signatures"}
 
 
 def _bomb_revision(signed: bytes, size: int) -> bytes:
