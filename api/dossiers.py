@@ -16,8 +16,8 @@ from sqlalchemy.orm import sessionmaker
 
 from api.accounts.models import DossierRow
 from api.accounts.service import Role, User
+from api.audit import record
 from api.wiring import Services
-from archive.auditlog import append
 from archive.metadata import DocumentMeta
 from certs.records import utc
 from common.clock import VN_TZ
@@ -90,10 +90,6 @@ class DossierDesk:
         self.processing_days = processing_days
         self._sessions = sessionmaker(services.engine, expire_on_commit=False)
 
-    def _audit(self, actor: str, action: str, code: str, **details: object) -> None:
-        with self.svc.engine.begin() as conn:
-            append(conn, self.svc.clock, actor=actor, action=action, subject=code, details=details)
-
     async def submit(
         self,
         citizen: User,
@@ -144,7 +140,7 @@ class DossierDesk:
         with self._sessions() as db:
             db.add(row)
             db.commit()
-        self._audit(citizen.username, "dossier.submitted", code, service=service)
+        record(self.svc, citizen.username, "dossier.submitted", code, service=service)
         return _dossier(row)
 
     def get(self, code: str, user: User | None) -> Dossier:
@@ -177,9 +173,9 @@ class DossierDesk:
 
     def _seal_serial(self, agency: str) -> str:
         now = self.svc.clock.now()
-        for record in reversed(self.svc.pki.certificates("seal")):
-            if record.organization == agency and record.status == "good" and record.not_after > now:
-                return record.serial
+        for seal in reversed(self.svc.pki.certificates("seal")):
+            if seal.organization == agency and seal.status == "good" and seal.not_after > now:
+                return seal.serial
         raise ConflictError("seal_missing", f"no valid seal certificate for {agency}")
 
     async def issue_result(self, code: str, official: User, pdf: bytes) -> Dossier:
@@ -227,6 +223,6 @@ class DossierDesk:
             row.returned_at, row.handled_by = self.svc.clock.now(), official.username
             db.commit()
             returned = _dossier(row)
-        self._audit(official.username, "dossier.returned", code, document=stored.document_id)
+        record(self.svc, official.username, "dossier.returned", code, document=stored.document_id)
         self.svc.notifications.dossier_returned(dossier.owner, code, dossier.service)
         return returned

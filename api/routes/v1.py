@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
+from api.audit import record
 from api.deps import SESSION_COOKIE, CurrentUser, ServicesDep, rate_limit, require
 from api.schemas import (
     AuditCreate,
@@ -80,7 +81,8 @@ def list_enrolments(
 
 @router.post("/enrolments/{enrolment_id}/approve", tags=["pki"])
 def approve_enrolment(enrolment_id: str, svc: ServicesDep, officer: Officer) -> EnrolmentPublic:
-    enrolment, _issued = svc.enrolment.approve(enrolment_id, officer.username)
+    enrolment, issued = svc.enrolment.approve(enrolment_id, officer.username)
+    record(svc, officer.username, "enrolment.approved", enrolment_id, serial=issued.serial)
     if enrolment.owner:
         svc.notifications.certificate_issued(enrolment.owner)
     return EnrolmentPublic(**asdict(enrolment))
@@ -91,6 +93,7 @@ def reject_enrolment(
     enrolment_id: str, body: EnrolmentDecision, svc: ServicesDep, officer: Officer
 ) -> EnrolmentPublic:
     enrolment = svc.enrolment.reject(enrolment_id, officer.username, body.reason or "")
+    record(svc, officer.username, "enrolment.rejected", enrolment_id)
     return EnrolmentPublic(**asdict(enrolment))
 
 
@@ -117,9 +120,11 @@ def get_certificate(serial: str, svc: ServicesDep) -> CertificatePublic:
 
 @router.post("/certificates/{serial}/revoke", tags=["pki"])
 def revoke_certificate(
-    serial: str, body: RevocationCreate, svc: ServicesDep, _officer: Officer
+    serial: str, body: RevocationCreate, svc: ServicesDep, officer: Officer
 ) -> CertificatePublic:
-    return _certificate(svc.revocation.revoke(serial, body.reason))
+    revoked = svc.revocation.revoke(serial, body.reason)
+    record(svc, officer.username, "certificate.revoked", revoked.serial, reason=body.reason)
+    return _certificate(revoked)
 
 
 @router.post("/archive/audits", tags=["archive"], status_code=202)

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
+from api.audit import record
 from api.deps import CSRF_COOKIE, SESSION_COOKIE, ServicesDep, client_address, optional_user
 from api.uploads import discard, save_upload
 from api.web.i18n import texts
@@ -198,11 +199,13 @@ def decide(
     if officer is None:
         raise PermissionDeniedError("forbidden", "only officials decide enrolments")
     if decision == "approve":
-        enrolment, _issued = svc.enrolment.approve(enrolment_id, officer.username)
+        enrolment, issued = svc.enrolment.approve(enrolment_id, officer.username)
+        record(svc, officer.username, "enrolment.approved", enrolment_id, serial=issued.serial)
         if enrolment.owner:
             svc.notifications.certificate_issued(enrolment.owner)
     elif decision == "reject":
         svc.enrolment.reject(enrolment_id, officer.username, reason)
+        record(svc, officer.username, "enrolment.rejected", enrolment_id)
     else:
         raise PermissionDeniedError("forbidden", "unknown decision")
     return RedirectResponse("/officer/enrolments", status_code=303)
