@@ -19,6 +19,7 @@ from api.archivist import ArchiveRequest, ScanDesk
 from api.deps import ServicesDep, optional_user, require
 from archive import retention
 from archive.catalog import tables as t
+from archive.metadata import DossierMeta
 from archive.search import SearchFilters, search
 from common.errors import InputError
 
@@ -201,3 +202,38 @@ def propose_disposal(body: DisposalCreate, svc: ServicesDep, user: Archivist) ->
 def approve_disposal(proposal_id: str, svc: ServicesDep, user: Keeper) -> DisposalPublic:
     proposal = retention.approve(svc.archive, proposal_id, actor=user.username)
     return DisposalPublic(**asdict(proposal))
+
+
+class DossierCreate(BaseModel):
+    """A dossier with the Circular 05/2025/TT-BNV fields (the fonds is created if new)."""
+
+    code: str = Field(min_length=1, max_length=100)
+    title: str = Field(min_length=1, max_length=500)
+    fonds_code: str = Field(default="", max_length=100)
+    retention: str = Field(default="permanent", max_length=16)
+    access_level: str = "public"
+    language: str = Field(default="vi", max_length=16)
+    start_date: date | None = None
+    end_date: date | None = None
+    keywords: list[str] = Field(default_factory=list, max_length=50)
+    document_count: int | None = Field(default=None, ge=0)
+    sheet_count: int | None = Field(default=None, ge=0)
+    page_count: int | None = Field(default=None, ge=0)
+    physical_condition: str = Field(default="", max_length=256)
+    reliability: str = Field(default="", max_length=64)
+    paper_original_code: str = Field(default="", max_length=100)
+
+
+@router.post("/dossiers", status_code=201)
+def create_dossier(body: DossierCreate, svc: ServicesDep, user: Archivist) -> DossierCreate:
+    data = body.model_dump()
+    data["keywords"] = tuple(data["keywords"])
+    meta = DossierMeta(**data)
+    svc.archive.catalog.create_dossier(meta, actor=user.username)
+    return body
+
+
+@router.get("/dossiers/{code}")
+def get_dossier(code: str, svc: ServicesDep, _user: Keeper) -> DossierCreate:
+    meta = svc.archive.catalog.dossier(code)
+    return DossierCreate(**{**asdict(meta), "keywords": list(meta.keywords)})

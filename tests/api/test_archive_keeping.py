@@ -46,3 +46,33 @@ def test_fixity_audit_reports_are_listed(kyso: Kyso) -> None:
     kyso.services.jobs.wait(started["id"], 60)
     runs = kyso.client.get("/api/v1/archive/audits", headers=kyso.headers("auditor")).json()
     assert len(runs) == 1 and runs[0]["checked"] == 1 and runs[0]["problems"] == []
+
+
+def test_archivist_creates_a_dossier_with_its_circular_05_fields(kyso: Kyso) -> None:
+    body = {
+        "code": "HS-1990-001",
+        "title": "Hồ sơ cấp phép xây dựng năm 1990",
+        "fonds_code": "PHONG-UBND-HK",
+        "retention": "permanent",
+        "access_level": "internal",
+        "start_date": "1990-01-05",
+        "end_date": "1990-12-28",
+        "keywords": ["xây dựng", "giấy phép"],
+        "sheet_count": 48,
+        "physical_condition": "giấy ố vàng, còn đọc được",
+        "paper_original_code": "PHONG-UBND-HK/1990/001",
+    }
+    archivist = kyso.headers("archivist")
+    created = kyso.client.post("/api/v1/archive/dossiers", json=body, headers=archivist)
+    assert created.status_code == 201, created.text
+    stored = kyso.client.get("/api/v1/archive/dossiers/HS-1990-001", headers=archivist).json()
+    assert stored["paper_original_code"] == "PHONG-UBND-HK/1990/001"
+    assert stored["keywords"] == ["xây dựng", "giấy phép"] and stored["sheet_count"] == 48
+    again = kyso.client.post("/api/v1/archive/dossiers", json=body, headers=archivist)
+    assert again.status_code == 409
+    bad = kyso.client.post(
+        "/api/v1/archive/dossiers",
+        json={**body, "code": "HS-2", "end_date": "1989-01-01"},
+        headers=archivist,
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "archive_bad_dates"

@@ -71,6 +71,8 @@ TABLE = [
         {"archivist", "admin"},
     ),
     ("POST", "/api/v1/archive/disposals/p_x/approve", None, {"archivist", "auditor", "admin"}),
+    ("POST", "/api/v1/archive/dossiers", {"code": "HS-A", "title": "T"}, {"archivist", "admin"}),
+    ("GET", "/api/v1/archive/dossiers/HS-A", None, {"archivist", "auditor", "admin"}),
     ("GET", "/pki/crl/citizen.crl", None, set(ROLES)),
     ("GET", "/health", None, set(ROLES)),
 ]
@@ -116,7 +118,8 @@ def test_every_api_route_is_in_the_table(kyso: Kyso) -> None:
             .replace("HSX", "{code}")
             .replace("scan_x", "{scan_id}")
             .replace("ntf_x", "{notification_id}")
-            .replace("p_x", "{proposal_id}"),
+            .replace("p_x", "{proposal_id}")
+            .replace("HS-A", "{code}"),
         )
         for m, p, *_ in TABLE
     }
