@@ -200,10 +200,10 @@ class Services:
 
     def verify_options(self, *, online: bool = True) -> VerifyOptions:
         """Trust kyso's roots and imported anchors; kyso's own revocation data in-process."""
-        from api.revocation_source import LocalRevocationSource
+        from certs.fetching import HttpUrlSource, PkiUrlSource
         from verify.options import VerifyOptions
 
-        source = LocalRevocationSource(self.settings.public_url, self.revocation, self.ocsp)
+        source = PkiUrlSource(self.pki, HttpUrlSource(), self.revocation, self.ocsp)
         return VerifyOptions(
             trust_roots=tuple(self.pki.trust_anchors()),
             online=online,

@@ -32,14 +32,14 @@ from pyhanko.sign.validation import async_validate_pdf_signature  # noqa: E402
 from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
 from api.database import make_engine, migrate  # noqa: E402
+from certs.fetching import PkiUrlSource, SourceFetcherBackend  # noqa: E402
 from certs.keystore_file import FileKeyStore  # noqa: E402
 from certs.pki import Pki, PkiOptions  # noqa: E402
 from signing.options import Level, SignOptions  # noqa: E402
 from signing.pades import PadesSigner, SigningContext  # noqa: E402
-from signing.pki_adapter import PkiUrlFetcher, signing_key, trust_from_pki, tsa  # noqa: E402
+from signing.pki_adapter import signing_key, trust_from_pki, tsa  # noqa: E402
 from tests.verify.corpus import fill_field, original  # noqa: E402
 from verify import VerifyOptions, verify_pdf_async  # noqa: E402
-from verify.fetch import SourceFetcherBackend  # noqa: E402
 
 
 def medians_ms(fns: list[Callable[[], Awaitable[object]]], rounds: int) -> list[float]:
@@ -71,7 +71,7 @@ def main() -> None:
     store = FileKeyStore(base / "keys", b"bench-passphrase-0123456789")
     pki = Pki(engine, store, PkiOptions(public_url="http://kyso.invalid"))
     pki.init()
-    source = PkiUrlFetcher(pki)
+    source = PkiUrlSource(pki)
     context = SigningContext(trust=trust_from_pki(pki, source), timestamps=tsa(pki))
     signers = [
         PadesSigner(store, signing_key(pki, issued.serial), context)

@@ -33,3 +33,9 @@ class KeyStoreError(ExternalServiceError, PkiError):
     """The key store (files or HSM) failed or does not hold the key asked for."""
 
     default_code = "keystore_error"
+
+
+class RevocationUnreachableError(ExternalServiceError, PkiError):
+    """No OCSP response or CRL could be had from a URL."""
+
+    default_code = "revocation_unreachable"

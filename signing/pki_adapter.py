@@ -7,56 +7,17 @@ go to the fallback fetcher (HTTP).
 
 from __future__ import annotations
 
-import re
-
 from asn1crypto import x509
 
 from certs.errors import PkiError
+from certs.fetching import PkiUrlSource, UrlSource
 from certs.keys import SignatureScheme
-from certs.ocsp import OcspResponder
 from certs.pki import Pki
 from certs.records import CertificateRecord
-from certs.revocation import Revocation
 from certs.tsa import TimeStampAuthority, tsa_from_pki
 from signing.errors import SigningBackendError, SigningInputError, SigningNotFoundError
-from signing.revinfo import TrustMaterial, UrlFetcher
+from signing.revinfo import TrustMaterial
 from signing.signer import SigningKey
-
-_CRL_PATH = re.compile(r"/pki/crl/(?P<ca>[A-Za-z0-9_-]+)\.crl$")
-_OCSP_PATH = re.compile(r"/pki/ocsp/?$")
-
-
-class PkiUrlFetcher:
-    """Answers kyso's own CRL and OCSP URLs in-process; others go to ``fallback``."""
-
-    def __init__(self, pki: Pki, fallback: UrlFetcher | None = None) -> None:
-        self.base = pki.options.public_url.rstrip("/")
-        self.revocation = Revocation(pki)
-        self.responder = OcspResponder(pki, self.revocation)
-        self.fallback = fallback
-
-    def _own(self, url: str) -> str | None:
-        return url[len(self.base) :] if url.startswith(self.base + "/") else None
-
-    def get(self, url: str) -> bytes:
-        path = self._own(url)
-        match = _CRL_PATH.search(path) if path is not None else None
-        if match is not None:
-            try:
-                return self.revocation.crl(match["ca"])
-            except PkiError as exc:
-                raise SigningBackendError("revocation_unavailable", exc.message) from exc
-        if self.fallback is None:
-            raise SigningBackendError("revocation_unreachable", f"no fetcher for {url}")
-        return self.fallback.get(url)
-
-    def post(self, url: str, body: bytes, content_type: str) -> bytes:
-        path = self._own(url)
-        if path is not None and _OCSP_PATH.search(path):
-            return self.responder.respond(body)
-        if self.fallback is None:
-            raise SigningBackendError("revocation_unreachable", f"no fetcher for {url}")
-        return self.fallback.post(url, body, content_type)
 
 
 def usable_chain(pki: Pki, serial: str) -> tuple[CertificateRecord, list[x509.Certificate]]:
@@ -89,14 +50,14 @@ def signing_key(pki: Pki, serial: str, *, pss: bool = False) -> SigningKey:
     return SigningKey(chain[0], tuple(chain[1:]), record.key_label, scheme)
 
 
-def trust_from_pki(pki: Pki, fallback: UrlFetcher | None = None) -> TrustMaterial:
+def trust_from_pki(pki: Pki, fallback: UrlSource | None = None) -> TrustMaterial:
     intermediates = tuple(
         pki.authority_certificate(row.name) for row in pki.authorities() if row.parent
     )
     return TrustMaterial(
         roots=tuple(pki.trust_anchors()),
         intermediates=intermediates,
-        fetcher=PkiUrlFetcher(pki, fallback),
+        fetcher=PkiUrlSource(pki, fallback),
     )
 
 

@@ -23,11 +23,11 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
+from certs.fetching import HttpUrlSource
 from common.hashing import sha256_bytes
 from verify import logmask
 from verify.assemble import Problem, assemble_document, assemble_signature
 from verify.errors import VerificationInputError
-from verify.fetch import HttpRevocationSource
 from verify.model import DocumentInfo, ValidationReport
 from verify.options import VerifyOptions
 from verify.structure import check_byte_range, revision_ends, signature_value_empty
@@ -178,7 +178,7 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
     except PARSE_ERRORS as exc:
         return _unreadable(data, "pdf_unreadable", type(exc).__name__, options)
     now = utc_now()
-    source_ = options.revocation_source or (HttpRevocationSource() if options.online else None)
+    source_ = options.revocation_source or (HttpUrlSource() if options.online else None)
     info = DocumentInfo(sha256_bytes(data), len(data), True, reader.xrefs.total_revisions, pages)
     reports = []
     doc_problems: list[Problem] = []

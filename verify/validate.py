@@ -19,7 +19,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
-from verify.fetch import SourceCrlFetcher, SourceFetcherBackend, SourceOcspFetcher
+from certs.fetching import SourceCrlFetcher, SourceFetcherBackend, SourceOcspFetcher
 from verify.options import RevocationSource, VerifyOptions
 
 #: pyHanko / certvalidator trust problems we report as "revoked or expired, try a POE"

@@ -10,12 +10,12 @@ import typer
 
 from api.settings import Settings
 from api.wiring import Services
+from certs.fetching import HttpUrlSource
 from signing.errors import SigningInputError
 from signing.extend import extend_to_lta
 from signing.options import Level, Placement, ReservedField, SignedDocument, SignOptions
 from signing.pades import PadesSigner, SigningContext
 from signing.pki_adapter import signing_key, trust_from_pki
-from signing.revinfo import HttpUrlFetcher
 from signing.stamps import StampKind, content_for
 
 #: the stamp a certificate profile gets when --stamp is not given
@@ -29,7 +29,7 @@ DEFAULT_STAMP = {
 def signing_context(services: Services) -> SigningContext:
     """Trust, time-stamps and revocation from kyso's own PKI (in-process; HTTP for others)."""
     return SigningContext(
-        trust=trust_from_pki(services.pki, fallback=HttpUrlFetcher()),
+        trust=trust_from_pki(services.pki, fallback=HttpUrlSource()),
         timestamps=services.tsa,
         clock=services.clock,
     )

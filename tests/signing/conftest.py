@@ -14,13 +14,14 @@ import pikepdf
 import pytest
 
 from api.database import make_engine, migrate
+from certs.fetching import PkiUrlSource
 from certs.keystore_file import FileKeyStore
 from certs.pki import Pki, PkiOptions
 from certs.records import IssuedCertificate
 from common.clock import SystemClock
 from signing.options import SignOptions
 from signing.pades import PadesSigner, SigningContext
-from signing.pki_adapter import PkiUrlFetcher, signing_key, trust_from_pki, tsa
+from signing.pki_adapter import signing_key, trust_from_pki, tsa
 from signing.stamps import StampKind, content_for
 
 AGENCY = "Ủy ban nhân dân phường Bến Nghé"
@@ -64,7 +65,7 @@ def make_pdf(pages: int = 1, text: str = "Don de nghi cap giay phep") -> bytes:
 class _PkiHandler(BaseHTTPRequestHandler):
     """Serves the PKI's OCSP and CRL URLs so that pdfsig (NSS) can check revocation online."""
 
-    fetcher: PkiUrlFetcher | None = None
+    fetcher: PkiUrlSource | None = None
 
     def _reply(self, body: bytes, content_type: str) -> None:
         self.send_response(200)
@@ -99,7 +100,7 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
     url = f"http://127.0.0.1:{server.server_address[1]}"
     pki = Pki(engine, store, PkiOptions(public_url=url), SystemClock())
     pki.init()
-    _PkiHandler.fetcher = PkiUrlFetcher(pki)
+    _PkiHandler.fetcher = PkiUrlSource(pki)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     citizen = pki.issue_citizen("Đặng Văn Hưởng", "001203004567")

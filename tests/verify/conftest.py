@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from api.database import make_engine, migrate
+from certs.fetching import PkiUrlSource
 from certs.keystore_file import FileKeyStore
 from certs.ocsp import OcspResponder
 from certs.pki import Pki, PkiOptions
@@ -22,7 +23,7 @@ from certs.records import IssuedCertificate, to_pem
 from certs.revocation import Revocation
 from common.clock import SystemClock
 from signing.pades import PadesSigner, SigningContext
-from signing.pki_adapter import PkiUrlFetcher, signing_key, trust_from_pki, tsa
+from signing.pki_adapter import signing_key, trust_from_pki, tsa
 from verify import VerifyOptions
 
 AGENCY = "Ủy ban nhân dân phường Bến Nghé"
@@ -98,7 +99,7 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     context = SigningContext(
-        trust=trust_from_pki(pki, PkiUrlFetcher(pki)), timestamps=tsa(pki), clock=SystemClock()
+        trust=trust_from_pki(pki, PkiUrlSource(pki)), timestamps=tsa(pki), clock=SystemClock()
     )
     root_pem = base / "root.pem"
     root_pem.write_text(to_pem(pki.trust_anchors()[0]))

@@ -1,14 +1,17 @@
-"""Online revocation for pyHanko's validator, through a ``RevocationSource``.
+"""Revocation data by URL, shared by signing (B-LT embeds it) and verification.
 
-pyHanko asks for OCSP responses and CRLs by the URLs in the certificates; the source answers
-them (HTTP by default; ``api/`` can answer kyso's own URLs in-process). What was fetched is
-remembered so that the report can say where each piece of evidence came from.
+pyHanko asks its fetchers for OCSP responses and CRLs by the URLs in certificates; a
+``UrlSource`` answers them: ``HttpUrlSource`` over HTTP (what a third party does) or
+``PkiUrlSource`` straight from kyso's own PKI in-process for kyso's URLs (no web server
+needed, no request to ourselves), other URLs going to a fallback. What was fetched is
+remembered, so a report can say where each piece of evidence came from.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncGenerator, Iterable
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 import httpx
 from asn1crypto import cms, crl, ocsp, x509
@@ -28,17 +31,30 @@ from pyhanko_certvalidator.fetchers.common_utils import (
 )
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
 
+from certs.errors import RevocationUnreachableError
+from certs.ocsp import OcspResponder
+from certs.pki import Pki
+from certs.revocation import Revocation
 from common.errors import KysoError
-from verify.errors import VerificationError
-from verify.options import RevocationSource
 
 AnyCert: TypeAlias = x509.Certificate | cms.AttributeCertificateV2
+_CRL_PATH = re.compile(r"/pki/crl/(?P<ca>[A-Za-z0-9_-]+)\.crl$")
+_OCSP_PATH = re.compile(r"/pki/ocsp/?$")
 
 
-class HttpRevocationSource:
-    """Plain HTTP (what a third party's verifier does)."""
+class UrlSource(Protocol):
+    """Fetches revocation data by URL: GET a CRL, POST an OCSP request; raises a KysoError
+    when the URL cannot be answered."""
 
-    def __init__(self, timeout: float = 5.0) -> None:
+    def get(self, url: str) -> bytes: ...
+
+    def post(self, url: str, body: bytes, content_type: str) -> bytes: ...
+
+
+class HttpUrlSource:
+    """Plain HTTP, what a third party's verifier does."""
+
+    def __init__(self, timeout: float = 10.0) -> None:
         self.timeout = timeout
 
     def get(self, url: str) -> bytes:
@@ -46,7 +62,7 @@ class HttpRevocationSource:
             response = httpx.get(url, timeout=self.timeout)
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise VerificationError("revocation_unreachable", f"{url}: {exc}") from exc
+            raise RevocationUnreachableError(message=f"{url}: {exc}") from exc
         return response.content
 
     def post(self, url: str, body: bytes, content_type: str) -> bytes:
@@ -56,12 +72,49 @@ class HttpRevocationSource:
             )
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise VerificationError("revocation_unreachable", f"{url}: {exc}") from exc
+            raise RevocationUnreachableError(message=f"{url}: {exc}") from exc
         return response.content
 
 
+class PkiUrlSource:
+    """Answers kyso's own CRL and OCSP URLs from the PKI in-process; others go to ``fallback``."""
+
+    def __init__(
+        self,
+        pki: Pki,
+        fallback: UrlSource | None = None,
+        revocation: Revocation | None = None,
+        responder: OcspResponder | None = None,
+    ) -> None:
+        self.base = pki.options.public_url.rstrip("/")
+        self.revocation = revocation or Revocation(pki)
+        self.responder = responder or OcspResponder(pki, self.revocation)
+        self.fallback = fallback
+
+    def _own(self, url: str) -> str | None:
+        return url[len(self.base) :] if url.startswith(self.base + "/") else None
+
+    def _fallback(self, url: str) -> UrlSource:
+        if self.fallback is None:
+            raise RevocationUnreachableError(message=f"no source for {url}")
+        return self.fallback
+
+    def get(self, url: str) -> bytes:
+        path = self._own(url)
+        match = _CRL_PATH.search(path) if path is not None else None
+        if match is not None:
+            return self.revocation.crl(match["ca"])
+        return self._fallback(url).get(url)
+
+    def post(self, url: str, body: bytes, content_type: str) -> bytes:
+        path = self._own(url)
+        if path is not None and _OCSP_PATH.search(path):
+            return self.responder.respond(body)
+        return self._fallback(url).post(url, body, content_type)
+
+
 class SourceOcspFetcher(OCSPFetcher):
-    def __init__(self, source: RevocationSource) -> None:
+    def __init__(self, source: UrlSource) -> None:
         self.source = source
         self.cache: dict[tuple[object, object], ocsp.OCSPResponse] = {}
         self.urls: dict[int, str] = {}
@@ -93,7 +146,7 @@ class SourceOcspFetcher(OCSPFetcher):
 
 
 class SourceCrlFetcher(CRLFetcher):
-    def __init__(self, source: RevocationSource) -> None:
+    def __init__(self, source: UrlSource) -> None:
         self.source = source
         self.by_cert: dict[object, list[crl.CertificateList]] = {}
         self.by_url: dict[str, crl.CertificateList] = {}
@@ -146,9 +199,9 @@ class NoCertificateFetcher(CertificateFetcher):
 
 
 class SourceFetcherBackend(FetcherBackend):
-    """pyHanko's fetcher backend over a ``RevocationSource`` (one per validation)."""
+    """pyHanko's fetcher backend over a ``UrlSource`` (one per validation)."""
 
-    def __init__(self, source: RevocationSource) -> None:
+    def __init__(self, source: UrlSource) -> None:
         self.fetchers, self.ocsp, self.crl = fetchers_for(source)
 
     def get_fetchers(self) -> Fetchers:
@@ -158,7 +211,7 @@ class SourceFetcherBackend(FetcherBackend):
         return None
 
 
-def fetchers_for(source: RevocationSource) -> tuple[Fetchers, SourceOcspFetcher, SourceCrlFetcher]:
+def fetchers_for(source: UrlSource) -> tuple[Fetchers, SourceOcspFetcher, SourceCrlFetcher]:
     ocsp_fetcher = SourceOcspFetcher(source)
     crl_fetcher = SourceCrlFetcher(source)
     fetchers = Fetchers(
