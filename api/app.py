@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
+from api.observability import install as install_observability
 from api.routes import archivist, csc, dossiers, lookup, pki, v1, verify
 from api.settings import Settings
 from api.web.archive_pages import router as archive_pages
@@ -40,9 +41,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(keeping_pages)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
-
-    @app.get("/health", tags=["ops"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    app.state.metrics = install_observability(app, services)
 
     return app

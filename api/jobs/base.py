@@ -35,6 +35,14 @@ class JobQueue(Protocol):
         """Block until the job ends or ``timeout`` seconds pass; returns its latest state."""
         ...
 
+    def depth(self) -> int:
+        """Jobs waiting to start."""
+        ...
+
+    def ping(self) -> None:
+        """Raise when the queue's broker cannot be reached."""
+        ...
+
 
 class JobError(ConflictError):
     default_code = "job_failed"

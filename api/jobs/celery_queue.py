@@ -16,6 +16,7 @@ from celery.result import AsyncResult
 from celery.schedules import crontab
 
 from api.jobs.base import JSON, JobInfo, Registry, unknown_job
+from common.errors import ExternalServiceError
 from common.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,15 @@ class CeleryQueue:
         done = int(meta.get("done", 0)) if isinstance(meta, dict) else 0
         total = int(meta.get("total", 0)) if isinstance(meta, dict) else 0
         return JobInfo(job_id, kind_raw.decode(), status, done, total)
+
+    def depth(self) -> int:
+        return int(self._redis.llen("celery"))
+
+    def ping(self) -> None:
+        try:
+            self._redis.ping()
+        except redis.RedisError as exc:
+            raise ExternalServiceError("queue_unavailable", "Redis does not answer") from exc
 
     def wait(self, job_id: str, timeout: float) -> JobInfo:
         deadline = time.monotonic() + timeout

@@ -74,5 +74,12 @@ class InProcessQueue:
                     return job
                 self._changed.wait(left)
 
+    def depth(self) -> int:
+        with self._lock:
+            return sum(1 for job in self._jobs.values() if job.status == "queued")
+
+    def ping(self) -> None:
+        return None
+
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)

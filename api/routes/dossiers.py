@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 import qrcode
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -57,6 +57,7 @@ async def _read_pdf(svc: Services, upload: UploadFile) -> bytes:
 
 @router.post("/api/v1/dossiers", status_code=201, dependencies=[Depends(rate_limit("pin"))])
 async def submit(
+    request: Request,
     svc: ServicesDep,
     citizen: Citizen,
     file: Annotated[UploadFile, File(description="the application (PDF)")],
@@ -69,6 +70,7 @@ async def submit(
     """Submit a dossier signed remotely with the citizen's key (PIN + one-time code)."""
     pdf = await _read_pdf(svc, file)
     dossier = await DossierDesk(svc).submit(citizen, service, agency, pdf, credential_id, pin, otp)
+    request.app.state.metrics.signatures.labels("citizen").inc()
     return _public(svc, dossier)
 
 
@@ -85,6 +87,7 @@ def get_dossier(code: str, svc: ServicesDep, user: CurrentUser) -> DossierPublic
 
 @router.post("/api/v1/dossiers/{code}/result")
 async def return_result(
+    request: Request,
     code: str,
     svc: ServicesDep,
     official: Official,
@@ -92,7 +95,10 @@ async def return_result(
 ) -> DossierPublic:
     """Certify with the agency seal, sign with the official's stamp, archive, return."""
     pdf = await _read_pdf(svc, file)
-    return _public(svc, await DossierDesk(svc).issue_result(code, official, pdf))
+    returned = await DossierDesk(svc).issue_result(code, official, pdf)
+    request.app.state.metrics.signatures.labels("seal").inc()
+    request.app.state.metrics.signatures.labels("official").inc()
+    return _public(svc, returned)
 
 
 @router.get("/api/v1/dossiers/{code}/result.pdf", response_class=Response)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["verify"])
 
 @router.post("/verify", dependencies=[Depends(rate_limit("verify"))])
 async def verify_upload(
+    request: Request,
     svc: ServicesDep,
     file: Annotated[UploadFile, File(description="the signed PDF")],
     offline: Annotated[bool, Query(description="use only the document's own evidence")] = False,
@@ -29,4 +30,5 @@ async def verify_upload(
         report = await run_in_threadpool(verify_pdf, path, svc.verify_options(online=not offline))
     finally:
         discard(path)
+    request.app.state.metrics.verifications.labels(report.indication.value).inc()
     return JSONResponse(report_dict(report))

@@ -46,6 +46,10 @@ class ObjectStore(Protocol):
     #: short name shown in reports ("folder", "s3")
     name: str
 
+    def ping(self) -> None:
+        """Raise ``StoreUnavailableError`` when the store cannot be reached or written."""
+        ...
+
     def put(self, ingest_id: str, stream: BinaryIO, *, media_type: str) -> StoredObject:
         """Store ``stream`` as a new object, hashing while writing; never overwrite one."""
         ...

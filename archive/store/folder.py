@@ -24,7 +24,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.errors import ArchiveInputError, ArchiveNotFoundError, ObjectLockedError
+from archive.errors import (
+    ArchiveInputError,
+    ArchiveNotFoundError,
+    ObjectLockedError,
+    StoreUnavailableError,
+)
 from archive.store.base import HashingReader, ObjectLock, StoredObject
 from common.clock import Clock
 from common.hashing import CHUNK_SIZE
@@ -62,6 +67,10 @@ class FolderStore:
         self._clock = clock
         for sub in ("objects", "locks", "ingests", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
+
+    def ping(self) -> None:
+        if not (self.root / "objects").is_dir() or not os.access(self.root / "tmp", os.W_OK):
+            raise StoreUnavailableError("archive_store_unavailable", "the store is not writable")
 
     # -- paths -------------------------------------------------------------------------
     @staticmethod

@@ -62,6 +62,14 @@ class S3Store:
         self.bucket = bucket
         self._clock = clock
 
+    def ping(self) -> None:
+        try:
+            found = self._client.bucket_exists(self.bucket)
+        except (MinioException, OSError) as exc:
+            raise StoreUnavailableError("archive_store_unavailable", "S3 is unreachable") from exc
+        if not found:
+            raise StoreUnavailableError("archive_store_unavailable", "the bucket is missing")
+
     def ensure_bucket(self) -> None:
         """Create the bucket with object lock (which turns versioning on), or check it."""
         try:

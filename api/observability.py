@@ -1,0 +1,145 @@
+"""Prometheus metrics (``/metrics``) and health/readiness (``/health``, ``/ready``).
+
+Each app has its own registry. Counters count what this API process did; the queue depth and
+the newest fixity audit's failures are read when Prometheus scrapes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
+
+from api.wiring import Services
+from common.errors import KysoError
+
+log = logging.getLogger(__name__)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "kyso_http_requests", "HTTP requests", ["method", "route", "status"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "kyso_http_request_seconds", "HTTP request latency", ["route"], registry=self.registry
+        )
+        self.signatures = Counter(
+            "kyso_signatures", "signatures made by the service", ["kind"], registry=self.registry
+        )
+        self.verifications = Counter(
+            "kyso_verifications", "verification reports by indication", ["indication"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.fixity_failures = Gauge(
+            "kyso_fixity_failures_last_audit",
+            "missing or corrupted versions found by the newest finished fixity audit",
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "kyso_job_queue_depth", "jobs waiting in the queue", registry=self.registry
+        )
+
+
+def _route(request: Request) -> str:
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match is Match.FULL:
+            return str(getattr(route, "path", "other"))
+    return "unmatched"
+
+
+def checks(svc: Services) -> dict[str, str]:
+    """Each backend the service needs, and whether it answers."""
+    results: dict[str, str] = {}
+
+    def probe(name: str, action: Callable[[], object]) -> None:
+        try:
+            action()
+            results[name] = "ok"
+        except (KysoError, OSError, ConnectionError) as exc:
+            log.warning("readiness: %s failed", name)
+            results[name] = getattr(exc, "code", type(exc).__name__)
+
+    def database() -> None:
+        from sqlalchemy import text
+
+        with svc.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    probe("database", database)
+    probe("object_store", svc.archive.store.ping)
+    probe("queue", svc.jobs.ping)
+    probe("key_store", lambda: svc.keystore.public_key("ca-root"))
+    return results
+
+
+def _last_audit_failures(svc: Services) -> int:
+    import json
+
+    import sqlalchemy as sa
+
+    from archive.catalog import tables as t
+
+    runs = t.fixity_runs
+    query = (
+        sa.select(runs.c.problems)
+        .where(runs.c.finished_at.is_not(None))
+        .order_by(runs.c.finished_at.desc())
+        .limit(1)
+    )
+    with svc.engine.connect() as conn:
+        problems = conn.scalar(query)
+    return len(json.loads(problems)) if problems else 0
+
+
+def install(app: FastAPI, svc: Services) -> Metrics:
+    metrics = Metrics()
+
+    @app.middleware("http")
+    async def record(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = _route(request)
+        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
+        metrics.latency.labels(route).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        metrics.queue_depth.set(svc.jobs.depth())
+        metrics.fixity_failures.set(_last_audit_failures(svc))
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/health", tags=["ops"])
+    def health() -> dict[str, str]:
+        """The process answers (liveness)."""
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["ops"])
+    async def ready() -> Response:
+        """Every backend answers: database, object store, queue, key store (readiness)."""
+        import json
+
+        results = await run_in_threadpool(checks, svc)
+        ok = all(value == "ok" for value in results.values())
+        body = json.dumps({"status": "ok" if ok else "unavailable", "checks": results})
+        return Response(body, status_code=200 if ok else 503, media_type="application/json")
+
+    return metrics

@@ -1,0 +1,53 @@
+"""Metrics and readiness as an operator sees them."""
+
+from __future__ import annotations
+
+import io
+
+from apitools import Kyso, citizen_signed_pdf
+
+from archive.metadata import DocumentMeta
+
+
+def test_metrics_count_requests_and_verifications_by_indication(kyso: Kyso) -> None:
+    kyso.client.get("/health")
+    kyso.client.post(
+        "/api/v1/verify",
+        files={"file": ("a.pdf", citizen_signed_pdf(kyso.services), "application/pdf")},
+    )
+    text = kyso.client.get("/metrics").text
+    assert 'kyso_http_requests_total{method="GET",route="/health",status="200"} 1.0' in text
+    assert 'kyso_verifications_total{indication="TOTAL_PASSED"} 1.0' in text
+    assert "kyso_job_queue_depth 0.0" in text
+
+
+def test_fixity_failures_of_the_last_audit_are_exported(kyso: Kyso) -> None:
+    archive = kyso.services.archive
+    stored = archive.put(
+        io.BytesIO(b"ban goc"), dossier_code="HS-1", meta=DocumentMeta(title="Bản gốc"),
+        media_type="text/plain",
+    ).version  # fmt: skip
+    path = archive.store.root / stored.storage_key  # type: ignore[attr-defined]
+    path.chmod(0o644)
+    path.write_bytes(b"ban goX")  # a flipped byte on disk
+    jobs = kyso.services.jobs
+    jobs.wait(jobs.submit("archive.audit", {"sample": 1.0}), 60)
+    assert "kyso_fixity_failures_last_audit 1.0" in kyso.client.get("/metrics").text
+
+
+def test_ready_checks_every_backend(kyso: Kyso) -> None:
+    response = kyso.client.get("/ready")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "object_store": "ok", "queue": "ok", "key_store": "ok"},
+    }
+
+
+def test_ready_says_503_and_why_when_the_object_store_is_gone(kyso: Kyso) -> None:
+    import shutil
+
+    shutil.rmtree(kyso.services.archive.store.root / "tmp")  # type: ignore[attr-defined]
+    response = kyso.client.get("/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["object_store"] == "archive_store_unavailable"
