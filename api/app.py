@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
+from api.logs import install as install_request_ids
 from api.observability import install as install_observability
 from api.routes import archivist, csc, dossiers, lookup, pki, v1, verify
 from api.settings import Settings
@@ -42,5 +43,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.state.metrics = install_observability(app, services)
+    install_request_ids(app)
 
     return app

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     #: the URL other parties reach this service at: goes into certificates (CRL, OCSP, CA issuers)
     public_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
+    #: "json" (one object a line, with request ids) or "text"
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
     port: int = 8000
 
     # keys

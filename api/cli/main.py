@@ -52,8 +52,10 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.logs import configure
 
     settings = Settings()
+    configure(settings.log_level, settings.log_format == "json")
     if workers > 1:
         create_app(settings)  # migrate and create the PKI once, before the workers start
         uvicorn.run(
@@ -62,14 +64,14 @@ def serve(
             host=host or settings.host,
             port=port or settings.port,
             workers=workers,
-            log_level="info",
+            log_config=None,
         )
         return
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
-        log_level="info",
+        log_config=None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from apitools import Kyso, citizen_signed_pdf
 
 from archive.metadata import DocumentMeta
@@ -51,3 +52,27 @@ def test_ready_says_503_and_why_when_the_object_store_is_gone(kyso: Kyso) -> Non
     response = kyso.client.get("/ready")
     assert response.status_code == 503
     assert response.json()["checks"]["object_store"] == "archive_store_unavailable"
+
+
+def test_every_log_line_of_a_request_carries_its_request_id(
+    kyso: Kyso, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+    import logging
+
+    from api.logs import JsonFormatter, RequestIdFilter
+
+    caplog.set_level(logging.INFO)
+    caplog.handler.addFilter(RequestIdFilter())
+    response = kyso.client.post(
+        "/api/v1/enrolments",
+        json={"full_name": "Nguyễn Thị Hoa", "cccd": "001203004567"},
+        headers={**kyso.headers("citizen"), "X-Request-ID": "abc123"},
+    )
+    assert response.headers["X-Request-ID"] == "abc123"
+    mine = [r for r in caplog.records if getattr(r, "request_id", "-") == "abc123"]
+    assert any("enrolment" in r.getMessage() for r in mine)
+    line = json.loads(JsonFormatter().format(mine[0]))
+    assert line["request_id"] == "abc123" and line["level"] == "INFO"
+    generated = kyso.client.get("/health").headers["X-Request-ID"]
+    assert len(generated) == 16 and generated != "abc123"
