@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -59,3 +60,25 @@ def bind_certificate(
         raise InputError("certificate_not_official", "that certificate is not an official's")
     services.accounts.bind_certificate(username, record.serial)
     typer.echo(f"{username} -> {record.serial}")
+
+
+@app.command()
+def backup(
+    out: Path = typer.Option(..., "--out", "-o", help="The .tar.gz file to write."),
+    include_secrets: bool = typer.Option(
+        False, help="Also the local secrets (development key passphrase): keep it safe."
+    ),
+) -> None:
+    """Sao lưu (catalog, folder object store, key files) into one file."""
+    from api.backup import backup as make_backup
+
+    report = make_backup(Settings(), out, include_secrets=include_secrets)
+    typer.echo(f"{report.path}: {', '.join(report.members)}")
+
+
+@app.command()
+def restore(source: Path = typer.Argument(..., exists=True, help="A kyso backup file.")) -> None:
+    """Khôi phục vào thư mục dữ liệu trống (restore into an empty KYSO_DATA_DIR)."""
+    from api.backup import restore as do_restore
+
+    typer.echo("restored: " + ", ".join(do_restore(Settings(), source)))
