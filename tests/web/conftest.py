@@ -6,12 +6,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
+from webtools import PASSWORD, Live
 
 from api.accounts.service import Role
 from api.app import create_app
@@ -19,13 +19,6 @@ from api.settings import Settings
 from api.wiring import Services
 
 CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "mat-khau-rat-dai-123"
-
-
-@dataclass
-class Live:
-    url: str
-    services: Services
 
 
 @pytest.fixture
@@ -56,8 +49,10 @@ def live(tmp_path: Path) -> Iterator[Live]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One browser a module: Playwright's sync API keeps an event loop running in this thread
+    while it is open, which other packages' fixtures (asyncio.run) must not meet."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed (make test installs it)")
     with sync_playwright() as playwright:

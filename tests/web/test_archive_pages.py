@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
-from conftest import PASSWORD, Live
 from test_archivist import scan_png
+from webtools import PASSWORD, Live
 
 pytestmark = pytest.mark.browser
 

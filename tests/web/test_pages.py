@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
 from apitools import citizen_signed_pdf, tampered
-from conftest import PASSWORD, Live
+from webtools import PASSWORD, Live
 
 pytestmark = pytest.mark.browser
 
