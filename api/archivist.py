@@ -68,32 +68,28 @@ class ScanDesk:
         folder.mkdir(parents=True)
         source = folder / f"source{suffix}"
         uploaded.replace(source)
-        job = self.svc.jobs.submit(
-            "ocr.digitise",
-            {"source": str(source), "output": str(folder / "ocr.pdf")},
-            key=scan_id,
-        )
-        return Scan(scan_id, folder), job
+        scan = Scan(scan_id, folder)
+        return scan, self._start(scan)
 
-    def job(self, scan: Scan) -> JobInfo:
+    def _start(self, scan: Scan) -> str:
         job_id = self.svc.jobs.submit(
             "ocr.digitise", {"source": str(scan.source), "output": str(scan.output)}, key=scan.id
         )
-        return self.svc.jobs.info(job_id)
+        (scan.folder / "job").write_text(job_id)
+        return job_id
+
+    def job(self, scan: Scan) -> JobInfo:
+        """The scan's OCR job; started again only if the queue lost it (a restarted process)."""
+        try:
+            return self.svc.jobs.info((scan.folder / "job").read_text().strip())
+        except (NotFoundError, FileNotFoundError):
+            return self.svc.jobs.info(self._start(scan))
 
     def archive(self, scan: Scan, request: ArchiveRequest, actor: str) -> str:
         """The scan as the original, the searchable PDF/A as its OCR version."""
         job = self.job(scan)
         if job.status != "succeeded":
             raise InputError("scan_not_ready", "the OCR job has not finished")
-        notes = "; ".join(
-            part
-            for part in (
-                f"paper original: {request.paper_code}" if request.paper_code else "",
-                f"condition: {request.physical_condition}" if request.physical_condition else "",
-            )
-            if part
-        )
         meta = DocumentMeta(
             title=request.title,
             number_notation=request.number_notation,
@@ -104,7 +100,6 @@ class ScanDesk:
             access_level=request.access_level,  # type: ignore[arg-type]
             physical_condition=request.physical_condition,
             archive_code=request.paper_code,
-            notes=notes,
         )
         media = (
             "application/pdf" if scan.source.suffix == ".pdf" else "image/" + scan.source.suffix[1:]

@@ -152,6 +152,14 @@ class DossierDesk:
             raise NotFoundError("dossier_unknown", f"no dossier {code}")
         return _dossier(row)
 
+    def result_pdf(self, code: str, user: User) -> bytes | None:
+        """The returned result of a dossier the user may see; None until it is returned."""
+        dossier = self.get(code, user)
+        if dossier.result_document is None:
+            return None
+        _version, chunks = self.svc.archive.read(dossier.result_document)
+        return b"".join(chunks)
+
     @staticmethod
     def _may_see(user: User, row: DossierRow) -> bool:
         if user.role is Role.ADMIN:

@@ -20,7 +20,6 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Match
 
 from api.wiring import Services
 from common.errors import KysoError
@@ -56,11 +55,8 @@ class Metrics:
 
 
 def _route(request: Request) -> str:
-    for route in request.app.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "other"))
-    return "unmatched"
+    """The matched route's template (``/v/{code}``), so paths do not explode the labels."""
+    return str(getattr(request.scope.get("route"), "path", "unmatched"))
 
 
 def checks(svc: Services) -> dict[str, str]:

@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fastapi import UploadFile
+from fastapi import Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from common.errors import InputError
 
+if TYPE_CHECKING:
+    from api.wiring import Services
+    from verify.model import ValidationReport
+
 PDF_MAGIC = b"%PDF-"
+CHUNK = 1024 * 1024
 
 
-def save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
-    """Copy an upload to ``folder`` in chunks; refuses what is not a PDF or is too large."""
+def save_upload(
+    upload: UploadFile, folder: Path, max_bytes: int, *, pdf_only: bool = True, what: str = "upload"
+) -> Path:
+    """Copy an upload to ``folder`` in chunks; refuses an empty file, one over ``max_bytes``
+    and, with ``pdf_only``, one that is not a PDF. Nothing is left behind on refusal."""
     folder.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=folder, suffix=".pdf", delete=False)  # noqa: SIM115
+    handle = tempfile.NamedTemporaryFile(dir=folder, delete=False)  # noqa: SIM115
     path = Path(handle.name)
-    size = 0
     try:
         with handle:
             head = upload.file.read(1024)
-            if PDF_MAGIC not in head:
+            if pdf_only and PDF_MAGIC not in head:
                 raise InputError("not_a_pdf", "the file is not a PDF")
+            if not head:
+                raise InputError(f"{what}_empty", "the file is empty")
             handle.write(head)
             size = len(head)
-            while chunk := upload.file.read(1024 * 1024):
+            while chunk := upload.file.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
                     raise InputError("upload_too_large", f"the limit is {max_bytes} bytes")
@@ -41,5 +51,33 @@ def discard(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-def cleanup_folder(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+def upload_limit(svc: Services) -> int:
+    return svc.settings.max_upload_mb * 1024 * 1024
+
+
+async def read_pdf(svc: Services, upload: UploadFile) -> bytes:
+    """A bounded PDF upload as bytes (for documents that are signed in memory anyway)."""
+    path = await run_in_threadpool(
+        save_upload, upload, svc.settings.data_dir / "tmp", upload_limit(svc)
+    )
+    try:
+        return path.read_bytes()
+    finally:
+        discard(path)
+
+
+async def verify_upload(
+    request: Request, svc: Services, upload: UploadFile, *, online: bool = True
+) -> ValidationReport:
+    """Verify an uploaded PDF (streamed to disk first) and count the verdict in the metrics."""
+    from verify.engine import verify_pdf
+
+    path = await run_in_threadpool(
+        save_upload, upload, svc.settings.data_dir / "tmp", upload_limit(svc)
+    )
+    try:
+        report = await run_in_threadpool(verify_pdf, path, svc.verify_options(online=online))
+    finally:
+        discard(path)
+    request.app.state.metrics.verifications.labels(report.indication.value).inc()
+    return report

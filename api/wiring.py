@@ -152,12 +152,16 @@ class Services:
 
     @cached_property
     def signing_context(self) -> SigningContext:
+        """Trust, time-stamps and revocation from kyso's own PKI (in-process; HTTP for others)."""
+        from certs.fetching import HttpUrlSource
         from signing.pades import SigningContext
         from signing.pki_adapter import trust_from_pki
         from signing.pki_adapter import tsa as signing_tsa
 
         return SigningContext(
-            trust=trust_from_pki(self.pki), timestamps=signing_tsa(self.pki), clock=self.clock
+            trust=trust_from_pki(self.pki, fallback=HttpUrlSource()),
+            timestamps=signing_tsa(self.pki),
+            clock=self.clock,
         )
 
     def lta_renewer(self, horizon: timedelta = timedelta(days=365)) -> ArchiveTimeStampRenewer:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from asn1crypto.keys import PublicKeyInfo
 from rich.console import Console
 from rich.table import Table
 
@@ -31,7 +32,7 @@ def _services() -> Services:
     return services
 
 
-def _csr_key(csr: Path | None):  # type: ignore[no-untyped-def]
+def _csr_key(csr: Path | None) -> PublicKeyInfo | None:
     return public_key_from_csr(csr.read_bytes()) if csr else None
 
 

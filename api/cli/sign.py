@@ -10,12 +10,11 @@ import typer
 
 from api.settings import Settings
 from api.wiring import Services
-from certs.fetching import HttpUrlSource
 from signing.errors import SigningInputError
 from signing.extend import extend_to_lta
 from signing.options import Level, Placement, ReservedField, SignedDocument, SignOptions
-from signing.pades import PadesSigner, SigningContext
-from signing.pki_adapter import signing_key, trust_from_pki
+from signing.pades import PadesSigner
+from signing.pki_adapter import signing_key
 from signing.stamps import StampKind, content_for
 
 #: the stamp a certificate profile gets when --stamp is not given
@@ -24,15 +23,6 @@ DEFAULT_STAMP = {
     "official": StampKind.OFFICIAL,
     "seal": StampKind.OFFICIAL,
 }
-
-
-def signing_context(services: Services) -> SigningContext:
-    """Trust, time-stamps and revocation from kyso's own PKI (in-process; HTTP for others)."""
-    return SigningContext(
-        trust=trust_from_pki(services.pki, fallback=HttpUrlSource()),
-        timestamps=services.tsa,
-        clock=services.clock,
-    )
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -94,7 +84,7 @@ def sign_command(
     """Ký số tệp PDF (PAdES) / sign a PDF, or extend a signed one (--extend FILE --to B-LTA)."""
     services = Services(Settings())
     services.ensure_pki()
-    context = signing_context(services)
+    context = services.signing_context
     if extend is not None:
         if to is not Level.B_LTA:
             raise SigningInputError("signing_bad_level", "documents are extended to B-LTA only")

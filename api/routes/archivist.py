@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import asdict
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -17,20 +15,25 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts.service import Role, User
 from api.archivist import ArchiveRequest, ScanDesk
 from api.deps import ServicesDep, optional_user, require
+from api.uploads import save_upload
 from archive import retention
 from archive.catalog import tables as t
-from archive.metadata import DossierMeta
+from archive.metadata import AccessLevel, DossierMeta
 from archive.search import SearchFilters, search
-from common.errors import InputError
 
 router = APIRouter(prefix="/api/v1/archive", tags=["archive"])
 Archivist = Annotated[User, Depends(require(Role.ARCHIVIST))]
-CLEARANCE = {
+CLEARANCE: dict[Role, AccessLevel] = {
     Role.ARCHIVIST: "secret",
     Role.ADMIN: "secret",
     Role.AUDITOR: "restricted",
     Role.OFFICIAL: "internal",
 }
+
+
+def clearance_for(user: User | None) -> AccessLevel:
+    """The highest access level a caller may see (anonymous callers and citizens: public)."""
+    return CLEARANCE.get(user.role, "public") if user else "public"
 
 
 class ScanStarted(BaseModel):
@@ -75,19 +78,8 @@ class Hit(BaseModel):
 
 def save_scan(desk: ScanDesk, upload: UploadFile, max_bytes: int) -> tuple[str, str]:
     """Stream an upload to disk (bounded), then hand it to the desk."""
-    desk.root.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=desk.root, delete=False) as handle:
-        size = 0
-        while chunk := upload.file.read(1024 * 1024):
-            size += len(chunk)
-            if size > max_bytes:
-                Path(handle.name).unlink(missing_ok=True)
-                raise InputError("upload_too_large", f"the limit is {max_bytes} bytes")
-            handle.write(chunk)
-    if size == 0:
-        Path(handle.name).unlink(missing_ok=True)
-        raise InputError("scan_empty", "the file is empty")
-    scan, job = desk.receive(Path(handle.name), upload.filename or "scan")
+    path = save_upload(upload, desk.root, max_bytes, pdf_only=False, what="scan")
+    scan, job = desk.receive(path, upload.filename or "scan")
     return scan.id, job
 
 
@@ -137,8 +129,7 @@ def search_archive(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[Hit]:
     """Diacritic-insensitive search; what each caller sees follows its clearance."""
-    clearance = CLEARANCE.get(user.role, "public") if user else "public"
-    filters = SearchFilters(dossier_code=dossier, clearance=clearance, limit=limit)  # type: ignore[arg-type]
+    filters = SearchFilters(dossier_code=dossier, clearance=clearance_for(user), limit=limit)
     return [Hit(**asdict(hit)) for hit in search(svc.archive.catalog, q, filters)]
 
 

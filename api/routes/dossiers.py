@@ -11,12 +11,11 @@ import qrcode
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
 from api.deps import CurrentUser, ServicesDep, rate_limit, require
 from api.dossiers import Dossier, DossierDesk
-from api.uploads import discard, save_upload
+from api.uploads import read_pdf
 from api.wiring import Services
 from common.errors import NotFoundError
 
@@ -46,15 +45,6 @@ def _public(svc: Services, dossier: Dossier) -> DossierPublic:
     return DossierPublic(**data, track_url=url)
 
 
-async def _read_pdf(svc: Services, upload: UploadFile) -> bytes:
-    limit = svc.settings.max_upload_mb * 1024 * 1024
-    path = await run_in_threadpool(save_upload, upload, svc.settings.data_dir / "tmp", limit)
-    try:
-        return path.read_bytes()
-    finally:
-        discard(path)
-
-
 @router.post("/api/v1/dossiers", status_code=201, dependencies=[Depends(rate_limit("pin"))])
 async def submit(
     request: Request,
@@ -68,7 +58,7 @@ async def submit(
     otp: Annotated[str, Form(max_length=10)],
 ) -> DossierPublic:
     """Submit a dossier signed remotely with the citizen's key (PIN + one-time code)."""
-    pdf = await _read_pdf(svc, file)
+    pdf = await read_pdf(svc, file)
     dossier = await DossierDesk(svc).submit(citizen, service, agency, pdf, credential_id, pin, otp)
     request.app.state.metrics.signatures.labels("citizen").inc()
     return _public(svc, dossier)
@@ -94,7 +84,7 @@ async def return_result(
     file: Annotated[UploadFile, File(description="the result (PDF)")],
 ) -> DossierPublic:
     """Certify with the agency seal, sign with the official's stamp, archive, return."""
-    pdf = await _read_pdf(svc, file)
+    pdf = await read_pdf(svc, file)
     returned = await DossierDesk(svc).issue_result(code, official, pdf)
     request.app.state.metrics.signatures.labels("seal").inc()
     request.app.state.metrics.signatures.labels("official").inc()
@@ -103,12 +93,16 @@ async def return_result(
 
 @router.get("/api/v1/dossiers/{code}/result.pdf", response_class=Response)
 def download_result(code: str, svc: ServicesDep, user: CurrentUser) -> Response:
-    dossier = DossierDesk(svc).get(code, user)
-    if dossier.result_document is None:
+    pdf = DossierDesk(svc).result_pdf(code, user)
+    if pdf is None:
         raise NotFoundError("result_not_ready", "the result has not been returned yet")
-    _version, chunks = svc.archive.read(dossier.result_document)
-    headers = {"Content-Disposition": f'attachment; filename="{code}.pdf"'}
-    return Response(b"".join(chunks), media_type="application/pdf", headers=headers)
+    return attachment(pdf, f"{code}.pdf")
+
+
+def attachment(pdf: bytes, filename: str) -> Response:
+    """A PDF to save, never shown inline (its scripts and actions never run in our origin)."""
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
 
 
 @router.get("/qr/{code}.png", response_class=Response, include_in_schema=False)

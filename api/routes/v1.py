@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts.service import Role, User
 from api.audit import record
 from api.deps import SESSION_COOKIE, CurrentUser, ServicesDep, rate_limit, require
+from api.officer import approve_enrolment, reject_enrolment
 from api.schemas import (
     AuditCreate,
     CertificatePublic,
@@ -80,35 +81,21 @@ def list_enrolments(
 
 
 @router.post("/enrolments/{enrolment_id}/approve", tags=["pki"])
-def approve_enrolment(enrolment_id: str, svc: ServicesDep, officer: Officer) -> EnrolmentPublic:
-    enrolment, issued = svc.enrolment.approve(enrolment_id, officer.username)
-    record(svc, officer.username, "enrolment.approved", enrolment_id, serial=issued.serial)
-    if enrolment.owner:
-        svc.notifications.certificate_issued(enrolment.owner)
-    return EnrolmentPublic(**asdict(enrolment))
+def approve(enrolment_id: str, svc: ServicesDep, officer: Officer) -> EnrolmentPublic:
+    return EnrolmentPublic(**asdict(approve_enrolment(svc, enrolment_id, officer)))
 
 
 @router.post("/enrolments/{enrolment_id}/reject", tags=["pki"])
-def reject_enrolment(
+def reject(
     enrolment_id: str, body: EnrolmentDecision, svc: ServicesDep, officer: Officer
 ) -> EnrolmentPublic:
-    enrolment = svc.enrolment.reject(enrolment_id, officer.username, body.reason or "")
-    record(svc, officer.username, "enrolment.rejected", enrolment_id)
+    enrolment = reject_enrolment(svc, enrolment_id, officer, body.reason or "")
     return EnrolmentPublic(**asdict(enrolment))
 
 
 def _certificate(record: CertificateRecord) -> CertificatePublic:
     return CertificatePublic(
-        serial=record.serial,
-        profile=record.profile,
-        issuer=record.issuer,
-        subject=record.subject,
-        not_before=record.not_before,
-        not_after=record.not_after,
-        status=record.status,
-        revoked_at=record.revoked_at,
-        revocation_reason=record.revocation_reason,
-        pem=record.pem,
+        **{name: getattr(record, name) for name in CertificatePublic.model_fields}
     )
 
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts.service import Role, User
 from api.archivist import ArchiveRequest, ScanDesk
 from api.deps import ServicesDep
-from api.routes.archivist import CLEARANCE, save_scan
+from api.routes.archivist import clearance_for, save_scan
 from api.web.routes import MaybeUser, check_csrf, page
 from archive.search import SearchFilters, search
 from common.errors import KysoError
@@ -26,8 +26,8 @@ def _archivist(user: User | None) -> bool:
 
 @router.get("/archive", response_class=HTMLResponse)
 def archive_home(request: Request, svc: ServicesDep, user: MaybeUser, q: str = "") -> Response:
-    clearance = CLEARANCE.get(user.role, "public") if user else "public"
-    hits = search(svc.archive.catalog, q[:200], SearchFilters(clearance=clearance)) if q else ()  # type: ignore[arg-type]
+    filters = SearchFilters(clearance=clearance_for(user))
+    hits = search(svc.archive.catalog, q[:200], filters) if q else ()
     return page(request, "archive.html", user, q=q, hits=hits, can_upload=_archivist(user))
 
 

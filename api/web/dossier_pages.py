@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import base64
 import io
-from pathlib import Path
 from typing import Annotated
 
 import qrcode
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
 from api.deps import ServicesDep
 from api.dossiers import DossierDesk
-from api.uploads import discard, save_upload
+from api.routes.dossiers import attachment
+from api.uploads import read_pdf
 from api.web.routes import MaybeUser, check_csrf, page
 from api.wiring import Services
 from common.errors import KysoError
@@ -84,15 +83,6 @@ def make_credential(
     )
 
 
-async def _pdf(svc: Services, upload: UploadFile) -> bytes:
-    limit = svc.settings.max_upload_mb * 1024 * 1024
-    path = await run_in_threadpool(save_upload, upload, svc.settings.data_dir / "tmp", limit)
-    try:
-        return Path(path).read_bytes()
-    finally:
-        discard(path)
-
-
 @router.post("/dossiers", response_class=HTMLResponse)
 async def submit(
     request: Request,
@@ -111,7 +101,7 @@ async def submit(
         return _login("/dossiers")
     try:
         svc.rate_limiter.check("pin", request.client.host if request.client else "?")
-        pdf = await _pdf(svc, file)
+        pdf = await read_pdf(svc, file)
         receipt = await DossierDesk(svc).submit(user, service, agency, pdf, credential_id, pin, otp)
     except KysoError as exc:
         context = _citizen_context(svc, user)
@@ -142,7 +132,7 @@ async def return_result(
         return _login("/officer/dossiers")
     desk = DossierDesk(svc)
     try:
-        await desk.issue_result(code, user, await _pdf(svc, file))
+        await desk.issue_result(code, user, await read_pdf(svc, file))
     except KysoError as exc:
         return page(
             request, "inbox.html", user, status=400, error=exc.message, dossiers=desk.list_for(user)
@@ -154,9 +144,7 @@ async def return_result(
 def download(code: str, svc: ServicesDep, user: MaybeUser) -> Response:
     if user is None:
         return _login("/dossiers")
-    dossier = DossierDesk(svc).get(code, user)
-    if dossier.result_document is None:
+    pdf = DossierDesk(svc).result_pdf(code, user)
+    if pdf is None:
         return RedirectResponse("/dossiers", status_code=303)
-    _version, chunks = svc.archive.read(dossier.result_document)
-    headers = {"Content-Disposition": f'attachment; filename="{code}.pdf"'}
-    return Response(b"".join(chunks), media_type="application/pdf", headers=headers)
+    return attachment(pdf, f"{code}.pdf")

@@ -13,12 +13,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
-from api.audit import record
 from api.deps import CSRF_COOKIE, SESSION_COOKIE, ServicesDep, client_address, optional_user
-from api.uploads import discard, save_upload
+from api.officer import approve_enrolment, reject_enrolment
+from api.uploads import verify_upload
 from api.web.i18n import texts
 from common.errors import KysoError, PermissionDeniedError
-from verify.engine import verify_pdf
 from verify.render import render_html
 
 router = APIRouter(include_in_schema=False)
@@ -118,7 +117,7 @@ def verify_form(request: Request, user: MaybeUser) -> HTMLResponse:
 
 
 @router.post("/verify", response_class=HTMLResponse)
-async def verify_upload(
+async def verify_page_upload(
     request: Request,
     svc: ServicesDep,
     user: MaybeUser,
@@ -128,14 +127,9 @@ async def verify_upload(
     check_csrf(request, csrf_token)
     try:
         svc.rate_limiter.check("verify", client_address(request))
-        limit = svc.settings.max_upload_mb * 1024 * 1024
-        path = await run_in_threadpool(save_upload, file, svc.settings.data_dir / "tmp", limit)
+        report = await verify_upload(request, svc, file)
     except KysoError as exc:
         return page(request, "verify.html", user, status=400, error=exc.message)
-    try:
-        report = await run_in_threadpool(verify_pdf, path, svc.verify_options())
-    finally:
-        discard(path)
     lang = _lang(request)
     return page(
         request,
@@ -199,13 +193,9 @@ def decide(
     if officer is None:
         raise PermissionDeniedError("forbidden", "only officials decide enrolments")
     if decision == "approve":
-        enrolment, issued = svc.enrolment.approve(enrolment_id, officer.username)
-        record(svc, officer.username, "enrolment.approved", enrolment_id, serial=issued.serial)
-        if enrolment.owner:
-            svc.notifications.certificate_issued(enrolment.owner)
+        approve_enrolment(svc, enrolment_id, officer)
     elif decision == "reject":
-        svc.enrolment.reject(enrolment_id, officer.username, reason)
-        record(svc, officer.username, "enrolment.rejected", enrolment_id)
+        reject_enrolment(svc, enrolment_id, officer, reason)
     else:
         raise PermissionDeniedError("forbidden", "unknown decision")
     return RedirectResponse("/officer/enrolments", status_code=303)
