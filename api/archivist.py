@@ -9,7 +9,7 @@ from pathlib import Path
 
 from api.jobs.base import JobInfo
 from api.wiring import Services
-from archive.metadata import DocumentMeta
+from archive.metadata import DocumentMeta, check_access_level
 from common.errors import InputError, NotFoundError
 from common.ids import new_id
 
@@ -97,7 +97,7 @@ class ScanDesk:
             issuing_body=request.issuing_body,
             issue_date=request.issue_date,
             retention=request.retention,
-            access_level=request.access_level,  # type: ignore[arg-type]
+            access_level=check_access_level(request.access_level),
             physical_condition=request.physical_condition,
             archive_code=request.paper_code,
         )
