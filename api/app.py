@@ -11,6 +11,7 @@ from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.logs import install as install_request_ids
 from api.observability import install as install_observability
+from api.recovery import recover
 from api.routes import archivist, csc, dossiers, lookup, pki, v1, verify
 from api.settings import Settings
 from api.web.archive_pages import router as archive_pages
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or Settings()
     services = services or Services(settings)
     services.ensure_pki()
+    recover(services)
     app = FastAPI(title="kyso", version="0.1.0", openapi_url="/api/v1/openapi.json")
     app.state.settings = settings
     app.state.services = services

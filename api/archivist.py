@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from api.jobs.base import JobInfo
 from api.wiring import Services
 from archive.metadata import DocumentMeta, check_access_level
-from common.errors import InputError, NotFoundError
+from common.errors import InputError, KysoError, NotFoundError
 from common.ids import new_id
 
 SCAN_ID = re.compile(r"^scan_[0-9a-z]{26}$")
@@ -69,7 +70,11 @@ class ScanDesk:
         source = folder / f"source{suffix}"
         uploaded.replace(source)
         scan = Scan(scan_id, folder)
-        return scan, self._start(scan)
+        try:
+            return scan, self._start(scan)
+        except KysoError:  # the queue is down: the upload is refused, not kept half-accepted
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 
     def _start(self, scan: Scan) -> str:
         job_id = self.svc.jobs.submit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from fastapi import FastAPI, Request
@@ -26,6 +27,7 @@ CODE_STATUS: dict[str, int] = {
     "rate_limited": 429,
     "unsupported_media_type": 415,
     "account_locked": 423,
+    "storage_full": 507,
 }
 
 CLASS_STATUS: tuple[tuple[type[KysoError], int], ...] = (
@@ -65,6 +67,36 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
     return JSONResponse(error_body("invalid_request", f"invalid fields: {fields}"), 422)
 
 
+FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+
+
+def infrastructure_error(exc: BaseException) -> KysoError | None:
+    """A failing disk or database as a kyso error (the request is refused, nothing half-kept)."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, OSError) and exc.errno in FULL_ERRNOS:
+        return ExternalServiceError("storage_full", "the data disk is full")
+    if isinstance(exc, DBAPIError):
+        text = str(exc.orig).lower()
+        if "disk is full" in text or "no space left" in text:
+            return ExternalServiceError("storage_full", "the database disk is full")
+        if exc.connection_invalidated or "connect" in text or "terminat" in text:
+            return ExternalServiceError("database_unavailable", "the database does not answer")
+    return None
+
+
+async def _infrastructure_handler(_request: Request, exc: Exception) -> JSONResponse:
+    error = infrastructure_error(exc)
+    if error is None:
+        raise exc
+    log.error("backend failure: %s (%s)", error.code, type(exc).__name__)
+    return JSONResponse(error_body(error.code, error.message), status_code=status_for(error))
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    from sqlalchemy.exc import DBAPIError
+
     app.add_exception_handler(KysoError, _kyso_error_handler)
+    app.add_exception_handler(OSError, _infrastructure_handler)
+    app.add_exception_handler(DBAPIError, _infrastructure_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)

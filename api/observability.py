@@ -22,7 +22,7 @@ from prometheus_client import (
 from starlette.concurrency import run_in_threadpool
 
 from api.wiring import Services
-from common.errors import KysoError
+from common.errors import ExternalServiceError, KysoError
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +73,13 @@ def checks(svc: Services) -> dict[str, str]:
 
     def database() -> None:
         from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
 
-        with svc.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        try:
+            with svc.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            raise ExternalServiceError("database_unavailable", "no answer") from exc
 
     probe("database", database)
     probe("object_store", svc.archive.store.ping)

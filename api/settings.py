@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     #: seconds before Redis hands an unacknowledged job (its worker died) to another worker;
     #: longer than the longest job, since a job still running past it would be run twice
     job_visibility_timeout: int = 3600
+    #: at start-up, ingests and temporary uploads older than this are taken as cut off by a
+    #: crash and cleaned up (longer than the slowest upload another process may still be doing)
+    stale_ingest_minutes: int = 120
 
     @property
     def resolved_database_url(self) -> str:

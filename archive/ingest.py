@@ -206,11 +206,15 @@ class Archive:
         self.store.forget_ingest(ingest_id)
         return version
 
-    def reconcile(self) -> ReconcileReport:
-        """Finish ingests whose object was stored, drop those that never completed."""
+    def reconcile(self, started_before: datetime | None = None) -> ReconcileReport:
+        """Finish ingests whose object was stored, drop those that never completed.
+
+        With ``started_before``, only ingests journalled before that moment are touched: a
+        process sharing the catalog may still be uploading the newer ones.
+        """
         finished: list[str] = []
         dropped: list[str] = []
-        for ingest_id, payload in self.catalog.pending_ingests():
+        for ingest_id, payload in self.catalog.pending_ingests(started_before):
             stored = self.store.locate(ingest_id)
             if stored is None:
                 self.catalog.drop_pending(ingest_id)

@@ -200,9 +200,15 @@ def audit(
 
 
 @app.command()
-def reconcile() -> None:
+def reconcile(
+    older_than: int = typer.Option(
+        0, "--older-than", help="only ingests begun this many minutes ago or earlier"
+    ),
+) -> None:
     """Hoàn tất các lần lưu bị gián đoạn (finish or drop interrupted ingests)."""
-    report = _archive().reconcile()
+    from datetime import UTC, datetime, timedelta
+
+    report = _archive().reconcile(datetime.now(UTC) - timedelta(minutes=older_than))
     typer.echo(f"finished {len(report.finished)}, dropped {len(report.dropped)}")
 
 

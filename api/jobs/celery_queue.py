@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
 from celery import Celery, Task
 from celery.result import AsyncResult
 from celery.schedules import crontab
+from kombu.exceptions import OperationalError
 
 from api.jobs.base import JSON, JobInfo, Registry, unknown_job
 from common.errors import ExternalServiceError
@@ -78,12 +81,24 @@ def make_celery(
     return app
 
 
+@contextmanager
+def _broker_errors() -> Iterator[None]:
+    try:
+        yield
+    except (redis.RedisError, OperationalError) as exc:
+        raise ExternalServiceError("queue_unavailable", "Redis does not answer") from exc
+
+
 class CeleryQueue:
     def __init__(self, app: Celery, redis_url: str) -> None:
         self._app = app
         self._redis = redis.Redis.from_url(redis_url)
 
     def submit(self, kind: str, payload: JSON, *, key: str | None = None) -> str:
+        with _broker_errors():
+            return self._submit(kind, payload, key)
+
+    def _submit(self, kind: str, payload: JSON, key: str | None) -> str:
         job_id = new_id("job_").lower()
         if key is not None:
             slot = f"kyso:job-key:{key}"
@@ -96,6 +111,10 @@ class CeleryQueue:
         return job_id
 
     def info(self, job_id: str) -> JobInfo:
+        with _broker_errors():
+            return self._info(job_id)
+
+    def _info(self, job_id: str) -> JobInfo:
         kind_raw = self._redis.get(f"kyso:job-kind:{job_id}")
         if not isinstance(kind_raw, bytes):
             raise unknown_job(job_id)
@@ -113,13 +132,12 @@ class CeleryQueue:
         return JobInfo(job_id, kind_raw.decode(), status, done, total)
 
     def depth(self) -> int:
-        return int(self._redis.llen("celery"))
+        with _broker_errors():
+            return int(self._redis.llen("celery"))
 
     def ping(self) -> None:
-        try:
+        with _broker_errors():
             self._redis.ping()
-        except redis.RedisError as exc:
-            raise ExternalServiceError("queue_unavailable", "Redis does not answer") from exc
 
     def wait(self, job_id: str, timeout: float) -> JobInfo:
         deadline = time.monotonic() + timeout

@@ -132,9 +132,14 @@ class SqlCatalog:
                 )
             )
 
-    def pending_ingests(self) -> list[tuple[str, dict[str, object]]]:
+    def pending_ingests(
+        self, started_before: datetime | None = None
+    ) -> list[tuple[str, dict[str, object]]]:
+        query = sa.select(t.pending_ingests).order_by(t.pending_ingests.c.id)
+        if started_before is not None:
+            query = query.where(t.pending_ingests.c.started_at < as_utc(started_before))
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(t.pending_ingests).order_by(t.pending_ingests.c.id))
+            rows = conn.execute(query)
             return [(row.id, json.loads(row.payload)) for row in rows]
 
     def drop_pending(self, ingest_id: str) -> None:

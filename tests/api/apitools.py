@@ -81,3 +81,32 @@ def tampered(signed: bytes) -> bytes:
     """The signed bytes with one byte of the signed content changed (a hash failure)."""
     at = signed.index(b"Don de nghi")
     return signed[:at] + b"X" + signed[at + 1 :]
+
+
+SCAN_FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+
+
+def scan_image(
+    lines: list[str], *, pages: int = 1, size: tuple[int, int] = (1240, 700), fmt: str = "PNG"
+) -> bytes:
+    """A synthetic 300 dpi paper scan: ``lines`` on every page, then "Trang N" when paged."""
+    import io
+
+    import pytest
+    from PIL import Image, ImageDraw, ImageFont
+
+    if not Path(SCAN_FONT).exists():
+        pytest.fail("fonts-liberation2 is missing (make test installs it)")
+    font = ImageFont.truetype(SCAN_FONT, 34 if size[0] < 2000 else 38)
+    step = 70 if size[0] < 2000 else 80
+    images = []
+    for number in range(pages):
+        image = Image.new("L", size, 255)
+        draw = ImageDraw.Draw(image)
+        footer = [f"Trang {number + 1}"] if pages > 1 else []
+        for row, line in enumerate([*lines, *footer]):
+            draw.text((80 if size[0] < 2000 else 150, 80 + row * step), line, font=font, fill=0)
+        images.append(image)
+    out = io.BytesIO()
+    images[0].save(out, format=fmt, save_all=pages > 1, append_images=images[1:], dpi=(300, 300))
+    return out.getvalue()

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import io
+from apitools import Kyso, scan_image
 
-from apitools import Kyso
-from PIL import Image, ImageDraw, ImageFont
-
-FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 LINES = [
     "ỦY BAN NHÂN DÂN          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
     "QUẬN HOÀN KIẾM                 Độc lập - Tự do - Hạnh phúc",
@@ -19,14 +15,7 @@ LINES = [
 
 
 def scan_png() -> bytes:
-    font = ImageFont.truetype(FONT, 38)
-    image = Image.new("L", (2480, 1200), 255)
-    draw = ImageDraw.Draw(image)
-    for row, line in enumerate(LINES):
-        draw.text((150, 150 + row * 80), line, font=font, fill=0)
-    out = io.BytesIO()
-    image.save(out, format="PNG", dpi=(300, 300))
-    return out.getvalue()
+    return scan_image(LINES, size=(2480, 1200))
 
 
 def test_a_scan_is_digitised_reviewed_archived_and_found(kyso: Kyso) -> None:

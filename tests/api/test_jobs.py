@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from apitools import scan_image
 
 from api.jobs.base import JSON, JobKind, Progress, Registry
 from api.jobs.inprocess import InProcessQueue
@@ -20,23 +20,12 @@ from api.wiring import Services
 from common.errors import InputError, NotFoundError
 
 KYSO = str(Path(sys.executable).parent / "kyso")
-FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 TEST_REDIS = "redis://127.0.0.1:6379/7"
 LINES = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "QUYẾT ĐỊNH số 123"]
 
 
 def _scan(path: Path, pages: int) -> Path:
-    if not Path(FONT).exists():
-        pytest.fail("fonts-liberation2 is missing")
-    font = ImageFont.truetype(FONT, 34)
-    images = []
-    for number in range(pages):
-        image = Image.new("L", (1240, 700), 255)
-        draw = ImageDraw.Draw(image)
-        for row, line in enumerate([*LINES, f"Trang {number + 1}"]):
-            draw.text((80, 80 + row * 70), line, font=font, fill=0)
-        images.append(image)
-    images[0].save(path, save_all=True, append_images=images[1:], dpi=(300, 300))
+    path.write_bytes(scan_image(LINES, pages=pages, fmt="TIFF"))
     return path
 
 

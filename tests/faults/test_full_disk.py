@@ -1,0 +1,108 @@
+"""The data disk fills up (a 64 MiB tmpfs as the data dir): uploads and ingests are refused
+with ``storage_full`` (507) and leave nothing half-written; what was archived stays readable;
+once space is freed the same requests succeed and fixity and the audit chain hold."""
+
+from __future__ import annotations
+
+import errno
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from faulttools import assert_archive_sound, assert_scan_archived
+
+from api.settings import Settings
+from tests.api.apitools import Kyso, make_kyso, scan_image
+
+pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    mount = tmp_path / "data"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.fail(f"cannot mount a tmpfs (the fault tests run as root): {done.stderr!r}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(folder: Path) -> Path:
+    """Write zeros until the disk refuses: the file is the space taken."""
+    filler = folder / "filler"
+    with filler.open("wb", buffering=0) as out:
+        for size in (1 << 20, 4096, 512):  # big blocks, then the last few KiB too
+            block = bytes(size)
+            try:
+                while True:
+                    out.write(block)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+    return filler
+
+
+def _upload(kyso: Kyso, image: bytes) -> tuple[int, dict[str, object]]:
+    answer = kyso.client.post(
+        "/api/v1/archive/scans", files={"file": ("s.png", image)}, headers=kyso.headers("archivist")
+    )
+    body: dict[str, object] = answer.json()
+    return answer.status_code, body
+
+
+def _ocr(kyso: Kyso, image: bytes) -> str:
+    status, body = _upload(kyso, image)
+    assert status == 202, body
+    job = kyso.services.jobs.wait(str(body["job_id"]), 120)
+    assert job.status == "succeeded", job.error
+    return str(body["scan_id"])
+
+
+def _archive(kyso: Kyso, scan_id: str, code: str) -> tuple[int, dict[str, object]]:
+    answer = kyso.client.post(
+        f"/api/v1/archive/scans/{scan_id}/archive",
+        json={"dossier_code": code, "title": "Biên bản"},
+        headers=kyso.headers("archivist"),
+    )
+    body: dict[str, object] = answer.json()
+    return answer.status_code, body
+
+
+def test_a_full_data_disk_refuses_work_cleanly_and_recovers(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    kyso = make_kyso(tmp_path, Settings(data_dir=small_disk))
+    earlier = scan_image(["BIÊN BẢN số 1", "Độc lập - Tự do - Hạnh phúc"])
+    status, stored = _archive(kyso, _ocr(kyso, earlier), "HS-DISK-1")
+    assert status == 201, stored
+    pending = scan_image(["BIÊN BẢN số 2", "Độc lập - Tự do - Hạnh phúc"])
+    pending_scan = _ocr(kyso, pending)
+    objects_before = sorted(p for p in (small_disk / "objects").rglob("*") if p.is_file())
+
+    filler = _fill(small_disk)
+    status, body = _upload(kyso, scan_image(["BIÊN BẢN số 3"]))
+    assert (status, body["error"]["code"]) == (507, "storage_full")  # type: ignore[index]
+    status, body = _archive(kyso, pending_scan, "HS-DISK-2")
+    assert (status, body["error"]["code"]) == (507, "storage_full")  # type: ignore[index]
+    assert sorted(p for p in (small_disk / "objects").rglob("*") if p.is_file()) == objects_before
+    search = kyso.client.get(
+        "/api/v1/archive/search", params={"q": "bien ban"}, headers=kyso.headers("archivist")
+    )
+    assert search.status_code == 200 and len(search.json()) == 1  # reading still works
+
+    filler.unlink()
+    status, body = _archive(kyso, pending_scan, "HS-DISK-2")
+    assert status == 201, body
+    third = scan_image(["BIÊN BẢN số 3", "Độc lập - Tự do - Hạnh phúc"])
+    status, body = _archive(kyso, _ocr(kyso, third), "HS-DISK-3")
+    assert status == 201, body
+    archive = kyso.services.archive
+    assert_scan_archived(archive, str(stored["document_id"]), earlier)
+    assert_scan_archived(archive, archive.catalog.document_ids("HS-DISK-2")[0], pending)
+    assert len(archive.catalog.document_ids("HS-DISK-2")) == 1
+    assert_archive_sound(archive)
