@@ -3,7 +3,7 @@ FROM python:3.11-slim-bookworm
 WORKDIR /opt/kyso
 COPY scripts/bootstrap-system.sh scripts/
 RUN sh scripts/bootstrap-system.sh --runtime && rm -rf /var/lib/apt/lists/*
-COPY pyproject.toml README.md ./
+COPY pyproject.toml requirements.lock README.md ./
 COPY common common
 COPY certs certs
 COPY signing signing
@@ -11,7 +11,7 @@ COPY verify verify
 COPY ocr ocr
 COPY archive archive
 COPY api api
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir -c requirements.lock .
 RUN useradd --system --home /var/lib/kyso kyso && mkdir -p /var/lib/kyso && chown kyso /var/lib/kyso
 USER kyso
 EXPOSE 8000

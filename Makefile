@@ -4,24 +4,24 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.kyso-installed
 
-.PHONY: run test install system lint typecheck pytest bench fuzz clean
+.PHONY: run test install system lint typecheck audit lock pytest bench fuzz clean
 
 run: install
 	$(BIN)/kyso serve
 
-test: install lint typecheck pytest
+test: install lint typecheck audit pytest
 
 install: system $(STAMP)
 
 system:
 	@sh scripts/bootstrap-system.sh
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "kyso needs Python >= 3.11" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
 lint:
@@ -30,6 +30,16 @@ lint:
 
 typecheck:
 	$(BIN)/mypy
+
+# known vulnerabilities in the locked dependencies fail the run (scripts/audit_deps.py)
+audit:
+	$(BIN)/python scripts/audit_deps.py
+
+# after changing dependencies in pyproject.toml: pin what is installed
+lock:
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@{ echo "# pinned by 'make lock' (pip freeze); make install uses it as constraints"; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^kyso' | LC_ALL=C sort -f; } > requirements.lock
 
 pytest:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -33,3 +34,22 @@ def test_readme_starts_with_the_two_commands() -> None:
     block = readme.split("```sh", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
     assert commands == ["make run", "make test"]
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_declared_dependency_is_pinned_in_the_lock() -> None:
+    """`make install` constrains to requirements.lock and `make audit` audits it: a dependency
+    added to pyproject.toml without `make lock` would be neither pinned nor audited."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    pinned = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pinned[_canonical(name)] = version
+    for requirement in declared:
+        name = _canonical(re.split(r"[\[<>=!~ ]", requirement, maxsplit=1)[0])
+        assert pinned.get(name), f"{name} is not pinned in requirements.lock (run make lock)"
