@@ -38,8 +38,8 @@ audit:
 # after changing dependencies in pyproject.toml: pin what is installed
 lock:
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	@{ echo "# pinned by 'make lock' (pip freeze); make install uses it as constraints"; \
-	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^kyso' | LC_ALL=C sort -f; } > requirements.lock
+	@{ echo "# pinned by 'make lock' (pip list --format=freeze); make install uses it as constraints"; \
+	  $(BIN)/python -m pip list --format=freeze --exclude-editable | grep -v -E '^(kyso|pip|setuptools|wheel)==' | LC_ALL=C sort -f; } > requirements.lock
 
 pytest:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
