@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     rate_login_per_minute: int = 10
     rate_pin_per_minute: int = 10
     rate_verify_per_minute: int = 60
+    #: processes verifying uploaded PDFs apart from the API process (0: in the API process)
+    verify_workers: int = Field(default=2, ge=0, le=64)
+    #: bounds on verifying one uploaded PDF (memory of a verifier process, CPU seconds)
+    verify_max_memory_mb: int = Field(default=512, ge=16)
+    verify_timeout_seconds: float = Field(default=10.0, gt=0)
     #: largest request body accepted (uploads), in megabytes
     max_upload_mb: int = 100
 

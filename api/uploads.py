@@ -69,14 +69,19 @@ async def read_pdf(svc: Services, upload: UploadFile) -> bytes:
 async def verify_upload(
     request: Request, svc: Services, upload: UploadFile, *, online: bool = True
 ) -> ValidationReport:
-    """Verify an uploaded PDF (streamed to disk first) and count the verdict in the metrics."""
+    """Verify an uploaded PDF (streamed to disk first; checked in the verifier pool, see
+    api/verifier_pool.py) and count the verdict in the metrics."""
     from verify.engine import verify_pdf
 
     path = await run_in_threadpool(
         save_upload, upload, svc.settings.data_dir / "tmp", upload_limit(svc)
     )
+    options = svc.verify_options(online=online)
     try:
-        report = await run_in_threadpool(verify_pdf, path, svc.verify_options(online=online))
+        if svc.settings.verify_workers:
+            report = await svc.verifier_pool.verify(path, options, online=online)
+        else:
+            report = await run_in_threadpool(verify_pdf, path, options)
     finally:
         discard(path)
     request.app.state.metrics.verifications.labels(report.indication.value).inc()

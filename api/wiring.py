@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from api.adapters import ArchiveTimeStampRenewer
     from api.jobs.base import JobQueue
     from api.ratelimit import RateLimiter
+    from api.verifier_pool import VerifierPool
     from archive.ingest import Archive
     from certs.enrolment import EnrolmentDesk
     from certs.keys import KeyStore
@@ -202,16 +203,33 @@ class Services:
             }
         )
 
+    @cached_property
+    def verifier_pool(self) -> VerifierPool:
+        """Processes that verify uploaded PDFs apart from the API (started on first use)."""
+        from api.verifier_pool import VerifierPool
+
+        return VerifierPool(self.settings, self.settings.verify_workers)
+
+    def close(self) -> None:
+        """Stop what this process started (the verifier pool); the services stay usable."""
+        if "verifier_pool" in self.__dict__:
+            self.__dict__.pop("verifier_pool").close()
+
     def verify_options(self, *, online: bool = True) -> VerifyOptions:
         """Trust kyso's roots and imported anchors; kyso's own revocation data in-process."""
         from certs.fetching import HttpUrlSource, PkiUrlSource
-        from verify.options import VerifyOptions
+        from verify.options import Limits, VerifyOptions
 
         source = PkiUrlSource(self.pki, HttpUrlSource(), self.revocation, self.ocsp)
+        limits = Limits(
+            max_memory_bytes=self.settings.verify_max_memory_mb << 20,
+            timeout_seconds=self.settings.verify_timeout_seconds,
+        )
         return VerifyOptions(
             trust_roots=tuple(self.pki.trust_anchors()),
             online=online,
             revocation_source=source,
+            limits=limits,
         )
 
     def ensure_pki(self) -> bool:

@@ -26,7 +26,7 @@ from verify.options import VerifyOptions
 _MB = 1024 * 1024
 
 
-def _mapped_bytes() -> int:
+def mapped_bytes() -> int:
     """Virtual memory the process already maps (Linux /proc; 0 elsewhere)."""
     try:
         with open("/proc/self/statm", encoding="ascii") as statm:
@@ -37,7 +37,7 @@ def _mapped_bytes() -> int:
 
 def _child(conn: Connection, data: bytes, options: VerifyOptions) -> None:
     limits = options.limits
-    budget = _mapped_bytes() + limits.max_memory_bytes
+    budget = mapped_bytes() + limits.max_memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
     cpu = int(limits.timeout_seconds) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -51,7 +51,7 @@ def _child(conn: Connection, data: bytes, options: VerifyOptions) -> None:
         conn.close()
 
 
-def _limited(data: bytes, detail: str, options: VerifyOptions) -> ValidationReport:
+def limited_report(data: bytes, detail: str, options: VerifyOptions) -> ValidationReport:
     info = DocumentInfo(sha256_bytes(data), len(data), False, 0, 0)
     problem = Problem("resource_limit", detail=detail)
     return assemble_document(info, [], [problem], options, utc_now())
@@ -75,7 +75,7 @@ def verify_isolated(source: bytes | Path, options: VerifyOptions) -> ValidationR
         # wall-clock allowance: the CPU budget plus time spent waiting on revocation servers
         if not receiver.poll(limits.timeout_seconds * 3):
             process.kill()
-            return _limited(data, f"more than {limits.timeout_seconds:g} s", options)
+            return limited_report(data, f"more than {limits.timeout_seconds:g} s", options)
         try:
             kind, value = receiver.recv()
         except EOFError:
@@ -89,4 +89,4 @@ def verify_isolated(source: bytes | Path, options: VerifyOptions) -> ValidationR
     if kind == "error":
         code, message = value
         raise VerificationInputError(str(code), str(message))
-    return _limited(data, str(value), options)
+    return limited_report(data, str(value), options)

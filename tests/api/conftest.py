@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,5 +10,7 @@ from apitools import Kyso, make_kyso
 
 
 @pytest.fixture
-def kyso(tmp_path: Path) -> Kyso:
-    return make_kyso(tmp_path)
+def kyso(tmp_path: Path) -> Iterator[Kyso]:
+    app = make_kyso(tmp_path)
+    yield app
+    app.services.close()
