@@ -125,7 +125,10 @@ def install(app: FastAPI, svc: Services) -> Metrics:
     def prometheus() -> Response:
         metrics.queue_depth.set(svc.jobs.depth())
         metrics.fixity_failures.set(_last_audit_failures(svc))
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        from api.jobs import metrics as job_metrics  # jobs run in this process (in-process queue)
+
+        body = generate_latest(metrics.registry) + generate_latest(job_metrics.REGISTRY)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, str]:

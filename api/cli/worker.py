@@ -14,8 +14,13 @@ def worker_command(
     concurrency: int = typer.Option(2, help="Worker processes."),
     pool: str = typer.Option("prefork", help="prefork | solo | threads"),
     queues: str = typer.Option("celery", help="Queues to consume, comma-separated."),
+    metrics_port: int = typer.Option(
+        0, help="Serve Prometheus job metrics (jobs, durations, OCR pages) on this port."
+    ),
 ) -> None:
     """Chạy tiến trình xử lý nền (run background workers; needs KYSO_REDIS_URL)."""
+    if metrics_port:
+        _serve_metrics(metrics_port)
     from api.jobs.celery_queue import make_celery
     from api.jobs.kinds import default_registry
 
@@ -30,3 +35,19 @@ def worker_command(
     if beat:
         argv.append("--beat")
     app.worker_main(argv)
+
+
+def _serve_metrics(port: int) -> None:
+    """Job metrics of every worker process (prometheus_client's multiprocess mode)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    folder = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="kyso-"))
+    for stale in Path(folder).glob("*.db"):  # counts of an earlier run of this worker
+        stale.unlink()
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    start_http_server(port, registry=registry)

@@ -70,6 +70,23 @@ class Registry:
     def add(self, kind: JobKind) -> None:
         self.kinds[kind.name] = kind
 
+    def run(self, name: str, payload: JSON, progress: Progress) -> JSON:
+        """Run a job of kind ``name`` here, timed and counted in the job metrics."""
+        import time
+
+        from api.jobs import metrics
+
+        kind = self.get(name)
+        started = time.perf_counter()
+        status = "failed"
+        try:
+            result = kind.run(payload, progress)
+            status = "succeeded"
+            return result
+        finally:
+            metrics.JOBS.labels(name, status).inc()
+            metrics.JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
+
     def get(self, name: str) -> JobKind:
         found = self.kinds.get(name)
         if found is None:

@@ -75,7 +75,7 @@ def make_celery(
         def progress(done: int, total: int) -> None:
             self.update_state(state="PROGRESS", meta={"done": done, "total": total})
 
-        result: JSON = registry.get(kind).run(payload, progress)
+        result: JSON = registry.run(kind, payload, progress)
         return result
 
     return app

@@ -25,7 +25,7 @@ class InProcessQueue:
         self._changed = threading.Condition(self._lock)
 
     def submit(self, kind: str, payload: JSON, *, key: str | None = None) -> str:
-        job_kind = self._registry.get(kind)
+        self._registry.get(kind)  # an unknown kind is refused here, not in the pool
         with self._lock:
             if key is not None and key in self._keys:
                 return self._keys[key]
@@ -33,7 +33,7 @@ class InProcessQueue:
             self._jobs[job_id] = JobInfo(job_id, kind, "queued")
             if key is not None:
                 self._keys[key] = job_id
-        self._pool.submit(self._run, job_id, job_kind.run, payload)
+        self._pool.submit(self._run, job_id, kind, payload)
         return job_id
 
     def _update(self, job_id: str, **changes: object) -> None:
@@ -41,11 +41,12 @@ class InProcessQueue:
             self._jobs[job_id] = replace(self._jobs[job_id], **changes)  # type: ignore[arg-type]
             self._changed.notify_all()
 
-    def _run(self, job_id: str, run: object, payload: JSON) -> None:
-        assert callable(run)
+    def _run(self, job_id: str, kind: str, payload: JSON) -> None:
         self._update(job_id, status="running")
         try:
-            result = run(payload, lambda done, total: self._update(job_id, done=done, total=total))
+            result = self._registry.run(
+                kind, payload, lambda done, total: self._update(job_id, done=done, total=total)
+            )
         except KysoError as exc:
             self._update(job_id, status="failed", error=exc.code)
             return

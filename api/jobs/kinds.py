@@ -40,6 +40,7 @@ def _path(payload: JSON, key: str, settings: Settings) -> Path:
 
 def _ocr(settings: Settings) -> JobKind:
     def run(payload: JSON, progress: Progress) -> JSON:
+        from api.jobs import metrics
         from ocr.options import OcrOptions
         from ocr.pipeline import digitise
 
@@ -52,6 +53,7 @@ def _ocr(settings: Settings) -> JobKind:
             sidecar=output.with_suffix(".txt"),
             progress=lambda event: progress(event.done, event.total),
         )
+        metrics.OCR_PAGES.inc(len(result.pages))
         suggestions = {
             name: {"value": found.value, "page": found.page}
             for name, found in vars(result.metadata).items()

@@ -77,9 +77,9 @@ def celery_env(tmp_path: Path, redis_url: str) -> Iterator[dict[str, str]]:
     yield env
 
 
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _worker(env: dict[str, str], log: Path, *options: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [KYSO, "worker", "--pool", "solo", "--concurrency", "1"],
+        [KYSO, "worker", "--pool", "solo", "--concurrency", "1", *options],
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
@@ -124,3 +124,50 @@ def test_celery_job_whose_worker_is_killed_is_run_again_not_lost(
             if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_a_celery_worker_serves_its_job_metrics(tmp_path: Path, celery_env: dict[str, str]) -> None:
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(
+        data_dir=Path(celery_env["KYSO_DATA_DIR"]), queue="celery", redis_url=TEST_REDIS
+    )
+    queue = Services(settings).jobs
+    log = tmp_path / "worker.log"
+    metrics_dir = tmp_path / "prom"
+    metrics_dir.mkdir()
+    env = {**celery_env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    worker = _worker(env, log, "--metrics-port", str(port))
+    try:
+        source = _scan(tmp_path / "scan.tif", pages=2)
+        output = str(tmp_path / "o.pdf")
+        ok = queue.submit("ocr.digitise", {"source": str(source), "output": output})
+        bad = queue.submit("ocr.digitise", {"source": ""})
+        assert queue.wait(ok, 180).status == "succeeded", log.read_text()[-3000:]
+        assert queue.wait(bad, 60).status == "failed"
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+    assert _metric(text, "kyso_jobs_total", kind="ocr.digitise", status="succeeded") == 1
+    assert _metric(text, "kyso_jobs_total", kind="ocr.digitise", status="failed") == 1
+    assert _metric(text, "kyso_ocr_pages_total") == 2
+    assert _metric(text, "kyso_job_seconds_count", kind="ocr.digitise") == 2

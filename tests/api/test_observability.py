@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from apitools import Kyso, citizen_signed_pdf
+from apitools import Kyso, citizen_signed_pdf, scan_image
 
 from archive.metadata import DocumentMeta
 
@@ -20,6 +20,33 @@ def test_metrics_count_requests_and_verifications_by_indication(kyso: Kyso) -> N
     assert 'kyso_http_requests_total{method="GET",route="/health",status="200"} 1.0' in text
     assert 'kyso_verifications_total{indication="TOTAL_PASSED"} 1.0' in text
     assert "kyso_job_queue_depth 0.0" in text
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
+def test_metrics_count_ocr_pages_and_jobs_run_in_the_api_process(kyso: Kyso) -> None:
+    before = kyso.client.get("/metrics").text
+    answer = kyso.client.post(
+        "/api/v1/archive/scans",
+        files={"file": ("s.tif", scan_image(["QUYẾT ĐỊNH số 5"], pages=2, fmt="TIFF"))},
+        headers=kyso.headers("archivist"),
+    )
+    assert kyso.services.jobs.wait(answer.json()["job_id"], 120).status == "succeeded"
+    after = kyso.client.get("/metrics").text
+    for name, labels in [
+        ("kyso_ocr_pages_total", {}),
+        ("kyso_jobs_total", {"kind": "ocr.digitise", "status": "succeeded"}),
+    ]:
+        grown = _sample(after, name, **labels) - _sample(before, name, **labels)
+        assert grown == (2 if name == "kyso_ocr_pages_total" else 1), name
 
 
 def test_fixity_failures_of_the_last_audit_are_exported(kyso: Kyso) -> None:
