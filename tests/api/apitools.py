@@ -110,3 +110,14 @@ def scan_image(
     out = io.BytesIO()
     images[0].save(out, format=fmt, save_all=pages > 1, append_images=images[1:], dpi=(300, 300))
     return out.getvalue()
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    """One sample of a Prometheus text exposition (0 when absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0

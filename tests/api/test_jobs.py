@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apitools import scan_image
+from apitools import metric_value, scan_image
 
 from api.jobs.base import JSON, JobKind, Progress, Registry
 from api.jobs.inprocess import InProcessQueue
@@ -126,16 +126,6 @@ def test_celery_job_whose_worker_is_killed_is_run_again_not_lost(
                 proc.wait()
 
 
-def _metric(text: str, name: str, **labels: str) -> float:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return float(sample.value)
-    return 0.0
-
-
 @pytest.mark.redis
 @pytest.mark.slow
 def test_a_celery_worker_serves_its_job_metrics(tmp_path: Path, celery_env: dict[str, str]) -> None:
@@ -167,7 +157,7 @@ def test_a_celery_worker_serves_its_job_metrics(tmp_path: Path, celery_env: dict
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
-    assert _metric(text, "kyso_jobs_total", kind="ocr.digitise", status="succeeded") == 1
-    assert _metric(text, "kyso_jobs_total", kind="ocr.digitise", status="failed") == 1
-    assert _metric(text, "kyso_ocr_pages_total") == 2
-    assert _metric(text, "kyso_job_seconds_count", kind="ocr.digitise") == 2
+    assert metric_value(text, "kyso_jobs_total", kind="ocr.digitise", status="succeeded") == 1
+    assert metric_value(text, "kyso_jobs_total", kind="ocr.digitise", status="failed") == 1
+    assert metric_value(text, "kyso_ocr_pages_total") == 2
+    assert metric_value(text, "kyso_job_seconds_count", kind="ocr.digitise") == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from apitools import Kyso, citizen_signed_pdf, scan_image
+from apitools import Kyso, citizen_signed_pdf, metric_value, scan_image
 
 from archive.metadata import DocumentMeta
 
@@ -22,16 +22,6 @@ def test_metrics_count_requests_and_verifications_by_indication(kyso: Kyso) -> N
     assert "kyso_job_queue_depth 0.0" in text
 
 
-def _sample(text: str, name: str, **labels: str) -> float:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return float(sample.value)
-    return 0.0
-
-
 def test_metrics_count_ocr_pages_and_jobs_run_in_the_api_process(kyso: Kyso) -> None:
     before = kyso.client.get("/metrics").text
     answer = kyso.client.post(
@@ -45,7 +35,7 @@ def test_metrics_count_ocr_pages_and_jobs_run_in_the_api_process(kyso: Kyso) -> 
         ("kyso_ocr_pages_total", {}),
         ("kyso_jobs_total", {"kind": "ocr.digitise", "status": "succeeded"}),
     ]:
-        grown = _sample(after, name, **labels) - _sample(before, name, **labels)
+        grown = metric_value(after, name, **labels) - metric_value(before, name, **labels)
         assert grown == (2 if name == "kyso_ocr_pages_total" else 1), name
 
 
