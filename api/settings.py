@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     rate_login_per_minute: int = 10
     rate_pin_per_minute: int = 10
     rate_verify_per_minute: int = 60
+    #: where the windows are kept: in each API process, or shared by all of them in Redis
+    rate_limit_store: Literal["memory", "redis"] = "memory"
     #: processes verifying uploaded PDFs apart from the API process (0: in the API process)
     verify_workers: int = Field(default=2, ge=0, le=64)
     #: bounds on verifying one uploaded PDF (memory of a verifier process, CPU seconds)

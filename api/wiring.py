@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from api.accounts.service import Accounts
     from api.adapters import ArchiveTimeStampRenewer
     from api.jobs.base import JobQueue
-    from api.ratelimit import RateLimiter
+    from api.ratelimit import Limiter
     from api.verifier_pool import VerifierPool
     from archive.ingest import Archive
     from certs.enrolment import EnrolmentDesk
@@ -191,17 +191,18 @@ class Services:
         return Notifications(self.engine, self.clock)
 
     @cached_property
-    def rate_limiter(self) -> RateLimiter:
-        from api.ratelimit import RateLimiter
+    def rate_limiter(self) -> Limiter:
+        from api.ratelimit import RateLimiter, RedisRateLimiter
 
         settings = self.settings
-        return RateLimiter(
-            {
-                "login": (settings.rate_login_per_minute, 60.0),
-                "pin": (settings.rate_pin_per_minute, 60.0),
-                "verify": (settings.rate_verify_per_minute, 60.0),
-            }
-        )
+        limits = {
+            "login": (settings.rate_login_per_minute, 60.0),
+            "pin": (settings.rate_pin_per_minute, 60.0),
+            "verify": (settings.rate_verify_per_minute, 60.0),
+        }
+        if settings.rate_limit_store == "redis":
+            return RedisRateLimiter(settings.redis_url, limits)
+        return RateLimiter(limits)
 
     @cached_property
     def verifier_pool(self) -> VerifierPool:
