@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from api.adapters import ArchiveTimeStampRenewer
     from api.jobs.base import JobQueue
     from api.ratelimit import Limiter
+    from api.reportcache import ReportCache
     from api.verifier_pool import VerifierPool
     from archive.ingest import Archive
     from certs.enrolment import EnrolmentDesk
@@ -203,6 +204,13 @@ class Services:
         if settings.rate_limit_store == "redis":
             return RedisRateLimiter(settings.redis_url, limits)
         return RateLimiter(limits)
+
+    @cached_property
+    def report_cache(self) -> ReportCache:
+        """Recent reports of archived documents (the public QR landing page)."""
+        from api.reportcache import ReportCache
+
+        return ReportCache()
 
     @cached_property
     def verifier_pool(self) -> VerifierPool:

@@ -107,8 +107,11 @@ async def qr_landing(
         return page(request, "landing.html", user, status=404, document=None)
     if document.access_level != "public":
         return page(request, "landing.html", user, document=None, restricted=True)
-    data = b"".join(chunks)
-    report = await run_in_threadpool(verify_pdf, data, svc.verify_options())
+    report = svc.report_cache.get(version.sha256)
+    if report is None:
+        data = b"".join(chunks)
+        report = await run_in_threadpool(verify_pdf, data, svc.verify_options())
+        svc.report_cache.put(version.sha256, report)
     return page(
         request,
         "landing.html",
