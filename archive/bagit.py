@@ -7,7 +7,8 @@ Layout of an exported bag::
     data/documents/<document id>/v<n>-<kind>     the stored bytes of each version
 
 Import validates the whole bag first (manifest complete, every checksum right, no file outside
-the manifest, no path escaping ``data/``, Payload-Oxum) and only then writes anything.
+the manifest, no path escaping ``data/``, no symbolic link, Payload-Oxum) and only then writes
+anything.
 """
 
 from __future__ import annotations
@@ -123,8 +124,19 @@ def _read_manifest(bag: Path, name: str) -> dict[str, str]:
     return entries
 
 
+def _refuse_links(bag: Path) -> None:
+    """A bag holds plain files only: a symbolic link would make the import read (and
+    archive) a file from anywhere on the server, its checksum matching."""
+    for root, dirs, files in os.walk(bag):
+        for name in (*dirs, *files):
+            if (Path(root) / name).is_symlink():
+                rel = (Path(root) / name).relative_to(bag).as_posix()
+                raise ArchiveInputError("archive_bag_invalid", f"{rel} is a symbolic link")
+
+
 def validate_bag(bag: Path) -> dict[str, str]:
     """Check a bag completely; returns its payload manifest. Raises on any defect."""
+    _refuse_links(bag)
     if not (bag / "bagit.txt").is_file():
         raise ArchiveInputError("archive_bag_invalid", "not a bag: bagit.txt is missing")
     for rel, sha in (

@@ -51,10 +51,20 @@ def check_access_level(level: str) -> AccessLevel:
 
 
 def _check_code(code: str, what: str) -> None:
-    if not code or len(code) > 100 or any(ch in code for ch in "\n\r\t/\\"):
+    """Codes name things in bag-info lines and on screens: no path or control character."""
+    if not code or len(code) > 100 or any(ch in "/\\" or ch < " " or ch == "\x7f" for ch in code):
         raise ArchiveInputError(
-            "archive_bad_code", f"{what} code must be 1-100 characters without / or \\"
+            "archive_bad_code",
+            f"{what} code must be 1-100 characters without /, \\ or control characters",
         )
+
+
+def _check_text(meta: object) -> None:
+    """No NUL in any text field: PostgreSQL refuses it (and C-based tools cut the text there)."""
+    for name, value in vars(meta).items():
+        texts = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ArchiveInputError("archive_bad_text", f"{name} contains a NUL character")
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class DossierMeta:
 
     def __post_init__(self) -> None:
         _check_code(self.code, "dossier")
+        _check_text(self)
         if not self.title.strip():
             raise ArchiveInputError("archive_missing_title", "a dossier needs a title")
         object.__setattr__(self, "retention", normalise_retention(self.retention))
@@ -109,6 +120,7 @@ class DocumentMeta:
     notes: str = ""
 
     def __post_init__(self) -> None:
+        _check_text(self)
         if not self.title.strip():
             raise ArchiveInputError("archive_missing_title", "a document needs a title")
         if self.retention is not None:

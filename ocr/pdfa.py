@@ -62,6 +62,47 @@ def _share_font(pdf: pikepdf.Pdf) -> None:
             fonts[FONT_RESOURCE] = shared
 
 
+#: annotations a derivative never carries over: multimedia and 3D (forbidden by ISO 19005-2
+#: §6.3.1), attachments (§6.8 wants them PDF/A themselves) and form widgets (the form is gone)
+_DROPPED_ANNOTATIONS = {
+    "/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D", "/Widget",
+}  # fmt: skip
+#: the only actions kept: a jump inside the document and a visible link (§6.5.1 forbids
+#: JavaScript, Launch, ImportData, Movie, Sound, Rendition ...)
+_KEPT_ACTIONS = {"/GoTo", "/URI"}
+
+
+def _strip_active_content(pdf: pikepdf.Pdf) -> None:
+    """No script, launch action, attachment or multimedia from the input reaches the PDF/A
+    copy (pages with a text layer are copied as they are, annotations and all)."""
+    for page in pdf.pages:
+        if "/AA" in page.obj:
+            del page.obj["/AA"]
+        annots = page.obj.get("/Annots")
+        if not isinstance(annots, pikepdf.Array):
+            continue
+        kept = pikepdf.Array()
+        for annot in annots:
+            if not isinstance(annot, pikepdf.Dictionary):
+                continue
+            if annot.get("/Subtype") in _DROPPED_ANNOTATIONS:
+                continue
+            if "/AA" in annot:
+                del annot["/AA"]
+            action = annot.get("/A")
+            if action is not None and (
+                not isinstance(action, pikepdf.Dictionary)
+                or action.get("/S") not in _KEPT_ACTIONS
+                or "/Next" in action
+            ):
+                del annot["/A"]
+            kept.append(annot)
+        if len(kept):
+            page.obj.Annots = kept
+        else:
+            del page.obj["/Annots"]
+
+
 def _xmp_date(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat()
 
@@ -77,6 +118,7 @@ def finish_pdfa(
 ) -> None:
     with pikepdf.open(merged) as pdf:
         _share_font(pdf)
+        _strip_active_content(pdf)
         for key in ("/AcroForm", "/OpenAction", "/Names", "/Perms"):
             if key in pdf.Root:
                 del pdf.Root[key]

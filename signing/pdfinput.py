@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import BinaryIO
 
-from pyhanko.pdf_utils.generic import ArrayObject
+from pyhanko.pdf_utils.filters import get_generic_decoder
+from pyhanko.pdf_utils.generic import ArrayObject, NameObject, StreamObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream, XmpXmlProcessingError
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign.fields import SigFieldSpec, enumerate_sig_fields
 
@@ -15,6 +18,12 @@ from signing.options import Placement, SignOptions
 from signing.stamps import StampContent as StampContent
 from signing.stamps import StampKind, copy_stamp_size
 
+#: pyHanko parses and rewrites the document's XMP metadata when it signs: larger (decoded)
+#: metadata is refused first (a 128 KB upload can hold 50 MB of compressed XMP: 25 s, 2 GB)
+MAX_XMP_BYTES = 4 * 1024 * 1024
+_FLATE = {"/FlateDecode", "/Fl"}
+#: filters whose output is never longer than their input
+_SHRINKING = {"/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"}
 #: size of an official or citizen stamp placed by default (points)
 STAMP_SIZE = (270.0, 80.0)
 MARGIN = 28.0
@@ -37,7 +46,50 @@ def open_pdf(stream: BinaryIO) -> IncrementalPdfFileWriter:
         _ = writer.prev.root["/Pages"]["/Count"]
     except (PdfError, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise SigningInputError("pdf_broken", f"the PDF cannot be read: {exc}") from exc
+    check_metadata(writer)
     return writer
+
+
+def _decoded_size(stream: StreamObject, limit: int) -> int:
+    """The decoded length of ``stream``, decoding no further than ``limit`` bytes."""
+    data = stream.encoded_data
+    filters = stream.get("/Filter")
+    names = [filters] if isinstance(filters, NameObject) else list(filters or ())
+    for name in names:
+        if len(data) > limit:
+            break
+        if name in _FLATE:
+            data = zlib.decompressobj().decompress(data, limit + 1)
+        elif name in _SHRINKING:
+            data = get_generic_decoder(name).decode(data, {})
+        else:
+            raise SigningInputError("pdf_metadata_invalid", f"XMP metadata with filter {name}")
+    return len(data)
+
+
+def check_metadata(writer: IncrementalPdfFileWriter) -> None:
+    """Bound and parse the XMP metadata before pyHanko updates it while signing: too large,
+    not XML, or with a DTD's entities (billion laughs, external entities) is refused with a
+    clear code. pyHanko's parser never resolves entities nor uses the network; the parsed
+    XMP stays cached on the stream, so signing does not parse it again."""
+    try:
+        metadata = writer.root["/Metadata"]
+    except KeyError:
+        return
+    if not isinstance(metadata, MetadataStream):
+        return  # not a stream: pyHanko writes fresh XMP, it never parses this
+    try:
+        size = _decoded_size(metadata, MAX_XMP_BYTES)
+        if size > MAX_XMP_BYTES:
+            raise SigningInputError(
+                "pdf_metadata_too_large",
+                f"the XMP metadata is over {MAX_XMP_BYTES // (1024 * 1024)} MB",
+            )
+        metadata.xmp  # noqa: B018 - parses and caches
+    except (XmpXmlProcessingError, PdfError, zlib.error, ValueError) as exc:
+        raise SigningInputError(
+            "pdf_metadata_invalid", "the XMP metadata is not well-formed XMP without entities"
+        ) from exc
 
 
 def _page_box(writer: IncrementalPdfFileWriter, index: int) -> tuple[float, float, float, float]:

@@ -24,6 +24,7 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus
 
+from verify import active
 from verify.model import ChangeKind, ChangesAfterSigning, Region
 from verify.objects import Role, roles_of, snapshot
 from verify.options import VerifyOptions
@@ -227,7 +228,21 @@ def object_delta(signed: bytes, final: bytes, emb: EmbeddedPdfSignature) -> Delt
                                _ref(objgen))  # fmt: skip
                 continue
             _classify(delta, objgen, role, previous[0] if previous else None, new_obj, emb)
+        _active_content(delta, old_pdf, new_pdf)
     return delta
+
+
+def _active_content(delta: Delta, old_pdf: pikepdf.Pdf, new_pdf: pikepdf.Pdf) -> None:
+    """Scripts, actions, links or attachments the signed revision did not have: whichever
+    object carries them (an annotation, a rewritten name tree), the signed document now does
+    something else when opened or clicked."""
+    from verify.assemble import Problem
+
+    appeared = active.added(active.scan(old_pdf), active.scan(new_pdf))
+    if appeared:
+        delta.raise_to(ChangeKind.OTHER)
+        detail = active.describe_added(appeared)
+        delta.problems.append(Problem("active_content_added", detail=detail))
 
 
 async def analyse_changes(
@@ -287,6 +302,7 @@ async def analyse_changes(
 
 
 _MODIFICATION_CODES = {
-    "incremental_content_change", "shadow_hide", "shadow_replace", "shadow_hide_and_replace",
-    "fieldmdp_violation", "overlay_over_signed_content", "visual_change", "form_filled",
+    "incremental_content_change", "active_content_added", "shadow_hide", "shadow_replace",
+    "shadow_hide_and_replace", "fieldmdp_violation", "overlay_over_signed_content",
+    "visual_change", "form_filled",
 }  # fmt: skip

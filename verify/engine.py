@@ -25,7 +25,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from certs.fetching import HttpUrlSource
 from common.hashing import sha256_bytes
-from verify import logmask
+from verify import active, logmask
 from verify.assemble import Problem, assemble_document, assemble_signature
 from verify.errors import VerificationInputError
 from verify.model import DocumentInfo, ValidationReport
@@ -189,6 +189,9 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
     if not regular:
         doc_problems.append(Problem("no_signatures"))
     doc_problems += await _check_document_timestamps(signatures, options, embedded, now)
+    # active content (JavaScript, launch, links, attachments): reported, never run or followed
+    items = await asyncio.to_thread(active.scan_bytes, data)
+    doc_problems += [Problem(code, detail=detail) for code, detail in active.summarise(items)]
     for sig in regular:
         outcome = None
         if sig.embedded is not None and not sig.problems:

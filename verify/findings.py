@@ -164,6 +164,29 @@ CHECKS: dict[str, Check] = {c.code: c for c in (
     _c("dss_updated", "INFORM", _I, None,
        "Dữ liệu xác minh dài hạn (DSS) được bổ sung sau khi ký.",
        "Long-term validation data (DSS) was added after signing."),
+    _c("active_content_added", "FAIL", _I, S.SIG_CONSTRAINTS_FAILURE,
+       "Nội dung chủ động được thêm vào sau khi ký: {detail} (mã JavaScript, tệp đính kèm, "
+       "lệnh hoặc liên kết không có lúc ký).",
+       "Active content was added after signing: {detail} (JavaScript, attachments, actions "
+       "or links that were not there when it was signed)."),
+    # -- active content (reported as Adobe Reader and EU DSS do; kyso never runs or follows it)
+    _c("active_javascript", "WARN", _I, S.SIG_CONSTRAINTS_FAILURE,
+       "Tài liệu chứa mã JavaScript ({detail}); kyso không chạy mã này, nhưng trình đọc PDF "
+       "có thể chạy khi mở tệp.",
+       "The document contains JavaScript ({detail}); kyso does not run it, but a PDF reader "
+       "may when the file is opened."),
+    _c("active_launch", "WARN", _I, S.SIG_CONSTRAINTS_FAILURE,
+       "Tài liệu chứa lệnh mở chương trình hoặc tệp khác (Launch: {detail}).",
+       "The document contains actions that open another program or file (Launch: {detail})."),
+    _c("active_multimedia", "WARN", _I, S.SIG_CONSTRAINTS_FAILURE,
+       "Tài liệu chứa nội dung đa phương tiện có thể chạy ({detail}).",
+       "The document contains playable multimedia content ({detail})."),
+    _c("active_embedded_files", "INFORM", _I, S.SIG_CONSTRAINTS_FAILURE,
+       "Tài liệu có tệp đính kèm ({detail}); kyso không mở và không kiểm tra các tệp này.",
+       "The document carries attached files ({detail}); kyso neither opens nor checks them."),
+    _c("active_links", "INFORM", _I, S.SIG_CONSTRAINTS_FAILURE,
+       "Tài liệu chứa liên kết hoặc lệnh gửi tới địa chỉ bên ngoài ({detail}).",
+       "The document contains links or actions that reach outside it ({detail})."),
 )}  # fmt: skip
 
 

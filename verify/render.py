@@ -16,8 +16,9 @@ from verify.i18n import CHANGES, LABELS, LANGS, VERDICT, VERDICT_EXPLAINED
 from verify.model import Finding, Indication, Severity, ValidationReport
 
 _MODIFICATION = {
-    "incremental_content_change", "shadow_hide", "shadow_replace", "shadow_hide_and_replace",
-    "overlay_over_signed_content", "visual_change", "docmdp_violation", "fieldmdp_violation",
+    "incremental_content_change", "active_content_added", "shadow_hide", "shadow_replace",
+    "shadow_hide_and_replace", "overlay_over_signed_content", "visual_change",
+    "docmdp_violation", "fieldmdp_violation",
 }  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from api.accounts.service import Role, User
 from api.deps import CurrentUser, ServicesDep, rate_limit, require
 from api.dossiers import Dossier, DossierDesk
+from api.downloads import attachment
 from api.uploads import read_pdf
 from api.wiring import Services
 from common.errors import NotFoundError
@@ -97,12 +98,6 @@ def download_result(code: str, svc: ServicesDep, user: CurrentUser) -> Response:
     if pdf is None:
         raise NotFoundError("result_not_ready", "the result has not been returned yet")
     return attachment(pdf, f"{code}.pdf")
-
-
-def attachment(pdf: bytes, filename: str) -> Response:
-    """A PDF to save, never shown inline (its scripts and actions never run in our origin)."""
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(pdf, media_type="application/pdf", headers=headers)
 
 
 @router.get("/qr/{code}.png", response_class=Response, include_in_schema=False)

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.accounts.service import Role, User
 from api.deps import ServicesDep
 from api.dossiers import DossierDesk
-from api.routes.dossiers import attachment
+from api.downloads import attachment
 from api.uploads import read_pdf
 from api.web.routes import MaybeUser, check_csrf, page
 from api.wiring import Services
