@@ -121,3 +121,21 @@ def metric_value(text: str, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return float(sample.value)
     return 0.0
+
+
+def all_routes(app: object) -> list[tuple[str, object]]:
+    """Every route of ``app`` with its full path: FastAPI (0.16x) keeps an included router as
+    a nested branch, so ``app.routes`` alone shows only the top level."""
+
+    def walk(routes: list[object], prefix: str) -> list[tuple[str, object]]:
+        found: list[tuple[str, object]] = []
+        for route in routes:
+            included = getattr(route, "original_router", None)
+            if included is not None:
+                context = getattr(route, "include_context", None)
+                found += walk(included.routes, prefix + getattr(context, "prefix", ""))
+            else:
+                found.append((prefix + getattr(route, "path", ""), route))
+        return found
+
+    return walk(list(app.routes), "")  # type: ignore[attr-defined]

@@ -10,9 +10,8 @@ from email.message import Message
 from urllib.parse import unquote
 
 import pytest
-from apitools import Kyso, make_pdf
+from apitools import Kyso, all_routes, make_pdf
 from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
 from test_dossiers import AGENCY, _official_ready
 from test_remote_signing_api import PIN, _enrolled
 
@@ -153,22 +152,11 @@ def test_ocr_intake_follows_nothing_and_its_pdfa_copy_carries_no_active_content(
     assert server.hits == []
 
 
-def _routes(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
-    """Every route with its full path (FastAPI keeps included routers as nested branches)."""
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            context = getattr(route, "include_context", None)
-            yield from _routes(included.routes, prefix + getattr(context, "prefix", ""))
-        else:
-            yield prefix + getattr(route, "path", ""), route
-
-
 def test_every_pdf_download_route_is_known_and_checked(kyso: Kyso) -> None:
     """A route sending PDFs back must be added to PDF_DOWNLOADS (and to the test above)."""
     getters = {
         path
-        for path, route in _routes(kyso.client.app.routes)  # type: ignore[attr-defined]
+        for path, route in all_routes(kyso.client.app)
         if isinstance(route, APIRoute) and "GET" in route.methods
     }
     assert "/api/v1/me" in getters and "/verify" in getters  # the walk sees every router

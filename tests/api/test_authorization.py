@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from apitools import Kyso, make_kyso
+from apitools import Kyso, all_routes, make_kyso
 
 ROLES = ["citizen", "official", "archivist", "auditor", "admin", "agency", None]
 ALL = set(ROLES) - {None}
@@ -123,15 +123,12 @@ def test_every_api_route_is_in_the_table(kyso: Kyso) -> None:
         )
         for m, p, *_ in TABLE
     }
-    for route in kyso.client.app.routes:  # type: ignore[attr-defined]
-        if (
-            isinstance(route, APIRoute)
-            and route.path.startswith("/api/v1")
-            and route.path != "/api/v1/auth/token"
-        ):
+    seen = 0
+    for path, route in all_routes(kyso.client.app):
+        if isinstance(route, APIRoute) and path.startswith("/api/v1"):
             for method in route.methods:
-                if route.path == "/api/v1/auth/logout":
+                if path in ("/api/v1/auth/token", "/api/v1/auth/logout"):
                     continue
-                assert (method, route.path) in listed, (
-                    f"{method} {route.path} has no authorization row"
-                )
+                seen += 1
+                assert (method, path) in listed, f"{method} {path} has no authorization row"
+    assert seen >= len(listed) - 5  # the walk reached the routers (a few rows are not /api/v1)
