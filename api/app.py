@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
+from api.logs import configure as configure_logs
 from api.logs import install as install_request_ids
 from api.observability import install as install_observability
 from api.recovery import recover
@@ -48,3 +49,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_request_ids(app)
 
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The factory of `kyso serve --workers N`: a worker process is spawned with no logging
+    set up, so it configures its logs as the single-process server does, then builds the app."""
+    settings = Settings()
+    configure_logs(settings.log_level, settings.log_format == "json")
+    return create_app(settings)

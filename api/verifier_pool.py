@@ -4,9 +4,10 @@ A hostile PDF (a decompression bomb, deep nesting, a parser bug) can then only e
 process: each one caps its address space (``Limits.max_memory_bytes`` over what it maps after
 start-up) and its CPU time per document (``Limits.timeout_seconds``). The pool forks from a
 clean fork server (the API's threads are never forked), each process builds its own services
-(database connection, trust anchors) once, and is replaced after ``TASKS_PER_PROCESS``
-documents. A document that breaks its process or runs out of time gets the ``resource_limit``
-finding, like ``kyso verify``; the other requests are retried once on a fresh pool.
+(database connection, trust anchors) once; the pool is replaced after ``TASKS_PER_PROCESS``
+documents a process. A document that breaks its process or runs out of time gets the
+``resource_limit`` finding, like ``kyso verify``; the other requests are retried once on a
+fresh pool.
 """
 
 from __future__ import annotations
@@ -90,9 +91,16 @@ class VerifierPool:
         self._workers = workers
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._submitted = 0
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
+            if self._executor is not None and self._submitted >= TASKS_PER_PROCESS * self._workers:
+                # Recycled by replacing the pool, not with max_tasks_per_child: on CPython
+                # 3.11-3.12 a process retiring at that limit may never be replaced, and the
+                # queued documents then wait forever (python/cpython#115634).
+                self._executor.shutdown(wait=False)  # what it was given still completes
+                self._executor = None
             if self._executor is None:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(PRELOAD)
@@ -101,8 +109,9 @@ class VerifierPool:
                     mp_context=context,
                     initializer=_child_init,
                     initargs=(_plain(self._settings),),
-                    max_tasks_per_child=TASKS_PER_PROCESS,
                 )
+                self._submitted = 0
+            self._submitted += 1
             return self._executor
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:

@@ -8,10 +8,6 @@ The server is `kyso serve --workers N` on its own data dir; the client is httpx 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,24 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # run as a script, this file (bench/api.py) would shadow the api package: look from the root
 sys.path[0] = str(ROOT)
 sys.path.insert(1, str(ROOT / "tests" / "api"))
-from apitools import make_pdf  # noqa: E402
-
 from api.settings import Settings  # noqa: E402
 from api.wiring import Services  # noqa: E402
-from signing.options import Level, SignOptions  # noqa: E402
-from signing.pades import PadesSigner  # noqa: E402
-from signing.pki_adapter import signing_key  # noqa: E402
+from bench.benchtools import free_port, kyso_server, percentile_ms, signed_document  # noqa: E402
 from verify.engine import verify_pdf  # noqa: E402
-
-
-def signed_document(services: Services) -> bytes:
-    seal = services.pki.issue_seal("UBND Quận Hoàn Kiếm")
-    signer = PadesSigner(
-        services.keystore, signing_key(services.pki, seal.serial), services.signing_context
-    )
-    signed = asyncio.run(signer.sign(make_pdf(), SignOptions(level=Level.B_T)))
-    assert signed.pdf is not None
-    return signed.pdf
 
 
 def in_process(services: Services, pdf: bytes, seconds: float) -> float:
@@ -84,45 +66,20 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="kyso-bench-api-"))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "KYSO_DATA_DIR": str(folder),
-        "KYSO_PUBLIC_URL": url,
-        "KYSO_RATE_VERIFY_PER_MINUTE": "1000000",
-    }
     services = Services(Settings(data_dir=folder, public_url=url))
     services.ensure_pki()
     pdf = signed_document(services)
     local = in_process(services, pdf, args.seconds)
-    kyso = str(Path(sys.executable).parent / "kyso")
-    server = subprocess.Popen(
-        [kyso, "serve", "--port", str(port), "--workers", str(args.workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        for _ in range(150):
-            try:
-                httpx.get(f"{url}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with kyso_server(folder, port, args.workers):
         over_http(f"{url}/api/v1/verify", pdf, 2.0, args.clients)  # warm every worker
         rate, latencies = over_http(f"{url}/api/v1/verify", pdf, args.seconds, args.clients)
-    finally:
-        server.terminate()
-        server.wait()
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
-
+    pct = {p: percentile_ms(latencies, p) for p in (0.5, 0.95, 0.99)}
     print(f"in-process verify/: {local:.1f} docs/s (1 core)")
     print(
         f"POST /api/v1/verify, {args.workers} workers, {args.clients} clients: {rate:.1f} req/s "
-        f"(p50 {pct(0.5):.0f} ms, p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms)"
+        f"(p50 {pct[0.5]:.0f} ms, p95 {pct[0.95]:.0f} ms, p99 {pct[0.99]:.0f} ms)"
     )
     print(f"ratio API / in-process: {rate / local:.2f}")
 

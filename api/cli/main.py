@@ -59,7 +59,7 @@ def serve(
     if workers > 1:
         create_app(settings)  # migrate and create the PKI once, before the workers start
         uvicorn.run(
-            "api.app:create_app",
+            "api.app:create_worker_app",
             factory=True,
             host=host or settings.host,
             port=port or settings.port,
