@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from certs.keys import KeyStore, SignatureScheme
 from common.clock import Clock, SystemClock
 from common.ids import new_id
+from common.passwords import BoundedHasher
 from signing.errors import (
     AuthorizationScopeError,
     RemoteAuthError,
@@ -111,7 +112,7 @@ class RemoteSigningService:
         self.keystore = keystore
         self.clock = clock or SystemClock()
         self.options = options or RemoteOptions()
-        self.hasher = hasher or PasswordHasher()
+        self.hasher = hasher or BoundedHasher()
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     # -- enrolment and CSC credentials/list, credentials/info ------------------------------

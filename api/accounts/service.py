@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +24,7 @@ from api.accounts.models import TokenRow, UserRow
 from common.clock import Clock, SystemClock
 from common.errors import AuthenticationError, ConflictError, InputError, NotFoundError
 from common.ids import new_id
+from common.passwords import BoundedHasher
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Accounts:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or SystemClock()
         self._policy = policy or AccountPolicy()
-        self._hasher = PasswordHasher()
+        self._hasher = BoundedHasher()
 
     def create_user(
         self,

@@ -59,3 +59,19 @@ def test_a_verifier_process_is_confined_to_its_memory_budget(tmp_path: Path) -> 
         assert report["indication"] != "TOTAL_PASSED"
     finally:
         kyso.services.close()
+
+
+def test_the_pool_is_renewed_without_stalling_the_documents_in_flight(
+    kyso: Kyso, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """python/cpython#115634: a process retiring at max_tasks_per_child could leave queued
+    documents waiting forever; the pool is replaced whole instead."""
+    import api.verifier_pool
+
+    monkeypatch.setattr(api.verifier_pool, "TASKS_PER_PROCESS", 1)
+    signed = citizen_signed_pdf(kyso.services)
+    pools = set()
+    for _ in range(5):
+        assert _verify(kyso, signed)["indication"] == "TOTAL_PASSED"
+        pools.add(id(kyso.services.verifier_pool._executor))
+    assert len(pools) >= 2
