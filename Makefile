@@ -47,5 +47,15 @@ pytest:
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# longer fuzzing than `make test` does: each atheris harness (fuzz/) for FUZZ_SECONDS on the
+# corpus kept in var/fuzz, then schemathesis with FUZZ_EXAMPLES requests per API operation
+FUZZ_SECONDS ?= 600
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	@for h in fuzz/verify_pdf.py fuzz/ocr_intake.py; do echo "== $$h"; \
+		$(BIN)/python $$h --seconds $(FUZZ_SECONDS) || exit 1; done
+	KYSO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q --timeout=0 \
+		tests/api/test_schemathesis.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -7,6 +7,7 @@ file, a 20,000 x 20,000 image, a PDF claiming a million pages) are refused befor
 from __future__ import annotations
 
 import logging
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,16 @@ from ocr.options import OcrOptions
 
 log = logging.getLogger(__name__)
 
+#: what Pillow raises on a broken file: its documented errors (OSError, ValueError,
+#: TypeError), SyntaxError from some parsers and EOFError past the last frame. Found by
+#: fuzzing: TypeError "Missing dimensions" (a TIFF frame without a size), KeyError (a TIFF
+#: frame with an unknown compression), IndexError and struct.error (a GIF cut inside a frame)
+PILLOW_ERRORS = (
+    OSError, ValueError, TypeError, SyntaxError, EOFError, KeyError, IndexError, struct.error
+)  # fmt: skip
+#: what pikepdf raises on a broken PDF: its own tree (``QpdfRuntimeError`` "/Count is wrong
+#: after flattening pages tree" is not a ``PdfError``: found by fuzzing)
+PDF_ERRORS = (pikepdf.PikepdfError,)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pnm"}
 _SIGNATURE_MARKERS = (b"/ByteRange", b"/Type/Sig", b"/Type /Sig", b"/FT/Sig", b"/FT /Sig")
 
@@ -92,7 +103,7 @@ def _image_pages(path: Path, options: OcrOptions, already: int = 0) -> list[Page
         raise OcrError(errors.IMAGE_TOO_LARGE, f"{path.name}: {exc}") from exc
     except UnidentifiedImageError as exc:
         raise OcrError(errors.UNSUPPORTED_INPUT, f"{path.name} is not an image or PDF") from exc
-    except (OSError, ValueError, SyntaxError) as exc:
+    except PILLOW_ERRORS as exc:
         raise OcrError(errors.UNREADABLE_IMAGE, f"{path.name} cannot be read: {exc}") from exc
     if width * height > options.max_page_pixels:
         raise OcrError(
@@ -159,6 +170,6 @@ def _plan_pdf(path: Path, options: OcrOptions) -> InputPlan:
                 pages.append(PageSource(kind, path, i, has_text=_page_has_text(page)))
     except pikepdf.PasswordError as exc:
         raise OcrError("ocr_encrypted_pdf", f"{path.name} is encrypted") from exc
-    except pikepdf.PdfError as exc:
+    except PDF_ERRORS as exc:
         raise OcrError(errors.UNREADABLE_PDF, f"{path.name} is not a readable PDF") from exc
     return InputPlan(tuple(pages), sha256_file(path), signed=signed)

@@ -21,7 +21,7 @@ from ocr.engine import OcrEngine, Word
 from ocr.errors import OcrEngineError, OcrError
 from ocr.geometry import Affine, straighten, turn_clockwise
 from ocr.hocr import write_hocr
-from ocr.intake import PageSource, apply_pillow_limits
+from ocr.intake import PDF_ERRORS, PILLOW_ERRORS, PageSource, apply_pillow_limits
 from ocr.options import OcrOptions
 from ocr.pagepdf import (
     archival_image,
@@ -87,11 +87,11 @@ def process_page(task: PageTask) -> PageOutcome:
     apply_pillow_limits(task.options)
     try:
         return _process(task)
-    except pikepdf.PdfError as exc:
+    except PDF_ERRORS as exc:
         raise OcrError(errors.UNREADABLE_PDF, f"page {task.number}: {exc}") from exc
     except Image.DecompressionBombError as exc:
         raise OcrError(errors.IMAGE_TOO_LARGE, f"page {task.number}: {exc}") from exc
-    except (OSError, ValueError, SyntaxError) as exc:
+    except PILLOW_ERRORS as exc:
         raise OcrError(
             errors.UNREADABLE_IMAGE, f"page {task.number} cannot be read: {exc}"
         ) from exc

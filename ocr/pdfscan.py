@@ -59,7 +59,10 @@ def embedded_scan(path: Path, index: int, max_pixels: int) -> EmbeddedScan | Non
     try:
         with pikepdf.open(path) as pdf:
             return _read(pdf.pages[index], max_pixels)
-    except (pikepdf.PdfError, NotImplementedError, ValueError, OSError, KeyError) as exc:
+    except (
+        pikepdf.PdfError, NotImplementedError, ValueError, OSError, KeyError,
+        Image.DecompressionBombError,  # a JPEG larger than its dictionary says: rasterise
+    ) as exc:  # fmt: skip
         log.debug("page %s: embedded image not used (%s)", index + 1, exc)
         return None
 
@@ -85,6 +88,10 @@ def _read(page: pikepdf.Page, max_pixels: int) -> EmbeddedScan | None:
     if placement is None:
         return None
     image = pikepdf.PdfImage(xobject).as_pil_image()
+    # the decoded size decides, not the dictionary's: a JPEG says its own (both found by
+    # fuzzing: a /Width-less dictionary over a 40960-pixel-wide JPEG, and a /Height of 0)
+    if not 0 < image.width * image.height <= max_pixels:
+        return None
     to_user = Affine(a=1 / image.width, e=-1 / image.height, f=1).then(placement)
     width_pt = math.hypot(*placement.linear(1.0, 0.0))
     if width_pt <= 0:

@@ -252,7 +252,7 @@ def scan(pdf: pikepdf.Pdf) -> tuple[Item, ...]:
         outlines = root.get("/Outlines")
         if isinstance(outlines, pikepdf.Dictionary):
             scanner.outlines(outlines.get("/First"))
-    except (_Budget, pikepdf.PdfError, RecursionError):
+    except (_Budget, pikepdf.PikepdfError, RecursionError):
         pass  # what was found so far is reported; the rest of a hostile file is not walked
     return tuple(scanner.items)
 
@@ -263,7 +263,9 @@ def scan_bytes(data: bytes) -> tuple[Item, ...]:
     try:
         with pikepdf.open(BytesIO(data)) as pdf:
             return scan(pdf)
-    except (pikepdf.PdfError, RecursionError, ValueError):
+    # PikepdfError, not only PdfError: qpdf raises QpdfRuntimeError on a page tree it cannot
+    # flatten (found by fuzzing)
+    except (pikepdf.PikepdfError, RecursionError, ValueError):
         return ()
 
 

@@ -262,7 +262,7 @@ async def analyse_changes(
     try:
         # off the event loop: pikepdf parsing and pdftoppm are blocking work
         delta = await asyncio.to_thread(object_delta, data[:end], data, emb)
-    except pikepdf.PdfError as exc:
+    except pikepdf.PikepdfError as exc:  # also QpdfRuntimeError: a page tree qpdf cannot flatten
         problem = Problem("incremental_content_change", detail=f"unreadable revision: {exc}")
         return ChangesAfterSigning(ChangeKind.OTHER, after), [problem]
     problems = list(delta.problems)

@@ -15,6 +15,8 @@ from io import BytesIO
 from pathlib import Path
 
 from asn1crypto import crl, ocsp
+from asn1crypto.core import Asn1Value
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
@@ -28,15 +30,21 @@ from common.hashing import sha256_bytes
 from verify import active, logmask
 from verify.assemble import Problem, assemble_document, assemble_signature
 from verify.errors import VerificationInputError
-from verify.model import DocumentInfo, ValidationReport
+from verify.model import DocumentInfo, SignatureReport, ValidationReport
 from verify.options import VerifyOptions
 from verify.structure import check_byte_range, revision_ends, signature_value_empty
-from verify.validate import Embedded, document_timestamp, validate_signature
+from verify.validate import Embedded, Outcome, document_timestamp, validate_signature
 
 log = logging.getLogger(__name__)
 
-#: what a malformed PDF makes pyHanko (and asn1crypto under it) raise
-PARSE_ERRORS = (PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError)
+#: what a malformed PDF makes pyHanko (and asn1crypto under it) raise. Found by fuzzing:
+#: pyHanko checks some object types with ``assert`` (a catalog that is not a dictionary),
+#: calls methods on others unchecked (a DSS entry that is a dictionary, not a stream) and
+#: reads numbers with ``Decimal`` (``decimal.InvalidOperation`` is an ``ArithmeticError``)
+PARSE_ERRORS = (
+    PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError,
+    AssertionError, AttributeError, ArithmeticError,
+)  # fmt: skip
 
 
 @dataclass
@@ -65,14 +73,31 @@ def read_input(source: bytes | Path, options: VerifyOptions) -> bytes:
     return data
 
 
+def _well_formed(value: Asn1Value) -> bool:
+    """Does ``value`` parse to the end? asn1crypto parses lazily: a broken entry would only
+    fail later, while the report is written (found by fuzzing)."""
+    try:
+        value.native  # noqa: B018 - parses the whole structure
+    except PARSE_ERRORS:
+        log.info("embedded %s unreadable: ignored", type(value).__name__)
+        return False
+    return True
+
+
 def _embedded_material(reader: PdfFileReader) -> Embedded:
+    """The DSS's certificates, OCSP responses and CRLs. Certificates and OCSP responses that
+    do not parse are left out (evidence that cannot be read is no evidence: validation goes
+    on without it). CRLs are not parsed ahead: a national CRL of 50,000 entries takes 2 s;
+    one that breaks later makes its signature unreadable (``_report``)."""
     try:
         dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
         return Embedded()
-    out = Embedded(certs=list(dss.load_certs()))
+    out = Embedded(certs=[cert for cert in dss.load_certs() if _well_formed(cert)])
     for ref in dss.ocsps:
-        out.ocsps.append(ocsp.OCSPResponse.load(ref.get_object().data))
+        response = ocsp.OCSPResponse.load(ref.get_object().data)
+        if _well_formed(response):
+            out.ocsps.append(response)
     for ref in dss.crls:
         out.crls.append(crl.CertificateList.load(ref.get_object().data))
     return out
@@ -82,6 +107,10 @@ def _signatures(reader: PdfFileReader, data: bytes, ends: list[int]) -> list[_Si
     found: list[_Signature] = []
     for name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
         sig_obj = value.get_object()
+        if not isinstance(sig_obj, generic.DictionaryObject):
+            problem = Problem("signature_value_malformed", detail="not a dictionary")
+            found.append(_Signature(name, None, [problem], False))
+            continue
         is_ts = str(sig_obj.get("/Type", "")) == "/DocTimeStamp"
         contents = sig_obj.get("/Contents")
         raw = getattr(contents, "original_bytes", b"")
@@ -157,6 +186,30 @@ def _unreadable_signature(sig: _Signature, exc: Exception) -> Problem:
     return Problem("signature_unreadable", detail=type(exc).__name__, field=sig.name)
 
 
+async def _report(
+    data: bytes,
+    reader: PdfFileReader,
+    sig: _Signature,
+    outcome: Outcome | None,
+    signatures: list[_Signature],
+    embedded: Embedded,
+    options: VerifyOptions,
+) -> SignatureReport:
+    """The signature's report; one whose details do not parse (a certificate's dates, say:
+    asn1crypto reads them only now) is reported as unreadable (found by fuzzing)."""
+    try:
+        return await assemble_signature(
+            data, reader, sig.name, sig.embedded, outcome, sig.problems, signatures,
+            embedded, options,
+        )  # fmt: skip
+    except PARSE_ERRORS as exc:
+        problem = Problem("signature_unreadable", detail=type(exc).__name__, field=sig.name)
+        return await assemble_signature(
+            data, reader, sig.name, None, None, [*sig.problems, problem], signatures,
+            embedded, options,
+        )  # fmt: skip
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -207,12 +260,7 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
                 )
             except (SignatureValidationError, UnacceptableSignerError, *PARSE_ERRORS) as exc:
                 sig.problems.append(_unreadable_signature(sig, exc))
-        reports.append(
-            await assemble_signature(
-                data, reader, sig.name, sig.embedded, outcome, sig.problems, signatures,
-                embedded, options,
-            )
-        )  # fmt: skip
+        reports.append(await _report(data, reader, sig, outcome, signatures, embedded, options))
     return assemble_document(info, reports, doc_problems, options, now)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import schemathesis
@@ -23,8 +24,12 @@ def _app():  # type: ignore[no-untyped-def]
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _app())
 
 
+#: generated requests per operation: a bounded run in `make test`, more in `make fuzz`
+EXAMPLES = int(os.environ.get("KYSO_FUZZ_EXAMPLES", "25"))
+
+
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_with_a_server_error(case) -> None:  # type: ignore[no-untyped-def]
     assert _kyso is not None
     for role in (None, "admin"):

@@ -1,0 +1,220 @@
+"""Inputs the verification fuzzer (fuzz/verify_pdf.py) found crashing, made again here.
+
+Each once escaped ``verify_pdf`` as a raw exception (a 500 from the API); hostile input must
+give a report whose findings say what is wrong, and never a passing verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from typing import TYPE_CHECKING
+
+from asn1crypto import cms, crl, ocsp
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+from tests.verify.corpus import flip_signed_byte
+from verify import Indication, ValidationReport, verify_pdf
+
+if TYPE_CHECKING:
+    from tests.verify.conftest import Kit
+
+_CONTENTS = re.compile(rb"/Contents\s*<([0-9A-Fa-f]+)>")
+
+
+def _codes(report: ValidationReport) -> set[str]:
+    return {f.code for f in report.all_findings()}
+
+
+def _hand_made_pdf(objects: list[bytes]) -> bytes:
+    """A PDF written object by object (with its xref), for structures no library writes."""
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref, size = len(out), len(objects) + 1
+    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Root 1 0 R /Size {size} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def test_catalog_that_is_not_a_dictionary_is_unreadable(kit: Kit) -> None:
+    # pyHanko asserted the catalog's type: AssertionError
+    report = verify_pdf(_hand_made_pdf([b"42", b"<< /Type /Pages /Kids [] /Count 0 >>"]),
+                        kit.options(online=False))  # fmt: skip
+    assert report.indication is Indication.TOTAL_FAILED
+    assert _codes(report) == {"pdf_unreadable"}
+
+
+def test_number_that_is_not_a_number_is_unreadable(kit: Kit) -> None:
+    # pyHanko read "1..2" with Decimal: decimal.InvalidOperation
+    pdf = _hand_made_pdf(
+        [b"<< /Type /Catalog /Pages 2 0 R /Odd 1..2 >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+    )
+    report = verify_pdf(pdf, kit.options(online=False))
+    assert report.indication is Indication.TOTAL_FAILED
+    assert _codes(report) == {"pdf_unreadable"}
+
+
+_PAGE_TREE_QPDF_CANNOT_FLATTEN = [
+    b"<< /Type /Catalog /Pages 2 0 R >>",
+    b"<< /Type /Pages /Kids [3 0 R 4 0 R] >>",  # no /Count, and a kid that is no page
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    b"42",
+]
+
+
+def test_page_tree_qpdf_cannot_flatten_still_gets_a_report(kit: Kit) -> None:
+    # the active-content scan caught pikepdf.PdfError, not qpdf's QpdfRuntimeError
+    report = verify_pdf(_hand_made_pdf(_PAGE_TREE_QPDF_CANNOT_FLATTEN), kit.options())
+    assert report.document.readable
+    assert report.indication is Indication.INDETERMINATE
+    assert _codes(report) == {"no_signatures"}
+
+
+def _with_page_tree_qpdf_cannot_flatten(pdf: bytes) -> bytes:
+    """A later revision drops the page count and adds a kid that is no page."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    pages = writer.root["/Pages"]
+    del pages["/Count"]
+    pages["/Kids"].append(writer.add_object(generic.NumberObject(42)))
+    writer.update_container(pages)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_later_revision_qpdf_cannot_read_is_a_change_after_signing(
+    kit: Kit, corpus: dict[str, bytes]
+) -> None:
+    # the change analysis caught pikepdf.PdfError, not qpdf's QpdfRuntimeError
+    report = verify_pdf(_with_page_tree_qpdf_cannot_flatten(corpus["clean_b_b"]), kit.options())
+    (signature,) = report.signatures
+    assert signature.indication is not Indication.TOTAL_PASSED
+    assert "incremental_content_change" in {f.code for f in signature.findings}
+
+
+def test_signature_field_whose_value_is_a_number_is_a_malformed_signature(kit: Kit) -> None:
+    # kyso called .get on the field's /V: AttributeError
+    pdf = _hand_made_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /SigFlags 3 >> >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+            b"<< /FT /Sig /T (Signature1) /V 5 0 R /Type /Annot /Subtype /Widget"
+            b" /Rect [0 0 0 0] /P 3 0 R >>",
+            b"42",
+        ]
+    )
+    report = verify_pdf(pdf, kit.options(online=False))
+    assert report.indication is Indication.TOTAL_FAILED
+    (signature,) = report.signatures
+    assert {f.code for f in signature.findings} == {"signature_value_malformed"}
+
+
+def test_dss_whose_certificate_is_not_a_stream_is_unreadable(kit: Kit) -> None:
+    # pyHanko called .read_data on a dictionary: AttributeError
+    pdf = _hand_made_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /DSS << /Certs [4 0 R] >> >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+            b"<< /Length 0 >>",
+        ]
+    )
+    report = verify_pdf(pdf, kit.options(online=False))
+    assert report.indication is Indication.TOTAL_FAILED
+    assert _codes(report) == {"pdf_unreadable"}
+
+
+def _with_broken_ocsp_in_dss(pdf: bytes) -> bytes:
+    """A later DSS revision whose first OCSP response parses at the top and breaks inside
+    (the issuer key hash of a CertId claims more bytes than the CertId holds)."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    dss = writer.root["/DSS"]
+    data = bytearray(dss["/OCSPs"][0].data)
+    response = ocsp.OCSPResponse.load(bytes(data))
+    cert_id = response.basic_ocsp_response["tbs_response_data"]["responses"][0]["cert_id"]
+    key_hash = cert_id["issuer_key_hash"].native
+    start = data.index(cert_id.dump())
+    data[data.index(bytes([0x04, len(key_hash)]) + key_hash, start) + 1] = 0x7F
+    dss["/OCSPs"][0] = writer.add_object(generic.StreamObject(stream_data=bytes(data)))
+    writer.update_container(dss)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_unreadable_ocsp_response_in_the_dss_is_left_out(
+    kit: Kit, corpus: dict[str, bytes]
+) -> None:
+    # asn1crypto parses lazily: the broken CertId raised ValueError while the report was written
+    clean = verify_pdf(corpus["clean_b_lta"], kit.options())
+    report = verify_pdf(_with_broken_ocsp_in_dss(corpus["clean_b_lta"]), kit.options())
+    (signature,) = report.signatures
+    assert signature.indication is clean.signatures[0].indication
+    assert "signature_unreadable" not in {f.code for f in signature.findings}
+    assert len(signature.revocation) >= 1  # what the document still proves is shown
+
+
+def _with_broken_crl_in_dss(pdf: bytes, crl_der: bytes) -> bytes:
+    """A later revision adds a DSS holding the issuer's CRL with an impossible update time."""
+    data = bytearray(crl_der)
+    this_update = crl.CertificateList.load(crl_der)["tbs_cert_list"]["this_update"].dump()
+    day = data.index(this_update) + 2 + 4  # 17 0d YYMMDDhhmmssZ
+    data[day : day + 2] = b"63"
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    stream = writer.add_object(generic.StreamObject(stream_data=bytes(data)))
+    writer.root["/DSS"] = generic.DictionaryObject(
+        {generic.NameObject("/CRLs"): generic.ArrayObject([stream])}
+    )
+    writer.update_root()
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_unreadable_crl_in_the_dss_gets_a_report_not_an_exception(
+    kit: Kit, corpus: dict[str, bytes]
+) -> None:
+    # unlike certificates and OCSP responses, CRLs are not parsed ahead (for speed): one that
+    # does not parse makes its signature unreadable, wherever it breaks
+    broken = _with_broken_crl_in_dss(corpus["clean_b_b"], kit.revocation.crl("citizen"))
+    report = verify_pdf(broken, kit.options(online=False))
+    (signature,) = report.signatures
+    assert signature.indication is not Indication.TOTAL_PASSED
+    assert "signature_unreadable" in {f.code for f in signature.findings}
+
+
+def _with_bad_date_in_intermediate(pdf: bytes) -> bytes:
+    """The CA certificate inside the CMS claims to be valid from the 63rd day of a month.
+
+    Certificates are outside what is signed, so only the path and the report see it."""
+    match = list(_CONTENTS.finditer(pdf))[-1]
+    raw = bytearray(bytes.fromhex(match.group(1).decode()))
+    info = cms.ContentInfo.load(bytes(raw).rstrip(b"\x00") + b"\x00\x00")
+    (ca,) = (
+        c.chosen
+        for c in info["content"]["certificates"]
+        if c.chosen.ca and c.chosen.subject != c.chosen.issuer
+    )
+    at = raw.index(ca.dump())
+    not_before = ca["tbs_certificate"]["validity"]["not_before"].dump()  # 17 0d YYMMDDhhmmssZ
+    day = raw.index(not_before, at) + 2 + 4
+    raw[day : day + 2] = b"63"
+    new_hex = raw.hex().encode()
+    return pdf[: match.start(1)] + new_hex + pdf[match.end(1) :]
+
+
+def test_altered_signature_whose_ca_certificate_has_an_impossible_date_fails(
+    kit: Kit, corpus: dict[str, bytes]
+) -> None:
+    # the signed bytes changed, so validation stopped early; the report then read the dates
+    # of the path's certificates: ValueError("day is out of range for month")
+    altered = _with_bad_date_in_intermediate(flip_signed_byte(corpus["clean_b_b"]))
+    report = verify_pdf(altered, kit.options(online=False))
+    (signature,) = report.signatures
+    assert signature.indication is Indication.TOTAL_FAILED
+    assert "signature_unreadable" in {f.code for f in signature.findings}
