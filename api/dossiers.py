@@ -80,7 +80,7 @@ def _pages(pdf: bytes) -> int:
     try:
         with pikepdf.open(io.BytesIO(pdf)) as document:
             return len(document.pages)
-    except pikepdf.PdfError as exc:
+    except pikepdf.PikepdfError as exc:  # PdfError, and qpdf's QpdfRuntimeError
         raise InputError("pdf_unreadable", "the file is not a readable PDF") from exc
 
 

@@ -19,10 +19,13 @@ def _official_ready(kyso: Kyso) -> None:
     kyso.services.accounts.bind_certificate("official1", official.serial)
 
 
-def _submit(kyso: Kyso, credential: str, otp: str) -> tuple[int, dict[str, object]]:
+def _submit(
+    kyso: Kyso, credential: str, otp: str, pdf: bytes | None = None
+) -> tuple[int, dict[str, object]]:
+    pdf = pdf or make_pdf("Don xin cap giay phep xay dung")
     response = kyso.client.post(
         "/api/v1/dossiers",
-        files={"file": ("don.pdf", make_pdf("Don xin cap giay phep xay dung"), "application/pdf")},
+        files={"file": ("don.pdf", pdf, "application/pdf")},
         data={
             "service": "Cấp giấy phép xây dựng",
             "agency": AGENCY,
@@ -82,6 +85,21 @@ def test_wrong_code_signs_nothing_and_files_nothing(kyso: Kyso) -> None:
     credential, _totp, _serial = _enrolled(kyso)
     status, body = _submit(kyso, credential, "000000")
     assert status == 401 and body["error"]["code"] in ("otp_invalid", "otp_expired")  # type: ignore[index]
+    assert kyso.client.get("/api/v1/dossiers", headers=kyso.headers("citizen")).json() == []
+
+
+def test_a_pdf_whose_page_tree_qpdf_cannot_read_is_refused_not_a_500(kyso: Kyso) -> None:
+    # found by fuzzing: qpdf raises QpdfRuntimeError, not pikepdf.PdfError, on this tree
+    broken = (
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        b"2 0 obj\n<< /Type /Pages /Kids [3 0 R 4 0 R] >>\nendobj\n"
+        b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n"
+        b"4 0 obj\n42\nendobj\ntrailer\n<< /Root 1 0 R /Size 5 >>\n%%EOF\n"
+    )
+    _official_ready(kyso)
+    credential, totp, _serial = _enrolled(kyso)
+    status, body = _submit(kyso, credential, totp.now(), broken)
+    assert (status, body["error"]["code"]) == (400, "pdf_unreadable")  # type: ignore[index]
     assert kyso.client.get("/api/v1/dossiers", headers=kyso.headers("citizen")).json() == []
 
 

@@ -108,6 +108,17 @@ def test_signature_in_a_given_box_on_a_given_page(kit: Kit) -> None:
     [
         (b"PK\x03\x04 not a pdf at all", "pdf_not_a_pdf"),
         (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer <<>>\n%%EOF", "pdf_broken"),
+        # inputs the verifier's fuzzer found (pyHanko's assert on the catalog, Decimal("1..2"))
+        (
+            b"%PDF-1.7\n1 0 obj\n42\nendobj\ntrailer\n<< /Root 1 0 R /Size 2 >>\n%%EOF\n",
+            "pdf_broken",
+        ),
+        (
+            b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+            b"2 0 obj\n<< /Type /Pages /Kids [] /Count 1..2 >>\nendobj\n"
+            b"trailer\n<< /Root 1 0 R /Size 3 >>\n%%EOF\n",
+            "pdf_broken",
+        ),
     ],
 )
 def test_non_pdf_and_broken_input_get_a_clear_error(kit: Kit, data: bytes, code: str) -> None:
