@@ -87,6 +87,7 @@ def _worker(env: dict[str, str], log: Path, *options: str) -> subprocess.Popen[b
     )
 
 
+@pytest.mark.faults
 @pytest.mark.redis
 @pytest.mark.slow
 def test_celery_job_whose_worker_is_killed_is_run_again_not_lost(

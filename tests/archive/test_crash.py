@@ -24,6 +24,7 @@ from archive.store.s3 import S3Store
 from common.clock import FrozenClock
 from tests.s3 import SeaweedFS
 
+pytestmark = pytest.mark.faults
 CHILD = Path(__file__).with_name("ingest_child.py")
 ROOT = Path(__file__).resolve().parents[2]
 

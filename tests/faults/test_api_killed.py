@@ -20,7 +20,7 @@ from faulttools import assert_archive_sound, assert_scan_archived, free_port, wa
 from api.settings import Settings
 from tests.api.apitools import Kyso, make_kyso, scan_image
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 KYSO = str(Path(sys.executable).parent / "kyso")
 LINES = ["ỦY BAN NHÂN DÂN QUẬN HOÀN KIẾM", "Độc lập - Tự do - Hạnh phúc", "GIẤY XÁC NHẬN số 9"]
 BOUNDARY = "kyso-fault-boundary"

@@ -15,7 +15,7 @@ from faulttools import PrivatePostgres, assert_archive_sound, assert_scan_archiv
 from api.settings import Settings
 from tests.api.apitools import Kyso, make_kyso, scan_image
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.slow]
 SCANS = 4
 
 

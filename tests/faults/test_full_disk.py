@@ -15,7 +15,7 @@ from faulttools import assert_archive_sound, assert_scan_archived
 from api.settings import Settings
 from tests.api.apitools import Kyso, make_kyso, scan_image
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 
 @pytest.fixture

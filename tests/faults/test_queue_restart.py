@@ -20,7 +20,7 @@ from api.jobs.base import JobInfo
 from api.settings import Settings
 from tests.api.apitools import Kyso, make_kyso, scan_image
 
-pytestmark = [pytest.mark.redis, pytest.mark.slow]
+pytestmark = [pytest.mark.faults, pytest.mark.redis, pytest.mark.slow]
 LINES = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "QUYẾT ĐỊNH số 7"]
 
 

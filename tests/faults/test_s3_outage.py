@@ -21,7 +21,7 @@ from common.clock import FrozenClock
 from common.errors import KysoError
 from tests.s3 import SeaweedFS, start_seaweedfs, stop_seaweedfs
 
-pytestmark = [pytest.mark.s3, pytest.mark.slow]
+pytestmark = [pytest.mark.faults, pytest.mark.s3, pytest.mark.slow]
 BUCKET = "kyso-outage-" + secrets.token_hex(4)
 
 
