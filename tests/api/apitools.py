@@ -57,7 +57,7 @@ def make_pdf(text: str = "Don de nghi cap giay phep xay dung") -> bytes:
     page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
     page.Contents = pdf.make_stream(f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode())
     out = io.BytesIO()
-    pdf.save(out, compress_streams=False)
+    pdf.save(out, compress_streams=False, deterministic_id=True)  # same text, same bytes
     return out.getvalue()
 
 
