@@ -7,7 +7,8 @@ clean fork server (the API's threads are never forked), each process builds its 
 (database connection, trust anchors) once; the pool is replaced after ``TASKS_PER_PROCESS``
 documents a process. A document that breaks its process or runs out of time gets the
 ``resource_limit`` finding, like ``kyso verify``; the other requests are retried once on a
-fresh pool.
+fresh pool. A request not answered in three times the CPU budget (a saturated server) gets
+503 ``verifier_busy`` rather than a verdict.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from api.settings import Settings
-from common.errors import KysoError
+from common.errors import ExternalServiceError, KysoError
 from verify.errors import VerificationInputError
 from verify.model import ValidationReport
 from verify.options import VerifyOptions
@@ -134,9 +135,13 @@ class VerifierPool:
             except BrokenProcessPool:
                 self._replace(executor)
                 log.warning("a verifier process stopped (attempt %d)", attempt)
-            except TimeoutError:
-                kind, value = "limit", f"more than {options.limits.timeout_seconds:g} s"
-                break
+            except TimeoutError as exc:
+                # no answer in time: the server is saturated (or a revocation server hangs); a
+                # document over its own CPU budget is stopped by RLIMIT_CPU and reported above
+                log.warning("verification not answered within %g s", wait)
+                raise ExternalServiceError(
+                    "verifier_busy", "the verifier did not answer in time; try again"
+                ) from exc
         if kind == "report":
             assert isinstance(value, ValidationReport)
             return value

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
 from api.deps import CSRF_COOKIE, SESSION_COOKIE, ServicesDep, client_address, optional_user
+from api.errors import status_for
 from api.officer import approve_enrolment, reject_enrolment
 from api.uploads import verify_upload
 from api.web.i18n import texts
@@ -129,7 +130,7 @@ async def verify_page_upload(
         svc.rate_limiter.check("verify", client_address(request))
         report = await verify_upload(request, svc, file)
     except KysoError as exc:
-        return page(request, "verify.html", user, status=400, error=exc.message)
+        return page(request, "verify.html", user, status=status_for(exc), error=exc.message)
     lang = _lang(request)
     return page(
         request,

@@ -75,3 +75,18 @@ def test_the_pool_is_renewed_without_stalling_the_documents_in_flight(
         assert _verify(kyso, signed)["indication"] == "TOTAL_PASSED"
         pools.add(id(kyso.services.verifier_pool._executor))
     assert len(pools) >= 2
+
+
+def test_a_verification_not_answered_in_time_is_a_503_not_a_verdict(tmp_path: Path) -> None:
+    """A saturated server must not call a valid document failed: it says to try again."""
+    settings = Settings(data_dir=tmp_path / "data", verify_timeout_seconds=0.01)
+    kyso = make_kyso(tmp_path, settings)
+    try:
+        answer = kyso.client.post(
+            "/api/v1/verify",
+            files={"file": ("a.pdf", citizen_signed_pdf(kyso.services), "application/pdf")},
+        )
+        assert answer.status_code == 503
+        assert answer.json()["error"]["code"] == "verifier_busy"
+    finally:
+        kyso.services.close()
