@@ -5,9 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from signing.errors import SigningInputError
-from signing.stamps import StampContent
+
+if TYPE_CHECKING:
+    from signing.stamps import StampContent
+
+
+class StampKind(StrEnum):
+    """The visible stamp: an official's signature, a citizen's, a certified copy, or none."""
+
+    OFFICIAL = "official"
+    CITIZEN = "citizen"
+    COPY = "copy"
+    NONE = "none"
 
 
 class Level(StrEnum):

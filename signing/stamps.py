@@ -15,7 +15,6 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,19 +29,13 @@ from pyhanko.stamp.base import BaseStamp, BaseStampStyle
 from common.clock import iso_vn
 from signing.errors import SigningInputError
 from signing.fonts import FontSet, ScaledGlyphAccumulator, default_fonts, font_engine
+from signing.options import StampKind as StampKind  # re-exported: its home was here
 from signing.seal import seal_image
 
 BLACK = (0.0, 0.0, 0.0)
 DARK_BLUE = (0.05, 0.15, 0.45)
 COPY_FONT_SIZE = 10.0
 MIN_FONT_SIZE = 5.0
-
-
-class StampKind(StrEnum):
-    OFFICIAL = "official"
-    CITIZEN = "citizen"
-    COPY = "copy"
-    NONE = "none"
 
 
 def content_for(kind: StampKind, subject: x509.Name, verify_url: str | None = None) -> StampContent:

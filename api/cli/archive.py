@@ -9,16 +9,18 @@ import os
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from api.settings import Settings
-from api.wiring_archive import TsaAnchorer, build_archive
 from archive import auditlog, bagit, fixity, retention
 from archive.errors import ArchiveInputError, IntegrityError
-from archive.ingest import Archive
 from archive.metadata import DocumentMeta, check_access_level
 from archive.search import SearchFilters, search
+
+if TYPE_CHECKING:
+    from archive.ingest import Archive
 
 app = typer.Typer(help="Lưu trữ hồ sơ điện tử (archive): bản gốc bất biến, kiểm tra toàn vẹn.")
 log_app = typer.Typer(help="Nhật ký kiểm toán chuỗi băm (hash-chained audit log).")
@@ -31,6 +33,8 @@ EXIT_PROBLEMS = 1
 
 
 def _archive() -> Archive:
+    from api.wiring_archive import build_archive  # SQLAlchemy and Alembic: when a command runs
+
     return build_archive(Settings())
 
 
@@ -230,11 +234,12 @@ def log_verify() -> None:
 def log_anchor() -> None:
     """Đóng dấu thời gian đầu chuỗi (anchor the chain head with kyso's RFC 3161 TSA)."""
     from api.wiring import Services
+    from api.wiring_archive import TsaAnchorer
 
     settings = Settings()
     services = Services(settings)
     services.ensure_pki()
-    archive = build_archive(settings)
+    archive = _archive()
     seq = auditlog.anchor(archive.catalog.engine, TsaAnchorer(services.tsa), archive.clock)
     typer.echo("nothing to anchor" if seq is None else f"anchored entry {seq}")
 

@@ -9,13 +9,8 @@ from pathlib import Path
 import typer
 
 from api.settings import Settings
-from api.wiring import Services
 from signing.errors import SigningInputError
-from signing.extend import extend_to_lta
-from signing.options import Level, Placement, ReservedField, SignedDocument, SignOptions
-from signing.pades import PadesSigner
-from signing.pki_adapter import signing_key
-from signing.stamps import StampKind, content_for
+from signing.options import Level, Placement, ReservedField, SignedDocument, SignOptions, StampKind
 
 #: the stamp a certificate profile gets when --stamp is not given
 DEFAULT_STAMP = {
@@ -82,6 +77,12 @@ def sign_command(
     to: Level = typer.Option(Level.B_LTA, "--to", help="Level to extend to (B-LTA)."),
 ) -> None:
     """Ký số tệp PDF (PAdES) / sign a PDF, or extend a signed one (--extend FILE --to B-LTA)."""
+    from api.wiring import Services  # pyHanko loads when a command runs, not for --help
+    from signing.extend import extend_to_lta
+    from signing.pades import PadesSigner
+    from signing.pki_adapter import signing_key
+    from signing.stamps import content_for
+
     services = Services(Settings())
     services.ensure_pki()
     context = services.signing_context
