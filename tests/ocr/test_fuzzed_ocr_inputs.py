@@ -17,19 +17,7 @@ from PIL import Image
 from ocr.errors import OcrError
 from ocr.options import OcrOptions
 from ocr.pipeline import digitise
-
-
-def _hand_made_pdf(objects: list[bytes]) -> bytes:
-    """A PDF written object by object (with its xref), for structures pikepdf will not write."""
-    out, offsets = bytearray(b"%PDF-1.7\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref, size = len(out), len(objects) + 1
-    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Root 1 0 R /Size {size} >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+from tests.verify.pdftraps import hand_made_pdf
 
 
 def _tiff_with_second_frame_patched(tag: int, *, new_tag: int, value: int | None) -> bytes:
@@ -93,7 +81,7 @@ def test_pdf_whose_page_tree_cannot_be_flattened_is_an_unreadable_pdf(tmp_path: 
     # no /Count and a kid that is no page: qpdf's QpdfRuntimeError is not a pikepdf.PdfError
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(
-        _hand_made_pdf(
+        hand_made_pdf(
             [
                 b"<< /Type /Catalog /Pages 2 0 R >>",
                 b"<< /Type /Pages /Kids [3 0 R 4 0 R] >>",

@@ -462,3 +462,17 @@ def run_bounded(
         process.join(timeout=5)
         receiver.close()
     return Outcome(kind, detail, took)
+
+
+def hand_made_pdf(objects: list[bytes]) -> bytes:
+    """A PDF written object by object (with its xref), for structures no library writes:
+    object 1 is the catalog."""
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref, size = len(out), len(objects) + 1
+    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Root 1 0 R /Size {size} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -15,6 +15,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from tests.verify.corpus import flip_signed_byte
+from tests.verify.pdftraps import hand_made_pdf
 from verify import Indication, ValidationReport, verify_pdf
 
 if TYPE_CHECKING:
@@ -27,22 +28,9 @@ def _codes(report: ValidationReport) -> set[str]:
     return {f.code for f in report.all_findings()}
 
 
-def _hand_made_pdf(objects: list[bytes]) -> bytes:
-    """A PDF written object by object (with its xref), for structures no library writes."""
-    out, offsets = bytearray(b"%PDF-1.7\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref, size = len(out), len(objects) + 1
-    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Root 1 0 R /Size {size} >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
-
-
 def test_catalog_that_is_not_a_dictionary_is_unreadable(kit: Kit) -> None:
     # pyHanko asserted the catalog's type: AssertionError
-    report = verify_pdf(_hand_made_pdf([b"42", b"<< /Type /Pages /Kids [] /Count 0 >>"]),
+    report = verify_pdf(hand_made_pdf([b"42", b"<< /Type /Pages /Kids [] /Count 0 >>"]),
                         kit.options(online=False))  # fmt: skip
     assert report.indication is Indication.TOTAL_FAILED
     assert _codes(report) == {"pdf_unreadable"}
@@ -50,7 +38,7 @@ def test_catalog_that_is_not_a_dictionary_is_unreadable(kit: Kit) -> None:
 
 def test_number_that_is_not_a_number_is_unreadable(kit: Kit) -> None:
     # pyHanko read "1..2" with Decimal: decimal.InvalidOperation
-    pdf = _hand_made_pdf(
+    pdf = hand_made_pdf(
         [b"<< /Type /Catalog /Pages 2 0 R /Odd 1..2 >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
     )
     report = verify_pdf(pdf, kit.options(online=False))
@@ -68,7 +56,7 @@ _PAGE_TREE_QPDF_CANNOT_FLATTEN = [
 
 def test_page_tree_qpdf_cannot_flatten_still_gets_a_report(kit: Kit) -> None:
     # the active-content scan caught pikepdf.PdfError, not qpdf's QpdfRuntimeError
-    report = verify_pdf(_hand_made_pdf(_PAGE_TREE_QPDF_CANNOT_FLATTEN), kit.options())
+    report = verify_pdf(hand_made_pdf(_PAGE_TREE_QPDF_CANNOT_FLATTEN), kit.options())
     assert report.document.readable
     assert report.indication is Indication.INDETERMINATE
     assert _codes(report) == {"no_signatures"}
@@ -98,7 +86,7 @@ def test_later_revision_qpdf_cannot_read_is_a_change_after_signing(
 
 def test_signature_field_whose_value_is_a_number_is_a_malformed_signature(kit: Kit) -> None:
     # kyso called .get on the field's /V: AttributeError
-    pdf = _hand_made_pdf(
+    pdf = hand_made_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /SigFlags 3 >> >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -116,7 +104,7 @@ def test_signature_field_whose_value_is_a_number_is_a_malformed_signature(kit: K
 
 def test_dss_whose_certificate_is_not_a_stream_is_unreadable(kit: Kit) -> None:
     # pyHanko called .read_data on a dictionary: AttributeError
-    pdf = _hand_made_pdf(
+    pdf = hand_made_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R /DSS << /Certs [4 0 R] >> >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
