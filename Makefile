@@ -52,7 +52,7 @@ bench: install
 FUZZ_SECONDS ?= 600
 FUZZ_EXAMPLES ?= 500
 fuzz: install
-	@for h in fuzz/verify_pdf.py fuzz/ocr_intake.py; do echo "== $$h"; \
+	@for h in fuzz/verify_pdf.py fuzz/ocr_intake.py fuzz/sign_pdf.py; do echo "== $$h"; \
 		$(BIN)/python $$h --seconds $(FUZZ_SECONDS) || exit 1; done
 	KYSO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q --timeout=0 \
 		tests/api/test_schemathesis.py

@@ -80,7 +80,8 @@ def _pages(pdf: bytes) -> int:
     try:
         with pikepdf.open(io.BytesIO(pdf)) as document:
             return len(document.pages)
-    except pikepdf.PikepdfError as exc:  # PdfError, and qpdf's QpdfRuntimeError
+    # PdfError, qpdf's QpdfRuntimeError, and ValueError for a number beyond 64 bits (fuzzing)
+    except (pikepdf.PikepdfError, ValueError) as exc:
         raise InputError("pdf_unreadable", "the file is not a readable PDF") from exc
 
 

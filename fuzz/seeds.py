@@ -1,7 +1,8 @@
 """Seed inputs for the fuzzers, made at run time (nothing generated is checked in).
 
 Signed PDFs come from kyso's own signer with a throw-away PKI (SQLite, key files in a
-temporary folder); images from Pillow; plain PDFs from pikepdf.
+temporary folder, or in the work folder of the harness that signs); images from Pillow; plain
+PDFs and forms from pikepdf.
 """
 
 from __future__ import annotations
@@ -9,11 +10,22 @@ from __future__ import annotations
 import asyncio
 import io
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pikepdf
 from asn1crypto import x509
 from PIL import Image, ImageDraw
+
+if TYPE_CHECKING:  # kyso's signing stack loads only in the harnesses that sign
+    from sqlalchemy import Engine
+
+    from certs.keystore_file import FileKeyStore
+    from certs.pki import Pki
+    from certs.records import IssuedCertificate
+    from signing.options import Level
+    from signing.pades import PadesSigner, SigningContext
 
 
 def plain_pdf(pages: int = 1) -> bytes:
@@ -76,45 +88,101 @@ def images() -> dict[str, bytes]:
     return out
 
 
-def signed_pdfs() -> tuple[dict[str, bytes], list[x509.Certificate]]:
-    """PDFs signed by kyso (B-B, B-LT with a DSS, two signatures) and the trust roots."""
+def form_pdf() -> bytes:
+    """A one-page application form: an AcroForm with a text field (a widget on the page)."""
+    pdf = pikepdf.open(io.BytesIO(plain_pdf()))
+    field = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            FT=pikepdf.Name.Tx,
+            T=pikepdf.String("HoTen"),
+            V=pikepdf.String("Dang Van Huong"),
+            Rect=[72, 700, 372, 724],
+            DA=pikepdf.String("/Helv 12 Tf 0 g"),
+            P=pdf.pages[0].obj,
+        )
+    )
+    pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([field]))
+    pdf.Root.AcroForm = pdf.make_indirect(
+        pikepdf.Dictionary(Fields=pikepdf.Array([field]), NeedAppearances=True)
+    )
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+@dataclass
+class ThrowawayPki:
+    """A PKI in a folder (SQLite, key files) with a citizen and an official."""
+
+    pki: Pki
+    store: FileKeyStore
+    context: SigningContext
+    citizen: IssuedCertificate
+    official: IssuedCertificate
+
+    def signer(self, issued: IssuedCertificate) -> PadesSigner:
+        from signing.pades import PadesSigner
+        from signing.pki_adapter import signing_key
+
+        return PadesSigner(self.store, signing_key(self.pki, issued.serial), self.context)
+
+    def sign(self, pdf: bytes, issued: IssuedCertificate, level: Level | None = None) -> bytes:
+        from signing.options import Level, SignOptions
+
+        options = SignOptions(level=level or Level.B_B)
+        done = asyncio.run(self.signer(issued).sign(pdf, options))
+        assert done.pdf is not None
+        return done.pdf
+
+
+def throwaway_pki(base: Path) -> tuple[ThrowawayPki, Engine]:
+    """The PKI kept in ``base`` and its database engine (to dispose of when done)."""
     from api.database import make_engine, migrate
     from certs.fetching import PkiUrlSource
     from certs.keystore_file import FileKeyStore
     from certs.pki import Pki
     from common.clock import SystemClock
-    from signing.options import Level, SignOptions
-    from signing.pades import PadesSigner, SigningContext
-    from signing.pki_adapter import signing_key, trust_from_pki, tsa
+    from signing.pades import SigningContext
+    from signing.pki_adapter import trust_from_pki, tsa
+
+    engine = make_engine(f"sqlite:///{base / 'kyso.db'}")
+    migrate(engine)
+    store = FileKeyStore(base / "keys", b"fuzz-passphrase-0123456789")
+    pki = Pki(engine, store, clock=SystemClock())
+    pki.init()
+    context = SigningContext(trust=trust_from_pki(pki, PkiUrlSource(pki)), timestamps=tsa(pki))
+    citizen = pki.issue_citizen("Đặng Văn Hưởng", "001203004567")
+    official = pki.issue_official("Nguyễn Thị Hồng Nhung", "Phó Chủ tịch", "UBND")
+    return ThrowawayPki(pki, store, context, citizen, official), engine
+
+
+def signed_pdfs() -> tuple[dict[str, bytes], list[x509.Certificate]]:
+    """PDFs signed by kyso (B-B, B-LT with a DSS, two signatures) and the trust roots."""
+    from signing.options import Level
 
     with tempfile.TemporaryDirectory(prefix="kyso-fuzz-pki-") as tmp:
-        base = Path(tmp)
-        engine = make_engine(f"sqlite:///{base / 'kyso.db'}")
+        kit, engine = throwaway_pki(Path(tmp))
         try:
-            migrate(engine)
-            store = FileKeyStore(base / "keys", b"fuzz-passphrase-0123456789")
-            pki = Pki(engine, store, clock=SystemClock())
-            pki.init()
-            context = SigningContext(
-                trust=trust_from_pki(pki, PkiUrlSource(pki)), timestamps=tsa(pki)
-            )
-            citizen = pki.issue_citizen("Đặng Văn Hưởng", "001203004567").serial
-            official = pki.issue_official("Nguyễn Thị Hồng Nhung", "Phó Chủ tịch", "UBND").serial
-
-            def sign(pdf: bytes, serial: str, level: Level = Level.B_B) -> bytes:
-                signer = PadesSigner(store, signing_key(pki, serial), context)
-                done = asyncio.run(signer.sign(pdf, SignOptions(level=level)))
-                assert done.pdf is not None
-                return done.pdf
-
             plain = plain_pdf()
-            b_b = sign(plain, citizen)
+            b_b = kit.sign(plain, kit.citizen)
             corpus = {
                 "unsigned.pdf": plain,
                 "signed_b_b.pdf": b_b,
-                "signed_b_lt.pdf": sign(plain, official, Level.B_LT),
-                "two_signatures.pdf": sign(b_b, official, Level.B_T),
+                "signed_b_lt.pdf": kit.sign(plain, kit.official, Level.B_LT),
+                "two_signatures.pdf": kit.sign(b_b, kit.official, Level.B_T),
             }
-            return corpus, list(pki.trust_anchors())
+            return corpus, list(kit.pki.trust_anchors())
         finally:
             engine.dispose()
+
+
+def pdfs_to_sign(kit: ThrowawayPki) -> dict[str, bytes]:
+    """What a citizen uploads: one page, several pages, a form, a PDF already signed."""
+    return {
+        "one_page.pdf": plain_pdf(),
+        "three_pages.pdf": plain_pdf(3),
+        "form.pdf": form_pdf(),
+        "signed.pdf": kit.sign(plain_pdf(2), kit.official),
+    }

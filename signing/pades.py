@@ -15,7 +15,6 @@ from io import BytesIO
 from typing import IO, BinaryIO
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import SigningError as PyHankoSigningError
@@ -29,7 +28,7 @@ from common.clock import Clock, SystemClock
 from signing.errors import SigningBackendError, SigningConflictError, SigningInputError
 from signing.fonts import FontSet
 from signing.options import Level, SignedDocument, SignOptions
-from signing.pdfinput import field_spec, open_pdf
+from signing.pdfinput import READ_ERRORS, field_spec, open_pdf, reading_input
 from signing.revinfo import TrustMaterial
 from signing.signer import KeyStoreSigner, SigningKey
 from signing.stamps import StampKind, style_for
@@ -99,17 +98,20 @@ async def prepare(
     stamp = options.stamp
     if stamp is not None:
         stamp = dataclasses.replace(stamp, signing_time=now)
-    if options.certify and next(iter(enumerate_sig_fields(writer.prev, filled_status=True)), None):
-        raise SigningConflictError(
-            "signing_certify_signed", "only the first signature of a document can certify it"
-        )
-    field_name, spec = field_spec(writer, options, stamp)
-    for extra in options.reserve:
-        x1, y1, x2, y2 = (round(v) for v in extra.placement.box)
-        fields.append_signature_field(
-            writer,
-            fields.SigFieldSpec(extra.name, on_page=extra.placement.page - 1, box=(x1, y1, x2, y2)),
-        )
+    with reading_input("signed"):  # pyHanko resolves the document's objects as it goes
+        if options.certify and next(
+            iter(enumerate_sig_fields(writer.prev, filled_status=True)), None
+        ):
+            raise SigningConflictError(
+                "signing_certify_signed", "only the first signature of a document can certify it"
+            )
+        field_name, spec = field_spec(writer, options, stamp)
+        for extra in options.reserve:
+            x1, y1, x2, y2 = (round(v) for v in extra.placement.box)
+            box = (x1, y1, x2, y2)
+            fields.append_signature_field(
+                writer, fields.SigFieldSpec(extra.name, on_page=extra.placement.page - 1, box=box)
+            )
     style = (
         style_for(stamp, context.fonts)
         if stamp is not None and stamp.kind is not StampKind.NONE
@@ -137,7 +139,7 @@ async def prepare(
         prepared_digest, out = tbs.digest_tbs_document(output=output)
     except PyHankoSigningError as exc:
         raise _translate(exc) from exc
-    except PdfError as exc:
+    except READ_ERRORS as exc:
         raise SigningInputError("pdf_broken", f"the PDF cannot be signed: {exc}") from exc
     return Prepared(tbs, prepared_digest, out, field_name, now, options.level, options.certify)
 

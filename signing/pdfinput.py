@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
 from pyhanko.pdf_utils.filters import get_generic_decoder
@@ -27,6 +29,24 @@ _SHRINKING = {"/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"}
 #: size of an official or citizen stamp placed by default (points)
 STAMP_SIZE = (270.0, 80.0)
 MARGIN = 28.0
+#: what a malformed PDF makes pyHanko raise wherever it reads one (it resolves objects lazily,
+#: so while signing too): found by fuzzing, as the verifier's ``PARSE_ERRORS``. pyHanko checks
+#: some object types with ``assert`` (a catalog or an xref stream of the wrong type), calls
+#: methods on others unchecked, reads numbers with ``Decimal`` (``InvalidOperation`` is an
+#: ``ArithmeticError``) and seeks to offsets too large for a C integer (``OverflowError``)
+READ_ERRORS = (
+    PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError,
+    AssertionError, AttributeError, ArithmeticError,
+)  # fmt: skip
+
+
+@contextmanager
+def reading_input(doing: str) -> Iterator[None]:
+    """Turns what pyHanko raises on a malformed document into ``pdf_broken``."""
+    try:
+        yield
+    except READ_ERRORS as exc:
+        raise SigningInputError("pdf_broken", f"the PDF cannot be {doing}: {exc}") from exc
 
 
 def open_pdf(stream: BinaryIO) -> IncrementalPdfFileWriter:
@@ -36,7 +56,7 @@ def open_pdf(stream: BinaryIO) -> IncrementalPdfFileWriter:
     stream.seek(0)
     if b"%PDF-" not in head:
         raise SigningInputError("pdf_not_a_pdf", "the input is not a PDF document")
-    try:
+    with reading_input("read"):
         writer = IncrementalPdfFileWriter(stream, strict=False)
         if writer.prev.encrypted:
             raise SigningInputError(
@@ -44,9 +64,7 @@ def open_pdf(stream: BinaryIO) -> IncrementalPdfFileWriter:
             )
         writer.root  # noqa: B018 - the catalog must resolve
         _ = writer.prev.root["/Pages"]["/Count"]
-    except (PdfError, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise SigningInputError("pdf_broken", f"the PDF cannot be read: {exc}") from exc
-    check_metadata(writer)
+        check_metadata(writer)
     return writer
 
 

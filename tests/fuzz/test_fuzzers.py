@@ -21,7 +21,7 @@ SECONDS = int(os.environ.get("KYSO_FUZZ_SECONDS", "35"))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("harness", ["verify_pdf", "ocr_intake"])
+@pytest.mark.parametrize("harness", ["verify_pdf", "ocr_intake", "sign_pdf"])
 def test_fuzzer_finds_no_crash_in_its_time(harness: str, tmp_path: Path) -> None:
     script = ROOT / "fuzz" / f"{harness}.py"
     done = subprocess.run(
