@@ -76,12 +76,13 @@ async def verify_upload(
     path = await run_in_threadpool(
         save_upload, upload, svc.settings.data_dir / "tmp", upload_limit(svc)
     )
-    options = svc.verify_options(online=online)
     try:
-        if svc.settings.verify_workers:
-            report = await svc.verifier_pool.verify(path, options, online=online)
+        if svc.settings.verify_workers:  # the pool's processes hold their own options
+            report = await svc.verifier_pool.verify(
+                path, online=online, options=lambda: svc.verify_options(online=online)
+            )
         else:
-            report = await run_in_threadpool(verify_pdf, path, options)
+            report = await run_in_threadpool(verify_pdf, path, svc.verify_options(online=online))
     finally:
         discard(path)
     request.app.state.metrics.verifications.labels(report.indication.value).inc()

@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import resource
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -121,9 +122,11 @@ class VerifierPool:
                 self._executor = None
         broken.shutdown(wait=False, cancel_futures=True)
 
-    async def verify(self, path: Path, options: VerifyOptions, *, online: bool) -> ValidationReport:
-        """``options`` (the API process's own) bounds the wait and words a limit report."""
-        wait = options.limits.timeout_seconds * 3  # CPU budget plus revocation look-ups
+    async def verify(
+        self, path: Path, *, online: bool, options: Callable[[], VerifyOptions]
+    ) -> ValidationReport:
+        """``options`` (the API process's own, built only when needed) words a limit report."""
+        wait = self._settings.verify_timeout_seconds * 3  # CPU budget plus revocation look-ups
         kind: str = "limit"
         value: object = "the verifier process stopped"
         for attempt in (1, 2):
@@ -151,7 +154,7 @@ class VerifierPool:
         from verify.isolate import limited_report
 
         log.warning("verification stopped by a resource limit: %s", value)
-        return limited_report(path.read_bytes(), str(value), options)
+        return limited_report(path.read_bytes(), str(value), options())
 
     def close(self) -> None:
         with self._lock:
