@@ -16,6 +16,7 @@ from pathlib import Path
 
 from asn1crypto import crl, ocsp
 from asn1crypto.core import Asn1Value
+from cryptography.exceptions import UnsupportedAlgorithm
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 PARSE_ERRORS = (
     PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError,
     AssertionError, AttributeError, ArithmeticError,
+    UnsupportedAlgorithm,  # a signer key of an unknown type (found by fuzzing)
 )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from io import BytesIO
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asn1crypto import cms, crl, ocsp
@@ -206,3 +207,11 @@ def test_altered_signature_whose_ca_certificate_has_an_impossible_date_fails(
     (signature,) = report.signatures
     assert signature.indication is Indication.TOTAL_FAILED
     assert "signature_unreadable" in {f.code for f in signature.findings}
+
+
+def test_signer_key_of_an_unknown_type_is_a_finding_not_an_exception(kit: Kit) -> None:
+    # the fuzzer's input (a mutated key algorithm OID, 1.2.836.10045.2.1): pyHanko let
+    # cryptography's UnsupportedAlgorithm escape
+    data = (Path(__file__).parent / "data" / "fuzz-unknown-key-type.pdf").read_bytes()
+    report = verify_pdf(data, kit.options(online=False))
+    assert report.indication is not Indication.TOTAL_PASSED
