@@ -25,7 +25,15 @@ SECONDS = int(os.environ.get("KYSO_FUZZ_SECONDS", "35"))
 def test_fuzzer_finds_no_crash_in_its_time(harness: str, tmp_path: Path) -> None:
     script = ROOT / "fuzz" / f"{harness}.py"
     done = subprocess.run(
-        [sys.executable, str(script), "--seconds", str(SECONDS), "--workdir", str(tmp_path)],
+        [
+            sys.executable,
+            str(script),
+            "--seconds",
+            str(SECONDS),
+            "--workdir",
+            str(tmp_path),
+            "-seed=1",
+        ],
         capture_output=True,
         text=True,
         timeout=SECONDS + 120,
