@@ -7,6 +7,7 @@ command makes one) and creates what it is asked for lazily: keys are loaded once
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 import secrets
 from datetime import timedelta
@@ -51,6 +52,47 @@ def _dev_passphrase(data_dir: Path) -> bytes:
         finally:
             os.close(fd)
     return path.read_bytes().strip()
+
+
+def _local_secret(path: Path, make: bytes) -> bytes:
+    """A secret kept in the data dir: written once, readable by the owner only, and the same
+    for every process (one that loses the race to create it reads the winner's)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, make)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(draft, path)  # atomic, and never over a key another process made
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_bytes().strip()
+
+
+def _seed_key(settings: Settings) -> bytes:
+    """The 32-byte key sealing remote-signing seeds: ``KYSO_OTP_SEED_KEY``, else one generated
+    once in data_dir/secrets/otp-seed.key (base64, the same form as the setting)."""
+    if settings.otp_seed_key is not None:
+        encoded = settings.otp_seed_key.get_secret_value().encode()
+    else:
+        fresh = base64.b64encode(secrets.token_bytes(32))
+        encoded = _local_secret(settings.data_dir / "secrets" / "otp-seed.key", fresh)
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        key = b""
+    if len(key) != 32:
+        raise InputError(
+            "settings_invalid",
+            "the seed key (KYSO_OTP_SEED_KEY or secrets/otp-seed.key) must be 32 bytes in base64",
+        )
+    return key
 
 
 class Services:
@@ -175,9 +217,11 @@ class Services:
     def remote_signing(self) -> RemoteSigningService:
         from signing.remote import RemoteSigningService
 
-        key = self.settings.otp_seed_key
-        seed_key = base64.b64decode(key.get_secret_value()) if key is not None else None
-        return RemoteSigningService(self.engine, self.keystore, self.clock, seed_key=seed_key)
+        service = RemoteSigningService(
+            self.engine, self.keystore, self.clock, seed_key=_seed_key(self.settings)
+        )
+        service.seal_clear_seeds()  # seeds an install older than sealing kept in clear
+        return service
 
     @cached_property
     def accounts(self) -> Accounts:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -12,10 +12,25 @@ class SigningBase(DeclarativeBase):
     pass
 
 
+#: the one state in which a credential may approve and sign (the others are kept as history)
+ENABLED = "enabled"
+#: at most one enabled credential per certificate, whatever the service does (issue 19)
+ONE_PER_CERTIFICATE = "uq_signing_credential_enabled_serial"
+
+
 class CredentialRow(SigningBase):
     """A remote-signing credential (CSC): a key in the key store, its certificate, its factors."""
 
     __tablename__ = "signing_credential"
+    __table_args__ = (
+        Index(
+            ONE_PER_CERTIFICATE,
+            "cert_serial",
+            unique=True,
+            sqlite_where=text("status = 'enabled'"),
+            postgresql_where=text("status = 'enabled'"),
+        ),
+    )
 
     credential_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     #: an opaque reference to the account (never the CCCD itself)
@@ -23,13 +38,19 @@ class CredentialRow(SigningBase):
     cert_serial: Mapped[str] = mapped_column(String(64))
     key_label: Mapped[str] = mapped_column(String(128))
     pin_hash: Mapped[str] = mapped_column(String(256))
-    #: RFC 6238 seed, AES-256-GCM sealed (``gcm:...``) when the service has a seed key
+    #: RFC 6238 seed, AES-256-GCM sealed (``gcm:...``); a clear seed of an older install is
+    #: sealed when the service starts (``RemoteSigningService.seal_clear_seeds``)
     totp_secret: Mapped[str] = mapped_column(String(128))
+    #: approvals counted since the last success, the ones still being checked included
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: the newest RFC 6238 time step accepted: a code is never accepted twice
     last_otp_step: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: enabled | replaced (a new credential took over) | disabled (a duplicate, by migration)
+    status: Mapped[str] = mapped_column(String(16), default=ENABLED)
+    #: the credential that replaced this one
+    replaced_by: Mapped[str | None] = mapped_column(String(40))
 
 
 class ActivationRow(SigningBase):

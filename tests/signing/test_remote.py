@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import secrets
 from datetime import timedelta
 
 import pyotp
@@ -12,7 +13,7 @@ from argon2 import PasswordHasher
 
 from common.clock import FrozenClock
 from signing.batch import BatchItem, RemoteIdentity, sign_batch_remotely
-from signing.errors import AuthorizationScopeError, RemoteAuthError
+from signing.errors import AuthorizationScopeError, RemoteAuthError, SigningInputError
 from signing.options import Level, SignOptions
 from signing.remote import RemoteOptions, RemoteSigningService
 from signing.stamps import StampKind
@@ -22,43 +23,75 @@ from tests.signing.conftest import Kit, make_pdf
 PIN = "482913"
 #: cheap argon2 parameters keep the suite fast; production uses argon2-cffi's defaults
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+SEED_KEY = bytes(range(32))
+
+
+def fresh_certificate(kit: Kit) -> tuple[str, str]:
+    """(serial, key label) of a new citizen certificate: a certificate has one credential."""
+    issued = kit.pki.issue_citizen("Lê Văn Tám", f"001{secrets.randbelow(10**9):09d}")
+    record = kit.pki.get(issued.serial)
+    assert record.key_label is not None
+    return record.serial, record.key_label
 
 
 @pytest.fixture
 def remote(kit: Kit):
     clock = FrozenClock(kit.pki.clock.now())
     service = RemoteSigningService(
-        kit.pki.engine, kit.store, clock, RemoteOptions(max_failures=3), FAST_HASHER
+        kit.pki.engine,
+        kit.store,
+        clock,
+        RemoteOptions(max_failures=3),
+        FAST_HASHER,
+        seed_key=SEED_KEY,
     )
-    record = kit.pki.get(kit.citizen.serial)
-    enrolment = service.enrol("citizen-42", record.serial, record.key_label or "", PIN)
+    enrolment = service.enrol("citizen-42", *fresh_certificate(kit), PIN)
     totp = pyotp.TOTP(enrolment.totp_secret)
     return service, enrolment.credential_id, totp, clock
 
 
-def test_totp_seeds_are_sealed_at_rest_with_a_seed_key(kit: Kit) -> None:
-    import secrets
-
+def _stored_seed(kit: Kit, credential_id: str) -> str:
     from sqlalchemy import select
 
     from signing.remote_models import CredentialRow
 
-    key = secrets.token_bytes(32)
-    clock = FrozenClock(kit.pki.clock.now())
-    service = RemoteSigningService(
-        kit.pki.engine, kit.store, clock, hasher=FAST_HASHER, seed_key=key
-    )
-    record = kit.pki.get(kit.citizen.serial)
-    enrolment = service.enrol("citizen-sealed", record.serial, record.key_label or "", PIN)
     with kit.pki.session() as db:
-        stored = db.scalars(
-            select(CredentialRow.totp_secret).where(
-                CredentialRow.credential_id == enrolment.credential_id
-            )
+        return db.scalars(
+            select(CredentialRow.totp_secret).where(CredentialRow.credential_id == credential_id)
         ).one()
-    assert stored.startswith("gcm:") and enrolment.totp_secret not in stored
-    code = pyotp.TOTP(enrolment.totp_secret).at(clock.now())
-    assert service.authorize(enrolment.credential_id, PIN, code, [_digest("x")]).hash_count == 1
+
+
+def test_totp_seeds_are_always_sealed_at_rest(remote, kit: Kit) -> None:
+    service, credential, totp, clock = remote
+    stored = _stored_seed(kit, credential)
+    assert stored.startswith("gcm:") and totp.secret not in stored
+    assert service.authorize(credential, PIN, _code(totp, clock), [_digest("x")]).hash_count == 1
+    with pytest.raises(TypeError):  # no seed key, no service: seeds are never kept in clear
+        RemoteSigningService(kit.pki.engine, kit.store)  # type: ignore[call-arg]
+
+
+def test_a_seed_an_older_install_kept_in_clear_is_sealed_and_still_works(remote, kit) -> None:
+    from sqlalchemy import update
+
+    from signing.remote_models import CredentialRow
+
+    service, credential, totp, clock = remote
+    with kit.pki.session() as db:  # what an install before sealing-by-default stored
+        db.execute(
+            update(CredentialRow)
+            .where(CredentialRow.credential_id == credential)
+            .values(totp_secret=totp.secret)
+        )
+        db.commit()
+    assert service.seal_clear_seeds() >= 1
+    stored = _stored_seed(kit, credential)
+    assert stored.startswith("gcm:") and totp.secret not in stored
+    assert service.seal_clear_seeds() == 0
+    assert service.authorize(credential, PIN, _code(totp, clock), [_digest("x")]).hash_count == 1
+    other = RemoteSigningService(kit.pki.engine, kit.store, clock, seed_key=bytes(32))
+    with pytest.raises(SigningInputError) as caught:  # another key does not open the seeds
+        other.authorize(credential, PIN, _code(totp, clock), [_digest("y")])
+    assert caught.value.code == "remote_seed_key"
 
 
 def _code(totp: pyotp.TOTP, clock: FrozenClock) -> str:
@@ -91,33 +124,64 @@ def test_right_pin_and_code_sign_only_the_approved_hash(remote) -> None:
     with pytest.raises(AuthorizationScopeError):  # each approved hash is signed once
         service.sign_hash(credential, activation.sad, [approved])
     events = [event for event, _reason, _hashes in service.approvals(credential)]
-    assert events == ["authorized", "refused", "signed"]
+    assert events == ["enrolled", "authorized", "refused", "signed"]
+
+
+def _refusal(service: RemoteSigningService, credential: str, pin: str, otp: str) -> str:
+    """The caller's answer; the reason stays in the credential's record."""
+    with pytest.raises(RemoteAuthError) as caught:
+        service.authorize(credential, pin, otp, [_digest("x")])
+    assert caught.value.code == "authorization_failed"
+    assert caught.value.message == "wrong PIN or one-time code"
+    reasons = [r for event, r, _hashes in service.approvals(credential) if event == "refused"]
+    assert reasons[-1] is not None
+    return reasons[-1]
 
 
 def test_wrong_pin_is_refused_and_recorded(remote) -> None:
     service, credential, totp, clock = remote
-    with pytest.raises(RemoteAuthError) as caught:
-        service.authorize(credential, "000000", _code(totp, clock), [_digest("x")])
-    assert caught.value.code == "pin_invalid"
-    assert service.approvals(credential)[-1][:2] == ("refused", "pin_invalid")
+    assert _refusal(service, credential, "000000", _code(totp, clock)) == "pin_invalid"
 
 
 def test_a_one_time_code_is_accepted_once(remote) -> None:
     service, credential, totp, clock = remote
     code = _code(totp, clock)
     service.authorize(credential, PIN, code, [_digest("a")])
-    with pytest.raises(RemoteAuthError) as caught:
-        service.authorize(credential, PIN, code, [_digest("b")])
-    assert caught.value.code == "otp_replayed"
+    assert _refusal(service, credential, PIN, code) == "otp_replayed"
 
 
 def test_an_expired_one_time_code_is_refused(remote) -> None:
     service, credential, totp, clock = remote
     old = _code(totp, clock)
     clock.advance(timedelta(minutes=3))
-    with pytest.raises(RemoteAuthError) as caught:
-        service.authorize(credential, PIN, old, [_digest("a")])
-    assert caught.value.code == "otp_expired"
+    assert _refusal(service, credential, PIN, old) == "otp_expired"
+
+
+def test_every_wrong_answer_gets_the_same_refusal_and_counts_once(remote, kit: Kit) -> None:
+    """No PIN oracle: a wrong PIN and a right PIN with a wrong, old or used code look alike."""
+    _service, credential, totp, clock = remote
+    service = RemoteSigningService(
+        kit.pki.engine,
+        kit.store,
+        clock,
+        RemoteOptions(max_failures=5),
+        FAST_HASHER,
+        seed_key=SEED_KEY,
+    )
+    used = _code(totp, clock)
+    service.authorize(credential, PIN, used, [_digest("a")])
+    old = totp.at(clock.now() - timedelta(minutes=4))
+    wrong = f"{(int(_code(totp, clock)) + 1) % 10**6:06d}"
+    reasons = [
+        _refusal(service, credential, "999999", wrong),
+        _refusal(service, credential, PIN, wrong),
+    ]
+    _next_step(clock)
+    reasons += [_refusal(service, credential, PIN, old), _refusal(service, credential, PIN, used)]
+    assert reasons == ["pin_invalid", "otp_invalid", "otp_expired", "otp_replayed"]
+    assert service.credentials_info(credential).status == "enabled"
+    assert _refusal(service, credential, "999999", _code(totp, clock)) == "pin_invalid"
+    assert service.credentials_info(credential).status == "locked"  # five, each counted
 
 
 def test_repeated_failures_lock_the_credential_even_for_right_answers(remote) -> None:
@@ -145,7 +209,10 @@ def test_an_approval_expires(remote) -> None:
 
 
 def _identity(kit: Kit, credential: str) -> RemoteIdentity:
-    return RemoteIdentity.from_pki(kit.pki, credential, kit.citizen.serial)
+    serial = RemoteSigningService(kit.pki.engine, kit.store, seed_key=SEED_KEY).credentials_info(
+        credential
+    )
+    return RemoteIdentity.from_pki(kit.pki, credential, serial.cert_serial)
 
 
 def test_a_revoked_certificate_gets_no_remote_identity(kit: Kit) -> None:
@@ -189,7 +256,7 @@ def test_a_refused_approval_signs_nothing(kit: Kit, remote) -> None:
                 service, _identity(kit, credential), PIN, "000000", items, kit.context
             )
         )
-    assert [e for e, _r, _h in service.approvals(credential)] == ["refused"]
+    assert [e for e, _r, _h in service.approvals(credential)] == ["enrolled", "refused"]
 
 
 @pytest.mark.softhsm
@@ -212,7 +279,9 @@ def test_remote_signing_with_the_key_on_a_pkcs11_token(softhsm_token, tmp_path) 
     pki.init()
     issued = pki.issue_citizen("Nguyễn Văn Bình", "079088001234")
     clock = FrozenClock(pki.clock.now())
-    service = RemoteSigningService(engine, store, clock, RemoteOptions(), FAST_HASHER)
+    service = RemoteSigningService(
+        engine, store, clock, RemoteOptions(), FAST_HASHER, seed_key=SEED_KEY
+    )
     enrolment = service.enrol("citizen-hsm", issued.serial, issued.key_label or "", PIN)
     identity = RemoteIdentity.of(enrolment.credential_id, pki.chain(issued.serial))
     context = SigningContext(trust=trust_from_pki(pki), timestamps=tsa(pki))
