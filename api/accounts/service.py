@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select
+from sqlalchemy import CursorResult, Engine, Executable, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.accounts.models import TokenRow, UserRow
 from common.clock import Clock, SystemClock
@@ -66,6 +66,12 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 def _user(row: UserRow) -> User:
     return User(row.id, row.username, Role(row.role), row.full_name, row.agency)
+
+
+def _changed(db: Session, statement: Executable) -> int:
+    result = db.execute(statement, execution_options={"synchronize_session": False})
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def token_hash(token: str) -> str:
@@ -117,28 +123,60 @@ class Accounts:
         return _user(row)
 
     def authenticate(self, username: str, password: str) -> User:
-        """Check a password; five failures in a row lock the account for 15 minutes."""
+        """Check a password; five failures in a row lock the account for 15 minutes.
+
+        The attempt is counted in one SQL statement before the password is checked (and not
+        while it is: SQLite's writer lock is not held during argon2), so concurrent wrong
+        passwords are each counted and get ``max_failures`` checks at most."""
         now = self._clock.now()
         with self._sessions() as db:
             row = db.scalars(select(UserRow).where(UserRow.username == username)).first()
             if row is None or not row.active:
                 self._hasher.hash(password)  # same cost as a real check: no user enumeration
                 raise AuthenticationError("login_failed", "wrong username or password")
-            locked = _utc(row.locked_until)
-            if locked is not None and locked > now:
-                raise AuthenticationError("account_locked", "too many failures; try again later")
-            try:
-                self._hasher.verify(row.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                row.failed_logins += 1
-                if row.failed_logins >= self._policy.max_failures:
-                    row.locked_until, row.failed_logins = now + self._policy.lockout, 0
-                    log.warning("account %s locked after repeated failures", row.id)
+            if not self._reserve(db, row.id, now):
+                self._lock_if_exhausted(db, row.id, now)
                 db.commit()
-                raise AuthenticationError("login_failed", "wrong username or password") from None
-            row.failed_logins, row.locked_until = 0, None
+                raise AuthenticationError("account_locked", "too many failures; try again later")
             db.commit()
-            return _user(row)
+        try:
+            self._hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            with self._sessions() as db:
+                self._lock_if_exhausted(db, row.id, now)
+                db.commit()
+            raise AuthenticationError("login_failed", "wrong username or password") from None
+        with self._sessions() as db:
+            db.execute(
+                update(UserRow)
+                .where(UserRow.id == row.id)
+                .values(failed_logins=0, locked_until=None),
+                execution_options={"synchronize_session": False},
+            )
+            db.commit()
+        return _user(row)
+
+    def _reserve(self, db: Session, user_id: str, now: datetime) -> bool:
+        """Count one attempt if the account is not locked and has attempts left."""
+        statement = (
+            update(UserRow)
+            .where(
+                UserRow.id == user_id,
+                UserRow.failed_logins < self._policy.max_failures,
+                or_(UserRow.locked_until.is_(None), UserRow.locked_until <= now),
+            )
+            .values(failed_logins=UserRow.failed_logins + 1)
+        )
+        return _changed(db, statement) == 1
+
+    def _lock_if_exhausted(self, db: Session, user_id: str, now: datetime) -> None:
+        statement = (
+            update(UserRow)
+            .where(UserRow.id == user_id, UserRow.failed_logins >= self._policy.max_failures)
+            .values(locked_until=now + self._policy.lockout, failed_logins=0)
+        )
+        if _changed(db, statement):
+            log.warning("account %s locked after repeated failures", user_id)
 
     def issue_token(
         self, user: User, kind: str = "api", label: str | None = None, ttl: timedelta | None = None

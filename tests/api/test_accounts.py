@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from apitools import PASSWORD, Kyso
+from sqlalchemy import Engine, select
 
-from api.accounts.service import Accounts, Role
+from api.accounts.models import UserRow
+from api.accounts.service import AccountPolicy, Accounts, Role
+from api.database import make_engine, migrate
 from common.clock import FrozenClock
 from common.errors import AuthenticationError, ConflictError, InputError
+from tests.concurrency import at_once, outcomes
 
 
 def test_login_gives_a_token_that_identifies_the_user(kyso: Kyso) -> None:
@@ -51,6 +57,48 @@ def test_five_failures_lock_the_account_for_a_while(kyso: Kyso) -> None:
     assert locked.value.code == "account_locked"
     clock.advance(timedelta(minutes=16))
     assert accounts.authenticate("canbo9", PASSWORD).username == "canbo9"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def accounts_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'accounts.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def _failed_logins(engine: Engine, username: str) -> int:
+    with engine.connect() as conn:
+        stmt = select(UserRow.failed_logins).where(UserRow.username == username)
+        return int(conn.execute(stmt).scalar_one())
+
+
+def test_twelve_wrong_passwords_at_once_are_each_counted(accounts_engine: Engine) -> None:
+    accounts = Accounts(accounts_engine, FrozenClock(), AccountPolicy(max_failures=50))
+    accounts.create_user("canbo-race", PASSWORD, Role.OFFICIAL, "Cán bộ", agency="UBND")
+    results = at_once(12, lambda: accounts.authenticate("canbo-race", "wrong-password-x"))
+    assert outcomes(results) == ["login_failed"] * 12
+    assert _failed_logins(accounts_engine, "canbo-race") == 12
+
+
+def test_a_burst_of_wrong_passwords_gets_no_more_checks_than_the_lockout_allows(
+    accounts_engine: Engine,
+) -> None:
+    clock = FrozenClock()
+    accounts = Accounts(accounts_engine, clock)
+    accounts.create_user("canbo-burst", PASSWORD, Role.OFFICIAL, "Cán bộ", agency="UBND")
+    results = at_once(12, lambda: accounts.authenticate("canbo-burst", "wrong-password-x"))
+    assert outcomes(results) == ["account_locked"] * 7 + ["login_failed"] * 5
+    with pytest.raises(AuthenticationError) as locked:
+        accounts.authenticate("canbo-burst", PASSWORD)
+    assert locked.value.code == "account_locked"
+    clock.advance(timedelta(minutes=16))
+    assert accounts.authenticate("canbo-burst", PASSWORD).username == "canbo-burst"
+    assert _failed_logins(accounts_engine, "canbo-burst") == 0
 
 
 def test_passwords_are_stored_as_argon2_hashes(kyso: Kyso) -> None:
