@@ -2,7 +2,9 @@
 
 A citizen's key stays in kyso's key store; a phone app lists the citizen's credentials,
 authorizes a set of document hashes with PIN + one-time code (a short-lived SAD), then has
-exactly those hashes signed.
+exactly those hashes signed. A certificate has one credential: a second enrolment is
+``credential_exists``; replacing it takes the current PIN and a fresh code
+(``credentials/replace``) or an officer at the one-stop-shop desk (``credentials/desk-replace``).
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
+from api.credentials import enrol_credential, replace_credential, replace_credential_at_desk
 from api.deps import ServicesDep, rate_limit, require
-from common.errors import InputError, NotFoundError, PermissionDeniedError
+from common.errors import InputError, NotFoundError
+from signing.remote import Enrolment
 
 router = APIRouter(prefix="/api/v1/csc", tags=["remote signing (CSC)"])
 Citizen = Annotated[User, Depends(require(Role.CITIZEN))]
+Officer = Annotated[User, Depends(require(Role.OFFICIAL))]
 #: CSC names hash algorithms by OID
 HASH_OIDS = {
     "2.16.840.1.101.3.4.2.1": "sha256",
@@ -37,6 +42,21 @@ class CredentialEnrol(BaseModel):
 class CredentialEnrolled(BaseModel):
     credentialID: str
     otpauth_uri: str
+    #: the credential this one replaced (it no longer works)
+    replacedID: str | None = None
+
+
+class CredentialReplace(BaseModel):
+    credentialID: str = Field(max_length=64)
+    PIN: str = Field(max_length=12)
+    OTP: str = Field(max_length=10)
+    newPIN: str = Field(max_length=12)
+
+
+class DeskReplace(BaseModel):
+    serial: str = Field(max_length=64)
+    #: typed by the citizen at the desk
+    PIN: str = Field(max_length=12)
 
 
 class CredentialList(BaseModel):
@@ -94,6 +114,12 @@ def _hashes(values: list[str]) -> list[bytes]:
         raise InputError("hash_not_base64", "hashes are base64") from exc
 
 
+def _enrolled(done: Enrolment) -> CredentialEnrolled:
+    return CredentialEnrolled(
+        credentialID=done.credential_id, otpauth_uri=done.provisioning_uri, replacedID=done.replaced
+    )
+
+
 def _own(svc: ServicesDep, user: User, credential_id: str) -> None:
     if credential_id not in svc.remote_signing.credentials_list(user.username):
         raise NotFoundError("credential_unknown", "no such credential of yours")
@@ -101,21 +127,29 @@ def _own(svc: ServicesDep, user: User, credential_id: str) -> None:
 
 @router.post("/credentials/enrol", status_code=201)
 async def enrol(body: CredentialEnrol, svc: ServicesDep, user: Citizen) -> CredentialEnrolled:
-    """Turn the citizen's issued certificate into a remote credential with PIN and TOTP."""
-    mine = {e.serial for e in svc.enrolment.list("issued", owner=user.username)}
-    if body.serial.lower() not in mine:
-        raise PermissionDeniedError(
-            "certificate_not_yours", "this certificate was not issued to you"
-        )
-    record = svc.pki.get(body.serial)
-    if record.key_label is None or record.status != "good":
-        raise InputError("certificate_not_usable", "the certificate has no usable key here")
-    enrolled = await run_in_threadpool(
-        svc.remote_signing.enrol, user.username, record.serial, record.key_label, body.PIN
+    """Turn the citizen's issued certificate into a remote credential with PIN and TOTP (once:
+    a certificate that has one is ``credential_exists``, 409)."""
+    done = await run_in_threadpool(enrol_credential, svc, user, body.serial, body.PIN)
+    return _enrolled(done)
+
+
+@router.post("/credentials/replace", status_code=201, dependencies=[Depends(rate_limit("pin"))])
+async def replace(body: CredentialReplace, svc: ServicesDep, user: Citizen) -> CredentialEnrolled:
+    """A new phone or PIN: the current PIN and a fresh one-time code replace the credential
+    (a wrong answer is ``authorization_failed`` and counts like one at ``authorize``)."""
+    _own(svc, user, body.credentialID)
+    done = await run_in_threadpool(
+        replace_credential, svc, user, body.credentialID, body.PIN, body.OTP, body.newPIN
     )
-    return CredentialEnrolled(
-        credentialID=enrolled.credential_id, otpauth_uri=enrolled.provisioning_uri
-    )
+    return _enrolled(done)
+
+
+@router.post("/credentials/desk-replace", status_code=201)
+async def desk_replace(body: DeskReplace, svc: ServicesDep, officer: Officer) -> CredentialEnrolled:
+    """At the one-stop-shop desk (the officer checked the citizen's CCCD): a lost phone or PIN.
+    The certificate's credential is replaced; the citizen scans the new QR code there."""
+    done = await run_in_threadpool(replace_credential_at_desk, svc, officer, body.serial, body.PIN)
+    return _enrolled(done)
 
 
 @router.post("/credentials/list")
@@ -139,7 +173,9 @@ def credentials_info(body: CredentialRef, svc: ServicesDep, user: Citizen) -> Cr
 
 @router.post("/credentials/authorize", dependencies=[Depends(rate_limit("pin"))])
 async def authorize(body: Authorize, svc: ServicesDep, user: Citizen) -> Authorized:
-    """PIN + one-time code approve exactly the listed hashes (CSC explicit authorization)."""
+    """PIN + one-time code approve exactly the listed hashes (CSC explicit authorization).
+    Whichever half is wrong (or the code expired or used), the answer is the same 401
+    ``authorization_failed``."""
     _own(svc, user, body.credentialID)
     hashes = _hashes(body.hashes)
     if body.numSignatures != len(hashes):

@@ -11,13 +11,14 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.accounts.service import Role, User
+from api.credentials import enrol_credential, replace_credential_at_desk
 from api.deps import ServicesDep
 from api.dossiers import DossierDesk
 from api.downloads import attachment
 from api.uploads import read_pdf
 from api.web.routes import MaybeUser, check_csrf, page
 from api.wiring import Services
-from common.errors import KysoError
+from common.errors import InputError, KysoError
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,10 +68,8 @@ def make_credential(
     pending = context["pending_certs"]
     if not isinstance(pending, list) or serial not in pending:
         return page(request, "dossiers.html", user, 403, context, error="not your certificate")
-    record = svc.pki.get(serial)
-    assert record.key_label is not None
     try:
-        enrolled = svc.remote_signing.enrol(user.username, record.serial, record.key_label, pin)
+        enrolled = enrol_credential(svc, user, serial, pin)
     except KysoError as exc:
         return page(request, "dossiers.html", user, 400, context, error=exc.message)
     return page(
@@ -81,6 +80,32 @@ def make_credential(
         context=_citizen_context(svc, user),
         otpauth_qr=_qr_data_uri(enrolled.provisioning_uri),
     )
+
+
+@router.post("/officer/credentials/{enrolment_id}/replace", response_class=HTMLResponse)
+def desk_credential(
+    request: Request,
+    enrolment_id: str,
+    svc: ServicesDep,
+    user: MaybeUser,
+    pin: Annotated[str, Form(max_length=12)],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """The one-stop-shop desk replaces a citizen's remote-signing credential (lost phone or
+    PIN, identity checked on the CCCD): the new QR code is shown for the citizen to scan."""
+    check_csrf(request, csrf_token)
+    if user is None or user.role not in (Role.OFFICIAL, Role.ADMIN):
+        return _login("/officer/enrolments")
+    items = svc.enrolment.list()
+    try:
+        serial = svc.enrolment.get(enrolment_id).serial
+        if serial is None:
+            raise InputError("certificate_not_usable", "this request has no certificate yet")
+        done = replace_credential_at_desk(svc, user, serial, pin)
+    except KysoError as exc:
+        return page(request, "enrolments.html", user, 400, error=exc.message, items=items)
+    qr = _qr_data_uri(done.provisioning_uri)
+    return page(request, "enrolments.html", user, items=items, otpauth=True, otpauth_qr=qr)
 
 
 @router.post("/dossiers", response_class=HTMLResponse)

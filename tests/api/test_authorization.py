@@ -33,6 +33,18 @@ TABLE = [
         {"serial": "ab", "PIN": "123456"},
         {"citizen", "admin"},
     ),
+    (
+        "POST",
+        "/api/v1/csc/credentials/replace",
+        {"credentialID": "c", "PIN": "123456", "OTP": "1", "newPIN": "654321"},
+        {"citizen", "admin"},
+    ),
+    (
+        "POST",
+        "/api/v1/csc/credentials/desk-replace",
+        {"serial": "ab", "PIN": "123456"},
+        {"official", "admin"},
+    ),
     ("POST", "/api/v1/csc/credentials/list", None, {"citizen", "admin"}),
     ("POST", "/api/v1/csc/credentials/info", {"credentialID": "c"}, {"citizen", "admin"}),
     (

@@ -1,22 +1,44 @@
-"""The Cloud Signature Consortium-shaped API a phone app uses to sign with a key kept by kyso."""
+"""The Cloud Signature Consortium-shaped API a phone app uses to sign with a key kept by kyso,
+driven over HTTP against a running ``kyso serve``: what an attacker holding a citizen's
+password can try, concurrent approvals, one answer for every wrong PIN or code, replacement."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import secrets
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pyotp
-from apitools import Kyso
+import pytest
+from apitools import PASSWORD, Kyso, make_kyso
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from api.accounts.service import Role
+from api.settings import Settings
+
 PIN = "246810"
+KYSO = str(Path(sys.executable).parent / "kyso")
+DIGEST = base64.b64encode(hashlib.sha256(b"ho so xin cap phep").digest()).decode()
 
 
 def _enrolled(kyso: Kyso) -> tuple[str, pyotp.TOTP, str]:
-    """citizen1 requests a certificate, an official approves, citizen1 makes it a credential."""
+    """citizen1 requests a certificate, an official approves, citizen1 makes it a credential
+    (in process, for the tests of other flows that need a credential)."""
     citizen = kyso.headers("citizen")
     enrolment = kyso.client.post(
         "/api/v1/enrolments",
@@ -34,95 +56,379 @@ def _enrolled(kyso: Kyso) -> tuple[str, pyotp.TOTP, str]:
     return enrolled.json()["credentialID"], pyotp.TOTP(secret), serial
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
+@dataclass
+class Served:
+    """``kyso serve`` on a data dir whose accounts ``kyso`` (the same database) made."""
+
+    kyso: Kyso
+    url: str
+    data: Path
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60)
 
 
-def test_pin_and_one_time_code_approve_exactly_the_listed_hashes(kyso: Kyso) -> None:
-    credential, totp, serial = _enrolled(kyso)
-    citizen = kyso.headers("citizen")
-    listed = kyso.client.post("/api/v1/csc/credentials/list", headers=citizen).json()
-    assert listed == {"credentialIDs": [credential]}
-    digest = hashlib.sha256(b"ho so xin cap phep").digest()
-    sad = kyso.client.post(
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    base = tmp_path_factory.mktemp("csc")
+    data = base / "data"
+    kyso = make_kyso(base, Settings(data_dir=data))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    env = {
+        **os.environ,
+        "KYSO_DATA_DIR": str(data),
+        # the per-address limits would refuse the concurrent tests; lockouts still apply
+        "KYSO_RATE_PIN_PER_MINUTE": "100000",
+        "KYSO_RATE_LOGIN_PER_MINUTE": "100000",
+    }
+    env.pop("KYSO_OTP_SEED_KEY", None)
+    log = (base / "server.log").open("ab")
+    proc = subprocess.Popen(
+        [KYSO, "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, (base / "server.log").read_text()
+            assert time.monotonic() < deadline, "kyso serve did not start"
+            time.sleep(0.2)
+        yield Served(kyso, url, data)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        log.close()
+        kyso.services.close()
+
+
+@dataclass
+class Citizen:
+    username: str
+    headers: dict[str, str]
+    serial: str
+    credential: str
+    totp: pyotp.TOTP
+
+
+def _bearer(http: httpx.Client, username: str, password: str = PASSWORD) -> dict[str, str]:
+    """Sign in over HTTP: all that a password (or a stolen token) gives."""
+    answer = http.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def _secret(enrolled: httpx.Response) -> pyotp.TOTP:
+    return pyotp.TOTP(parse_qs(urlparse(enrolled.json()["otpauth_uri"]).query)["secret"][0])
+
+
+def _citizen(served: Served, http: httpx.Client) -> Citizen:
+    """A new citizen asks for a certificate, an official approves, the citizen enrols."""
+    username = f"cd-{secrets.token_hex(4)}"
+    served.kyso.services.accounts.create_user(username, PASSWORD, Role.CITIZEN, "Nguyễn Thị Hoa")
+    headers = _bearer(http, username)
+    cccd = f"001{secrets.randbelow(10**9):09d}"
+    asked = http.post(
+        "/api/v1/enrolments", json={"full_name": "Nguyễn Thị Hoa", "cccd": cccd}, headers=headers
+    )
+    assert asked.status_code == 201, asked.text
+    approved = http.post(
+        f"/api/v1/enrolments/{asked.json()['id']}/approve", headers=_bearer(http, "official1")
+    )
+    serial = approved.json()["serial"]
+    enrolled = http.post(
+        "/api/v1/csc/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=headers
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    return Citizen(username, headers, serial, enrolled.json()["credentialID"], _secret(enrolled))
+
+
+def _authorize(
+    http: httpx.Client, who: Citizen, pin: str, otp: str, credential: str | None = None
+) -> httpx.Response:
+    return http.post(
         "/api/v1/csc/credentials/authorize",
         json={
-            "credentialID": credential,
+            "credentialID": credential or who.credential,
             "numSignatures": 1,
-            "hash": [_b64(digest)],
-            "PIN": PIN,
-            "OTP": totp.now(),
+            "hash": [DIGEST],
+            "PIN": pin,
+            "OTP": otp,
         },
-        headers=citizen,
+        headers=who.headers,
     )
-    assert sad.status_code == 200, sad.text
-    signed = kyso.client.post(
+
+
+def _sign(http: httpx.Client, who: Citizen, sad: str, credential: str | None = None) -> int:
+    return http.post(
         "/api/v1/csc/signatures/signHash",
-        json={"credentialID": credential, "SAD": sad.json()["SAD"], "hash": [_b64(digest)]},
-        headers=citizen,
-    )
-    assert signed.status_code == 200, signed.text
-    signature = base64.b64decode(signed.json()["signatures"][0])
-    cert = x509.load_pem_x509_certificate(
-        kyso.client.get(f"/api/v1/certificates/{serial}").json()["pem"].encode()
-    )
-    public = cert.public_key()
-    assert isinstance(public, ec.EllipticCurvePublicKey)
-    public.verify(signature, b"ho so xin cap phep", ec.ECDSA(hashes.SHA256()))
-    other = hashlib.sha256(b"another document").digest()
-    again = kyso.client.post(
-        "/api/v1/csc/signatures/signHash",
-        json={"credentialID": credential, "SAD": sad.json()["SAD"], "hash": [_b64(other)]},
-        headers=citizen,
-    )
-    assert again.status_code == 403
+        json={"credentialID": credential or who.credential, "SAD": sad, "hash": [DIGEST]},
+        headers=who.headers,
+    ).status_code
 
 
-def test_wrong_pin_replayed_code_and_lockout_are_refused(kyso: Kyso) -> None:
-    credential, totp, _serial = _enrolled(kyso)
-    citizen = kyso.headers("citizen")
-    digest = _b64(hashlib.sha256(b"x").digest())
+def _next_code(totp: pyotp.TOTP) -> str:
+    """The code of the next time step (accepted: one step of drift), for a second approval."""
+    return totp.at(time.time() + 30)
 
-    def authorize(pin: str, otp: str) -> tuple[int, str]:
-        response = kyso.client.post(
-            "/api/v1/csc/credentials/authorize",
-            json={
-                "credentialID": credential,
-                "numSignatures": 1,
-                "hash": [digest],
-                "PIN": pin,
-                "OTP": otp,
-            },
-            headers=citizen,
+
+def _wrong_code(totp: pyotp.TOTP) -> str:
+    taken = {totp.at(time.time() + 30 * step) for step in range(-21, 3)}
+    return next(c for c in (f"{n:06d}" for n in range(10**6)) if c not in taken)
+
+
+def _audit(served: Served) -> list[tuple[str, str, str]]:
+    from sqlalchemy import select
+
+    from archive.catalog import tables
+
+    log = tables.audit_log
+    with served.kyso.services.engine.connect() as conn:
+        rows = conn.execute(select(log.c.actor, log.c.action, log.c.subject)).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def test_pin_and_one_time_code_approve_exactly_the_listed_hashes(served: Served) -> None:
+    with served.client() as http:
+        citizen = _citizen(served, http)
+        listed = http.post("/api/v1/csc/credentials/list", headers=citizen.headers).json()
+        assert listed == {"credentialIDs": [citizen.credential]}
+        sad = _authorize(http, citizen, PIN, citizen.totp.now())
+        assert sad.status_code == 200, sad.text
+        signed = http.post(
+            "/api/v1/csc/signatures/signHash",
+            json={"credentialID": citizen.credential, "SAD": sad.json()["SAD"], "hash": [DIGEST]},
+            headers=citizen.headers,
         )
-        return response.status_code, response.json().get("error", {}).get("code", "")
-
-    code = totp.now()
-    assert authorize(PIN, code)[0] == 200
-    assert authorize(PIN, code) == (401, "otp_replayed")
-    assert authorize("000000", totp.now())[1] == "pin_invalid"
-    for _ in range(4):
-        authorize("000000", totp.now())
-    assert authorize(PIN, totp.now()) == (423, "account_locked")
+        assert signed.status_code == 200, signed.text
+        pem = http.get(f"/api/v1/certificates/{citizen.serial}").json()["pem"]
+        public = x509.load_pem_x509_certificate(pem.encode()).public_key()
+        assert isinstance(public, ec.EllipticCurvePublicKey)
+        value = base64.b64decode(signed.json()["signatures"][0])
+        public.verify(value, b"ho so xin cap phep", ec.ECDSA(hashes.SHA256()))
+        assert _sign(http, citizen, sad.json()["SAD"]) == 403  # each hash once
 
 
-def test_other_people_cannot_use_or_enrol_a_citizens_certificate(kyso: Kyso) -> None:
-    credential, _totp, serial = _enrolled(kyso)
-    intruder = kyso.services.accounts.create_user(
-        "citizen2",
-        "mat-khau-rat-dai-456",
-        kyso.services.accounts.by_username("citizen1").role,
-        "Người khác",
-    )
-    token = kyso.services.accounts.issue_token(intruder)
-    headers = {"Authorization": f"Bearer {token}"}
-    info = kyso.client.post(
-        "/api/v1/csc/credentials/info", json={"credentialID": credential}, headers=headers
-    )
-    assert info.status_code == 404
-    steal = kyso.client.post(
-        "/api/v1/csc/credentials/enrol", json={"serial": serial, "PIN": "135790"}, headers=headers
-    )
-    assert steal.status_code == 403 and steal.json()["error"]["code"] == "certificate_not_yours"
-    official = kyso.client.post("/api/v1/csc/credentials/list", headers=kyso.headers("official"))
-    assert official.status_code == 403
+def test_a_password_alone_cannot_enrol_a_second_credential_nor_sign(served: Served) -> None:
+    """Issue 19 item 1: with the citizen's password, an attacker enrolled a credential of
+    their own (their PIN, their TOTP seed) and signed as the citizen."""
+    with served.client() as http:
+        citizen = _citizen(served, http)
+        stolen = _bearer(http, citizen.username)  # the attacker signs in with the password
+        attacker = Citizen(
+            citizen.username, stolen, citizen.serial, citizen.credential, citizen.totp
+        )
+        again = http.post(
+            "/api/v1/csc/credentials/enrol",
+            json={"serial": citizen.serial, "PIN": "135790"},
+            headers=stolen,
+        )
+        assert again.status_code == 409, again.text
+        assert again.json()["error"]["code"] == "credential_exists"
+        listed = http.post("/api/v1/csc/credentials/list", headers=stolen).json()
+        assert listed == {"credentialIDs": [citizen.credential]}
+        guessed = _authorize(http, attacker, "135790", _wrong_code(citizen.totp))
+        assert guessed.status_code == 401
+        assert guessed.json()["error"]["code"] == "authorization_failed"
+        replaced = http.post(
+            "/api/v1/csc/credentials/replace",
+            json={
+                "credentialID": citizen.credential,
+                "PIN": "135790",
+                "OTP": _wrong_code(citizen.totp),
+                "newPIN": "135790",
+            },
+            headers=stolen,
+        )
+        assert replaced.status_code == 401
+        assert replaced.json()["error"]["code"] == "authorization_failed"
+        desk = http.post(
+            "/api/v1/csc/credentials/desk-replace",
+            json={"serial": citizen.serial, "PIN": "135790"},
+            headers=stolen,
+        )
+        assert desk.status_code == 403
+        assert _authorize(http, citizen, PIN, citizen.totp.now()).status_code == 200
+
+
+def test_every_wrong_pin_or_code_gets_one_answer_and_five_lock(served: Served) -> None:
+    """Issue 19 item 7: ``pin_invalid`` vs ``otp_invalid`` told which half was wrong."""
+    with served.client() as http:
+        citizen = _citizen(served, http)
+        used = citizen.totp.now()
+        assert _authorize(http, citizen, PIN, used).status_code == 200
+        answers = [
+            _authorize(http, citizen, "000000", _next_code(citizen.totp)),  # wrong PIN
+            _authorize(http, citizen, PIN, _wrong_code(citizen.totp)),  # wrong code
+            _authorize(http, citizen, PIN, citizen.totp.at(time.time() - 240)),  # expired
+            _authorize(http, citizen, PIN, used),  # replayed
+        ]
+        failed = {
+            "error": {"code": "authorization_failed", "message": "wrong PIN or one-time code"}
+        }
+        assert [(a.status_code, a.json()) for a in answers] == [(401, failed)] * 4
+        records = served.kyso.services.remote_signing.approvals(citizen.credential)
+        reasons = [reason for event, reason, _h in records if event == "refused"]
+        assert reasons == ["pin_invalid", "otp_invalid", "otp_expired", "otp_replayed"]
+        assert _authorize(http, citizen, "000000", citizen.totp.now()).status_code == 401
+        locked = _authorize(http, citizen, PIN, _next_code(citizen.totp))
+        assert (locked.status_code, locked.json()["error"]["code"]) == (423, "account_locked")
+
+
+def test_one_code_sent_six_times_at_once_gives_one_approval(served: Served) -> None:
+    """Issue 19 item 5: six concurrent approvals with one code gave six SADs."""
+    with served.client() as http:
+        citizen = _citizen(served, http)
+    code = citizen.totp.now()
+
+    def send(_: int) -> httpx.Response:
+        with served.client() as own:
+            return _authorize(own, citizen, PIN, code)
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(send, range(6)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(200) == 1, [a.text for a in answers]
+    assert set(statuses) - {200} <= {401, 423}
+    records = served.kyso.services.remote_signing.approvals(citizen.credential)
+    assert [event for event, _r, _h in records].count("authorized") == 1
+
+
+def test_twelve_wrong_pins_at_once_are_counted_and_lock(served: Served) -> None:
+    """Issue 19 item 5: twelve concurrent wrong PINs moved the failure counter by 2."""
+    with served.client() as http:
+        citizen = _citizen(served, http)
+    code = citizen.totp.now()
+
+    def send(_: int) -> httpx.Response:
+        with served.client() as own:
+            return _authorize(own, citizen, "000000", code)
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(send, range(12)))
+    assert sorted(a.status_code for a in answers) == [401] * 5 + [423] * 7
+    records = served.kyso.services.remote_signing.approvals(citizen.credential)
+    assert [r for e, r, _h in records if e == "refused"].count("pin_invalid") == 5
+    with served.client() as http:
+        assert _authorize(http, citizen, PIN, code).status_code == 423
+
+
+def _notices(http: httpx.Client, who: Citizen) -> list[str]:
+    return [n["text"] for n in http.get("/api/v1/notifications", headers=who.headers).json()]
+
+
+def test_the_holder_replaces_a_credential_with_pin_and_code(served: Served) -> None:
+    with served.client() as http:
+        citizen = _citizen(served, http)
+        outstanding = _authorize(http, citizen, PIN, citizen.totp.now()).json()["SAD"]
+        answer = http.post(
+            "/api/v1/csc/credentials/replace",
+            json={
+                "credentialID": citizen.credential,
+                "PIN": PIN,
+                "OTP": _next_code(citizen.totp),
+                "newPIN": "975312",
+            },
+            headers=citizen.headers,
+        )
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["replacedID"] == citizen.credential
+        new = answer.json()["credentialID"]
+        assert _sign(http, citizen, outstanding) == 404  # the old SAD died with its credential
+        assert _authorize(http, citizen, PIN, citizen.totp.now()).status_code == 404
+        assert _authorize(http, citizen, "975312", _secret(answer).now(), new).status_code == 200
+        assert any("thay thế" in text for text in _notices(http, citizen))
+    assert (citizen.username, "credential.replaced", citizen.credential) in _audit(served)
+
+
+def test_the_desk_replaces_a_lost_phone_and_the_old_credential_stops(served: Served) -> None:
+    with served.client() as http:
+        citizen = _citizen(served, http)
+        outstanding = _authorize(http, citizen, PIN, citizen.totp.now()).json()["SAD"]
+        answer = http.post(
+            "/api/v1/csc/credentials/desk-replace",
+            json={"serial": citizen.serial, "PIN": "864200"},
+            headers=_bearer(http, "official1"),
+        )
+        assert answer.status_code == 201, answer.text
+        new = answer.json()["credentialID"]
+        listed = http.post("/api/v1/csc/credentials/list", headers=citizen.headers).json()
+        assert listed == {"credentialIDs": [new]}
+        assert _sign(http, citizen, outstanding) == 404
+        sad = _authorize(http, citizen, "864200", _secret(answer).now(), new)
+        assert sad.status_code == 200, sad.text
+        assert _sign(http, citizen, sad.json()["SAD"], new) == 200
+        assert any("thay thế" in text for text in _notices(http, citizen))
+    assert ("official1", "credential.replaced", citizen.credential) in _audit(served)
+
+
+def test_the_desk_page_replaces_a_credential_and_shows_the_new_code(served: Served) -> None:
+    with served.client() as http:
+        citizen = _citizen(served, http)
+        csrf = http.get("/login").cookies["kyso_csrf"]
+        signed_in = http.post(
+            "/login",
+            data={"username": "official1", "password": PASSWORD, "csrf_token": csrf},
+        )
+        assert signed_in.status_code == 303
+        listed = http.get("/officer/enrolments")
+        enrolments = served.kyso.services.enrolment.list("issued")
+        [mine] = [e for e in enrolments if e.serial == citizen.serial]
+        assert f"/officer/credentials/{mine.id}/replace" in listed.text
+        shown = http.post(
+            f"/officer/credentials/{mine.id}/replace",
+            data={"pin": "864200", "csrf_token": csrf},
+        )
+        assert shown.status_code == 200 and 'id="otp-setup"' in shown.text, shown.text[-3000:]
+        assert "data:image/png;base64," in shown.text
+        listed_now = http.post("/api/v1/csc/credentials/list", headers=citizen.headers).json()
+        assert listed_now["credentialIDs"] != [citizen.credential]
+
+
+def test_no_seed_is_stored_in_clear_and_its_key_is_the_owners_only(served: Served) -> None:
+    with served.client() as http:
+        citizen = _citizen(served, http)
+    files = [served.data / name for name in ("kyso.db", "kyso.db-wal", "kyso.db-shm")]
+    contents = b"".join(path.read_bytes() for path in files if path.exists())
+    assert contents and citizen.totp.secret.encode() not in contents
+    key = served.data / "secrets" / "otp-seed.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert len(base64.b64decode(key.read_bytes(), validate=True)) == 32
+
+
+def test_other_people_cannot_use_or_enrol_a_citizens_certificate(served: Served) -> None:
+    with served.client() as http:
+        citizen = _citizen(served, http)
+        other = f"cd-{secrets.token_hex(4)}"
+        served.kyso.services.accounts.create_user(other, PASSWORD, Role.CITIZEN, "Người khác")
+        headers = _bearer(http, other)
+        info = http.post(
+            "/api/v1/csc/credentials/info",
+            json={"credentialID": citizen.credential},
+            headers=headers,
+        )
+        assert info.status_code == 404
+        steal = http.post(
+            "/api/v1/csc/credentials/enrol",
+            json={"serial": citizen.serial, "PIN": "135790"},
+            headers=headers,
+        )
+        assert steal.status_code == 403
+        assert steal.json()["error"]["code"] == "certificate_not_yours"
+        officials = http.post("/api/v1/csc/credentials/list", headers=_bearer(http, "official1"))
+        assert officials.status_code == 403
