@@ -81,5 +81,5 @@ def replace_credential_at_desk(svc: Services, officer: User, serial: str, pin: s
         citizen=owner,
         via="desk",
     )
-    svc.notifications.credential_replaced(owner)
+    svc.notifications.credential_replaced(owner, first=done.replaced is None)
     return done

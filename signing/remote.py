@@ -89,6 +89,7 @@ class RemoteSigningService:
         self.clock = clock or SystemClock()
         self.options = options or RemoteOptions()
         self.hasher = hasher or BoundedHasher()
+        self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     # -- enrolment, replacement and CSC credentials/list, credentials/info ------------------
@@ -159,10 +160,14 @@ class RemoteSigningService:
             return [(r.event, r.reason, json.loads(r.hashes)) for r in db.scalars(stmt)]
 
     def seal_clear_seeds(self) -> int:
-        """Seal the seeds an older install stored in clear (run when the service starts)."""
+        """Seal the seeds an older install stored in clear (run when the service starts).
+
+        On SQLite the old values are also wiped from the file: ``secure_delete`` zeroes the
+        space they leave, and a checkpoint moves the pages out of the write-ahead log."""
+        sqlite = self._engine.dialect.name == "sqlite"
         with self._sessions() as db:
-            if db.get_bind().dialect.name == "sqlite":
-                db.execute(text("PRAGMA secure_delete = ON"))  # no clear copy left in free space
+            if sqlite:
+                db.execute(text("PRAGMA secure_delete = ON"))
             clear = db.scalars(
                 select(CredentialRow).where(not_(CredentialRow.totp_secret.startswith(PREFIX)))
             ).all()
@@ -170,6 +175,9 @@ class RemoteSigningService:
                 row.totp_secret = self._seal.seal(row.totp_secret)
             db.commit()
         if clear:
+            if sqlite:
+                with self._engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             log.warning("sealed %d remote-signing seeds stored in clear", len(clear))
         return len(clear)
 

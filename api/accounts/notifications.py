@@ -46,13 +46,16 @@ class Notifications:
     def certificate_issued(self, owner: str) -> None:
         self.send(owner, "Chứng thư số của bạn đã được cấp: kích hoạt ký số từ xa.", "/dossiers")
 
-    def credential_replaced(self, owner: str) -> None:
-        self.send(
-            owner,
-            "Thông tin ký số từ xa của bạn vừa được thay thế: điện thoại và mã PIN cũ không còn "
-            "dùng được. Nếu không phải bạn, hãy đến bộ phận một cửa.",
-            "/dossiers",
-        )
+    def credential_replaced(self, owner: str, *, first: bool = False) -> None:
+        """The citizen learns of every new remote-signing credential not made by enrolling."""
+        if first:
+            text = "Thông tin ký số từ xa của bạn đã được cấp tại bộ phận một cửa."
+        else:
+            text = (
+                "Thông tin ký số từ xa của bạn vừa được thay thế: điện thoại và mã PIN cũ không "
+                "còn dùng được. Nếu không phải bạn, hãy đến bộ phận một cửa."
+            )
+        self.send(owner, text, "/dossiers")
 
     def dossier_returned(self, owner: str, code: str, service: str) -> None:
         self.send(owner, f"Hồ sơ {code} ({service}) đã có kết quả.", f"/v/{code}")

@@ -106,6 +106,26 @@ def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
+def test_sealing_a_clear_seed_leaves_no_copy_of_it_in_the_sqlite_file(kit: Kit, tmp_path) -> None:
+    from sqlalchemy import update
+
+    from api.database import make_engine, migrate
+    from signing.remote_models import CredentialRow
+
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    service = RemoteSigningService(engine, kit.store, hasher=FAST_HASHER, seed_key=SEED_KEY)
+    enrolment = service.enrol("citizen-old", "0a1b2c", kit.citizen.key_label or "", PIN)
+    with engine.begin() as conn:  # what an install before sealing-by-default stored
+        conn.execute(update(CredentialRow).values(totp_secret=enrolment.totp_secret))
+    assert service.seal_clear_seeds() == 1
+    files = [path, path.with_name("old.db-wal")]
+    contents = b"".join(f.read_bytes() for f in files if f.exists())
+    assert enrolment.totp_secret.encode() not in contents
+    engine.dispose()
+
+
 def test_credentials_list_and_info_follow_the_csc_shapes(remote) -> None:
     service, credential, _totp, _clock = remote
     assert credential in service.credentials_list("citizen-42")
