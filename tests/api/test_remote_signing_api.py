@@ -6,33 +6,26 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
-import signal
-import socket
 import stat
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pyotp
 import pytest
-from apitools import PASSWORD, Kyso, make_kyso
+from apitools import PASSWORD, Kyso
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from servetools import Served, kyso_served
 
 from api.accounts.service import Role
-from api.settings import Settings
 
 PIN = "246810"
-KYSO = str(Path(sys.executable).parent / "kyso")
 DIGEST = base64.b64encode(hashlib.sha256(b"ho so xin cap phep").digest()).decode()
 
 
@@ -56,64 +49,12 @@ def _enrolled(kyso: Kyso) -> tuple[str, pyotp.TOTP, str]:
     return enrolled.json()["credentialID"], pyotp.TOTP(secret), serial
 
 
-@dataclass
-class Served:
-    """``kyso serve`` on a data dir whose accounts ``kyso`` (the same database) made."""
-
-    kyso: Kyso
-    url: str
-    data: Path
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60)
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    base = tmp_path_factory.mktemp("csc")
-    data = base / "data"
-    kyso = make_kyso(base, Settings(data_dir=data))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    env = {
-        **os.environ,
-        "KYSO_DATA_DIR": str(data),
-        # the per-address limits would refuse the concurrent tests; lockouts still apply
-        "KYSO_RATE_PIN_PER_MINUTE": "100000",
-        "KYSO_RATE_LOGIN_PER_MINUTE": "100000",
-    }
-    env.pop("KYSO_OTP_SEED_KEY", None)
-    log = (base / "server.log").open("ab")
-    proc = subprocess.Popen(
-        [KYSO, "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, (base / "server.log").read_text()
-            assert time.monotonic() < deadline, "kyso serve did not start"
-            time.sleep(0.2)
-        yield Served(kyso, url, data)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-        log.close()
-        kyso.services.close()
+    # the per-address limits would refuse the concurrent tests; lockouts still apply
+    limits = {"KYSO_RATE_PIN_PER_MINUTE": "100000", "KYSO_RATE_LOGIN_PER_MINUTE": "100000"}
+    with kyso_served(tmp_path_factory.mktemp("csc"), limits) as running:
+        yield running
 
 
 @dataclass
