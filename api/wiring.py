@@ -44,13 +44,21 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
 def _dev_passphrase(data_dir: Path) -> bytes:
     """The development key passphrase: random, created once, readable by the owner only."""
     path = data_dir / "secrets" / "keystore.passphrase"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if not path.exists():  # written whole, then linked: a crash or a racing process sees
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # no file or all of it
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             os.write(fd, secrets.token_urlsafe(32).encode())
+            os.fsync(fd)
         finally:
             os.close(fd)
+        try:
+            os.link(tmp, path)  # never replaces a passphrase another process wrote first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_bytes().strip()
 
 
@@ -103,8 +111,9 @@ class Services:
     @cached_property
     def engine(self) -> Engine:
         from api.database import make_engine, migrate
+        from api.files import private_dir
 
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.settings.data_dir)
         engine = make_engine(self.settings.resolved_database_url)
         migrate(engine)
         return engine
@@ -286,5 +295,9 @@ class Services:
         )
 
     def ensure_pki(self) -> bool:
-        """Create the development PKI on first start (idempotent)."""
-        return self.pki.init()
+        """Create the development PKI on first start (idempotent; one process at a time, so
+        concurrent first commands never pair a CA certificate with another process's key)."""
+        from api.database import exclusive
+
+        with exclusive(self.engine, "pki-init"):
+            return self.pki.init()

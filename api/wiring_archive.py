@@ -8,6 +8,7 @@ from typing import Protocol
 from asn1crypto import algos, tsp
 
 from api.database import make_engine, migrate
+from api.files import private_dir
 from api.settings import Settings
 from archive.catalog.sql import SqlCatalog
 from archive.errors import ArchiveInputError, StoreUnavailableError
@@ -70,6 +71,7 @@ def build_store(settings: Settings, clock: Clock) -> ObjectStore:
 def build_archive(settings: Settings, clock: Clock | None = None) -> Archive:
     """The archive service: migrated catalog plus the configured object store."""
     clock = clock or SystemClock()
+    private_dir(settings.data_dir)
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     return Archive(build_store(settings, clock), SqlCatalog(engine, clock))

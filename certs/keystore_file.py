@@ -1,13 +1,15 @@
 """Key store of encrypted PKCS#8 files (the embedded default).
 
 Each key is one file ``<label>.p8`` encrypted with the store's passphrase (PBES2, AES-256),
-written atomically with mode 0600. Keys are decrypted once per process and kept in memory.
+written atomically with mode 0600 and never replaced. Keys are decrypted once per process
+and kept in memory.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import threading
 from pathlib import Path
 
@@ -91,14 +93,19 @@ class FileKeyStore:
             serialization.PrivateFormat.PKCS8,
             serialization.BestAvailableEncryption(self._passphrase),
         )
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")  # one per writer
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             os.write(fd, pem)
             os.fsync(fd)
         finally:
             os.close(fd)
-        tmp.replace(path)
+        try:
+            os.link(tmp, path)  # unlike a rename, never replaces a key another process wrote
+        except FileExistsError as exc:
+            raise PkiConflictError("keystore_label_exists", f"key {label} already exists") from exc
+        finally:
+            tmp.unlink()
         with self._lock:
             self._cache[label] = key
         return public_key_info(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import typer
 
@@ -13,6 +14,7 @@ from api.cli.pki import app as pki_app
 from api.cli.sign import sign_command
 from api.cli.verify import verify_command
 from api.cli.worker import worker_command
+from api.files import PRIVATE_UMASK
 from api.settings import Settings
 from common.errors import KysoError
 
@@ -76,6 +78,7 @@ def serve(
 
 
 def main() -> None:
+    os.umask(PRIVATE_UMASK)  # files 0600, folders 0700, whatever the caller's umask
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
