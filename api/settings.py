@@ -53,6 +53,9 @@ class Settings(BaseSettings):
 
     #: 32 bytes, base64: encrypts remote-signing one-time-code seeds at rest (AES-256-GCM)
     otp_seed_key: SecretStr | None = None
+    #: seals the secrets in ``kyso admin backup --include-secrets`` (else --passphrase-file or
+    #: a prompt); keep it apart from the backups
+    backup_passphrase: SecretStr | None = None
 
     # storage and workers
     object_store: Literal["folder", "s3"] = "folder"

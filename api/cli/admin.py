@@ -62,23 +62,59 @@ def bind_certificate(
     typer.echo(f"{username} -> {record.serial}")
 
 
+def _backup_passphrase(settings: Settings, passphrase_file: Path | None, *, confirm: bool) -> bytes:
+    """The operator's backup passphrase: a file, KYSO_BACKUP_PASSPHRASE or a prompt."""
+    if passphrase_file is not None:
+        return passphrase_file.read_bytes().rstrip(b"\r\n")
+    if settings.backup_passphrase is not None:
+        return settings.backup_passphrase.get_secret_value().encode()
+    if not sys.stdin.isatty():
+        raise InputError(
+            "backup_passphrase_required",
+            "give --passphrase-file, KYSO_BACKUP_PASSPHRASE or run on a terminal",
+        )
+    text = typer.prompt("Mật khẩu sao lưu / backup passphrase", hide_input=True,
+                        confirmation_prompt=confirm)  # fmt: skip
+    return str(text).encode()
+
+
+PASSPHRASE_FILE = typer.Option(
+    None, "--passphrase-file", exists=True, dir_okay=False,
+    help="File holding the passphrase that seals the secrets (else KYSO_BACKUP_PASSPHRASE or "
+    "a prompt).",
+)  # fmt: skip
+
+
 @app.command()
 def backup(
-    out: Path = typer.Option(..., "--out", "-o", help="The .tar.gz file to write."),
+    out: Path = typer.Option(..., "--out", "-o", help="The .tar.gz file to write (mode 0600)."),
     include_secrets: bool = typer.Option(
-        False, help="Also the local secrets (development key passphrase): keep it safe."
+        False, help="Also the key files and local secrets, sealed with a passphrase you give."
     ),
+    passphrase_file: Path | None = PASSPHRASE_FILE,
 ) -> None:
     """Sao lưu (catalog, folder object store, key files) into one file."""
     from api.backup import backup as make_backup
 
-    report = make_backup(Settings(), out, include_secrets=include_secrets)
+    settings = Settings()
+    passphrase = None
+    if include_secrets:
+        passphrase = _backup_passphrase(settings, passphrase_file, confirm=True)
+    report = make_backup(settings, out, include_secrets=include_secrets, passphrase=passphrase)
     typer.echo(f"{report.path}: {', '.join(report.members)}")
 
 
 @app.command()
-def restore(source: Path = typer.Argument(..., exists=True, help="A kyso backup file.")) -> None:
+def restore(
+    source: Path = typer.Argument(..., exists=True, dir_okay=False, help="A kyso backup file."),
+    passphrase_file: Path | None = PASSPHRASE_FILE,
+) -> None:
     """Khôi phục vào thư mục dữ liệu trống (restore into an empty KYSO_DATA_DIR)."""
+    from api.backup import needs_passphrase
     from api.backup import restore as do_restore
 
-    typer.echo("restored: " + ", ".join(do_restore(Settings(), source)))
+    settings = Settings()
+    passphrase = None
+    if needs_passphrase(source):
+        passphrase = _backup_passphrase(settings, passphrase_file, confirm=False)
+    typer.echo("restored: " + ", ".join(do_restore(settings, source, passphrase=passphrase)))

@@ -2,7 +2,7 @@
 
 Layout under the root folder::
 
-    objects/ab/cd/<sha256>     the bytes, read-only (mode 0444), never rewritten
+    objects/ab/cd/<sha256>     the bytes, read-only for the owner only (mode 0400), never rewritten
     locks/ab/cd/<sha256>.json  retention and legal hold, enforced by kyso
     ingests/<ingest id>        sha256 written by an unfinished ingest (for recovery)
     tmp/<ingest id>.part       bytes being written; a crash leaves only this behind
@@ -10,7 +10,8 @@ Layout under the root folder::
 Writes are atomic: temp file, fsync, then ``os.link`` to the content address (which, unlike
 ``rename``, fails if the target exists, so a stored object is never replaced), then fsync of
 the folder. The version id of an object is its SHA-256: identical bytes are one object.
-A process running as root ignores the 0444 mode, so retention is enforced here, in kyso.
+Every file is the owner's only (0600 while written). A process running as root ignores the
+0400 mode, so retention is enforced here, in kyso.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _fsync_dir(folder: Path) -> None:
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as out:
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
         out.write(data)
         out.flush()
         os.fsync(out.fileno())
@@ -97,7 +98,7 @@ class FolderStore:
         tmp = self.root / "tmp" / f"{ingest_id}.part"
         reader = HashingReader(stream)
         try:
-            with open(tmp, "xb") as out:
+            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
                 while chunk := reader.read(CHUNK_SIZE):
                     out.write(chunk)
                 out.flush()
@@ -108,7 +109,7 @@ class FolderStore:
             final.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.link(tmp, final)  # fails if the object exists: never overwrite
-                final.chmod(0o444)
+                final.chmod(0o400)
                 _fsync_dir(final.parent)
             except FileExistsError:
                 pass  # identical bytes already stored: deduplicated

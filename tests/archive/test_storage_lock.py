@@ -63,7 +63,7 @@ def test_s3_server_refuses_to_shorten_retention(
 def test_folder_original_is_read_only_and_never_rewritten(archive: Archive) -> None:
     first = archive.put(io.BytesIO(b"same bytes"), dossier_code="HS-1", meta=META).version
     path = archive.store.root / first.storage_key  # type: ignore[attr-defined]
-    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400
     inode = path.stat().st_ino
     archive.put(io.BytesIO(b"same bytes"), dossier_code="HS-2", meta=META)
     assert path.stat().st_ino == inode and path.read_bytes() == b"same bytes"

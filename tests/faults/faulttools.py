@@ -3,11 +3,13 @@ own PostgreSQL and Redis (other tests keep using those)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -178,3 +180,54 @@ def stop_process_group(proc: subprocess.Popen[bytes] | None) -> None:
     if proc is not None and proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
+
+
+def mount_tmpfs(mount: Path, size: str) -> None:
+    """A small filesystem of the test's own (the fault tests run as root)."""
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(mount)],
+        capture_output=True,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"cannot mount a tmpfs (the fault tests run as root): {done.stderr!r}")
+
+
+def unmount(mount: Path) -> None:
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Write zeros until the disk refuses: the file is the space taken."""
+    filler = folder / "filler"
+    with filler.open("wb", buffering=0) as out:
+        for size in (1 << 20, 4096, 512):  # big blocks, then the last few KiB too
+            block = bytes(size)
+            try:
+                while True:
+                    out.write(block)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+    return filler
+
+
+KYSO = str(Path(sys.executable).parent / "kyso")
+
+
+def kyso_env(data: Path, database_url: str | None = None) -> dict[str, str]:
+    """The environment of a ``kyso`` command on ``data`` (no KYSO_ setting of the caller's)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KYSO_")}
+    env.update(KYSO_DATA_DIR=str(data), OMP_THREAD_LIMIT="1")
+    if database_url is not None:
+        env["KYSO_DATABASE_URL"] = database_url
+    return env
+
+
+def run_kyso(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([KYSO, *args], env=env, capture_output=True, text=True, timeout=240)
+
+
+def assert_refused(done: subprocess.CompletedProcess[str], code: str) -> None:
+    """Exit 4 with kyso's one-line error, never a traceback (nor exit 1, "problems found")."""
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 4, (done.returncode, done.stdout, done.stderr)
+    assert f"lỗi / error [{code}]: " in done.stderr, done.stderr

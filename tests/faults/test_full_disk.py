@@ -4,47 +4,15 @@ once space is freed the same requests succeed and fixity and the audit chain hol
 
 from __future__ import annotations
 
-import errno
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faulttools import assert_archive_sound, assert_scan_archived
+from faulttools import assert_archive_sound, assert_scan_archived, fill
 
 from api.settings import Settings
 from tests.api.apitools import Kyso, make_kyso, scan_image
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "data"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True
-    )
-    if done.returncode != 0:
-        pytest.fail(f"cannot mount a tmpfs (the fault tests run as root): {done.stderr!r}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def _fill(folder: Path) -> Path:
-    """Write zeros until the disk refuses: the file is the space taken."""
-    filler = folder / "filler"
-    with filler.open("wb", buffering=0) as out:
-        for size in (1 << 20, 4096, 512):  # big blocks, then the last few KiB too
-            block = bytes(size)
-            try:
-                while True:
-                    out.write(block)
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
-    return filler
 
 
 def _upload(kyso: Kyso, image: bytes) -> tuple[int, dict[str, object]]:
@@ -84,7 +52,7 @@ def test_a_full_data_disk_refuses_work_cleanly_and_recovers(
     pending_scan = _ocr(kyso, pending)
     objects_before = sorted(p for p in (small_disk / "objects").rglob("*") if p.is_file())
 
-    filler = _fill(small_disk)
+    filler = fill(small_disk)
     status, body = _upload(kyso, scan_image(["BIÊN BẢN số 3"]))
     assert (status, body["error"]["code"]) == (507, "storage_full")  # type: ignore[index]
     status, body = _archive(kyso, pending_scan, "HS-DISK-2")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,26 +15,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
+from faulttools import KYSO, kyso_env, run_kyso
 
 from api.database import alembic_config, current_heads, make_engine, script_heads, upgrade
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
-KYSO = str(Path(sys.executable).parent / "kyso")
 HOOK = "KYSO_FAULT_MIGRATION_PAUSE"
 #: an install made before the newest revisions of certs and api
 OLD_REVISIONS = ("c0001", "s0001", "archive_0001", "a0001")
-
-
-def _env(data: Path, database_url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KYSO_")}
-    env.update(KYSO_DATA_DIR=str(data), OMP_THREAD_LIMIT="1")
-    if database_url is not None:
-        env["KYSO_DATABASE_URL"] = database_url
-    return env
-
-
-def _kyso(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([KYSO, *args], env=env, capture_output=True, text=True, timeout=240)
 
 
 def _start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
@@ -92,15 +79,15 @@ def _assert_data_dir_works(
 ) -> None:
     """The next commands work: the PKI, a put, a clean fixity audit and audit chain."""
     if pki:
-        done = _kyso(env, "pki", "init")
+        done = run_kyso(env, "pki", "init")
         assert done.returncode == 0, done.stderr
     document = folder / f"{dossier}.txt"
     document.write_text(f"Biên bản {dossier}")
-    done = _kyso(env, "archive", "put", str(document), "--dossier", dossier)
+    done = run_kyso(env, "archive", "put", str(document), "--dossier", dossier)
     assert done.returncode == 0, done.stderr
-    done = _kyso(env, "archive", "audit")
+    done = run_kyso(env, "archive", "audit")
     assert done.returncode == 0 and ", OK" in done.stdout, done.stdout + done.stderr
-    done = _kyso(env, "archive", "log", "verify")
+    done = run_kyso(env, "archive", "log", "verify")
     assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
 
 
@@ -109,7 +96,7 @@ def test_a_first_command_killed_inside_the_upgrade_leaves_no_half_schema(tmp_pat
     assert len(revisions) >= 7
     for revision in revisions:
         data = tmp_path / f"data-{revision}"
-        env = _env(data)
+        env = kyso_env(data)
         document = tmp_path / "first.txt"
         document.write_text("Tờ trình")
         marker = tmp_path / f"paused-{revision}"
@@ -127,7 +114,7 @@ def test_a_first_pki_init_killed_at_increasing_delays_leaves_a_data_dir_that_ope
     delay, finished = 0.2, False
     for attempt in range(12):
         data = tmp_path / f"data-{attempt}"
-        env = _env(data)
+        env = kyso_env(data)
         proc = _start(env, "pki", "init")
         try:
             time.sleep(delay)  # where the kill lands varies; what must hold afterwards does not
@@ -177,22 +164,22 @@ def _twenty_first_commands(tmp_path: Path, env: dict[str, str]) -> None:
         )  # fmt: skip
     results = [(p.wait(timeout=240), p.stderr.read() if p.stderr else "") for p in procs]
     assert [rc for rc, _ in results] == [0] * 20, [err for rc, err in results if rc]
-    done = _kyso(env, "archive", "audit")
+    done = run_kyso(env, "archive", "audit")
     assert done.returncode == 0 and "checked 10, OK" in done.stdout, done.stdout + done.stderr
-    done = _kyso(env, "archive", "log", "verify")
+    done = run_kyso(env, "archive", "log", "verify")
     assert done.returncode == 0, done.stdout + done.stderr
     _assert_pki_keys_match(env)
 
 
 def test_twenty_parallel_first_commands_all_succeed_on_sqlite(tmp_path: Path) -> None:
-    _twenty_first_commands(tmp_path, _env(tmp_path / "data"))
+    _twenty_first_commands(tmp_path, kyso_env(tmp_path / "data"))
 
 
 @pytest.mark.postgres
 def test_twenty_parallel_first_commands_all_succeed_on_postgresql(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    _twenty_first_commands(tmp_path, _env(tmp_path / "data", postgres_url))
+    _twenty_first_commands(tmp_path, kyso_env(tmp_path / "data", postgres_url))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -228,7 +215,7 @@ def test_an_upgrade_killed_half_way_keeps_the_previous_schema(
     tmp_path: Path, database_url: str
 ) -> None:
     _old_install(database_url)
-    env = _env(tmp_path / "data", database_url)
+    env = kyso_env(tmp_path / "data", database_url)
     for revision in ("c0002", "a0002", "a0003"):
         marker = tmp_path / f"paused-{revision}"
         _kill_inside_upgrade(env, revision, marker, "archive", "log", "verify")
@@ -241,7 +228,7 @@ def test_an_upgrade_killed_half_way_keeps_the_previous_schema(
             assert conn.scalar(sa.text("SELECT count(*) FROM api_token")) == 1
         engine.dispose()
 
-    done = _kyso(env, "archive", "log", "verify")
+    done = run_kyso(env, "archive", "log", "verify")
     assert done.returncode == 0, done.stderr
     assert _heads(database_url) == script_heads()
     engine = make_engine(database_url)
