@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import errno
 import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.failures import data_folders, infrastructure_error
 from common.errors import (
     AuthenticationError,
     ConflictError,
@@ -67,26 +67,11 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
     return JSONResponse(error_body("invalid_request", f"invalid fields: {fields}"), 422)
 
 
-FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
-
-
-def infrastructure_error(exc: BaseException) -> KysoError | None:
-    """A failing disk or database as a kyso error (the request is refused, nothing half-kept)."""
-    from sqlalchemy.exc import DBAPIError
-
-    if isinstance(exc, OSError) and exc.errno in FULL_ERRNOS:
-        return ExternalServiceError("storage_full", "the data disk is full")
-    if isinstance(exc, DBAPIError):
-        text = str(exc.orig).lower()
-        if "disk is full" in text or "no space left" in text:
-            return ExternalServiceError("storage_full", "the database disk is full")
-        if exc.connection_invalidated or "connect" in text or "terminat" in text:
-            return ExternalServiceError("database_unavailable", "the database does not answer")
-    return None
-
-
-async def _infrastructure_handler(_request: Request, exc: Exception) -> JSONResponse:
-    error = infrastructure_error(exc)
+async def _infrastructure_handler(request: Request, exc: Exception) -> JSONResponse:
+    settings = request.app.state.settings
+    error = infrastructure_error(
+        exc, data_folders(settings.data_dir, settings.resolved_database_url)
+    )
     if error is None:
         raise exc
     log.error("backend failure: %s (%s)", error.code, type(exc).__name__)

@@ -22,7 +22,7 @@ from prometheus_client import (
 from starlette.concurrency import run_in_threadpool
 
 from api.wiring import Services
-from common.errors import ExternalServiceError, KysoError
+from common.errors import KysoError
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +71,10 @@ def checks(svc: Services) -> dict[str, str]:
             log.warning("readiness: %s failed", name)
             results[name] = getattr(exc, "code", type(exc).__name__)
 
-    def database() -> None:
-        from sqlalchemy import text
-        from sqlalchemy.exc import DBAPIError
+    from api.readiness import check_data_disk, check_database
 
-        try:
-            with svc.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except DBAPIError as exc:
-            raise ExternalServiceError("database_unavailable", "no answer") from exc
-
-    probe("database", database)
+    probe("data_disk", lambda: check_data_disk(svc.settings))
+    probe("database", lambda: check_database(svc.engine))
     probe("object_store", svc.archive.store.ping)
     probe("queue", svc.jobs.ping)
     probe("key_store", lambda: svc.keystore.public_key("ca-root"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import NoReturn
 
 import typer
 
@@ -83,5 +84,19 @@ def main() -> None:
     try:
         app()
     except KysoError as exc:
-        typer.echo(f"lỗi / error [{exc.code}]: {exc.message}", err=True)
-        raise SystemExit(EXIT_ERROR) from None
+        _refuse(exc)
+    except Exception as exc:
+        from api.failures import data_folders, infrastructure_error  # full disk, damaged db
+
+        settings = Settings()
+        error = infrastructure_error(exc, data_folders(settings.data_dir,
+                                                       settings.resolved_database_url))  # fmt: skip
+        if error is None:
+            raise  # a bug: the traceback is the report
+        logging.getLogger(__name__).debug("%s", exc, exc_info=True)
+        _refuse(error)
+
+
+def _refuse(error: KysoError) -> NoReturn:
+    typer.echo(f"lỗi / error [{error.code}]: {error.message}", err=True)
+    raise SystemExit(EXIT_ERROR) from None

@@ -58,7 +58,13 @@ def test_ready_checks_every_backend(kyso: Kyso) -> None:
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "object_store": "ok", "queue": "ok", "key_store": "ok"},
+        "checks": {
+            "data_disk": "ok",
+            "database": "ok",
+            "object_store": "ok",
+            "queue": "ok",
+            "key_store": "ok",
+        },
     }
 
 
