@@ -44,22 +44,7 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
 def _dev_passphrase(data_dir: Path) -> bytes:
     """The development key passphrase: random, created once, readable by the owner only."""
     path = data_dir / "secrets" / "keystore.passphrase"
-    if not path.exists():  # written whole, then linked: a crash or a racing process sees
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # no file or all of it
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, secrets.token_urlsafe(32).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)  # never replaces a passphrase another process wrote first
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_bytes().strip()
+    return _local_secret(path, secrets.token_urlsafe(32).encode())
 
 
 def _local_secret(path: Path, make: bytes) -> bytes:

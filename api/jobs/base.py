@@ -74,6 +74,9 @@ class Registry:
         """Run a job of kind ``name`` here, timed and counted in the job metrics."""
         import time
 
+        from sqlalchemy.exc import DBAPIError
+
+        from api.failures import infrastructure_error
         from api.jobs import metrics
 
         kind = self.get(name)
@@ -83,6 +86,11 @@ class Registry:
             result = kind.run(payload, progress)
             status = "succeeded"
             return result
+        except (OSError, DBAPIError) as exc:  # a full disk, a damaged database: the job failed
+            error = infrastructure_error(exc)  # with that code, it did not crash
+            if error is None:
+                raise
+            raise error from exc
         finally:
             metrics.JOBS.labels(name, status).inc()
             metrics.JOB_SECONDS.labels(name).observe(time.perf_counter() - started)

@@ -5,12 +5,16 @@ once space is freed the same requests succeed and fixity and the audit chain hol
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
+import pyotp
 import pytest
 from faulttools import assert_archive_sound, assert_scan_archived, fill
 
 from api.settings import Settings
-from tests.api.apitools import Kyso, make_kyso, scan_image
+from tests.api.apitools import Kyso, make_kyso, make_pdf, scan_image
+
+PIN = "246810"
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -74,3 +78,47 @@ def test_a_full_data_disk_refuses_work_cleanly_and_recovers(
     assert_scan_archived(archive, archive.catalog.document_ids("HS-DISK-2")[0], pending)
     assert len(archive.catalog.document_ids("HS-DISK-2")) == 1
     assert_archive_sound(archive)
+
+
+def _credential(kyso: Kyso) -> tuple[str, pyotp.TOTP]:
+    """citizen1's certificate (asked for, approved by an official) as a signing credential."""
+    citizen = kyso.headers("citizen")
+    enrolment = kyso.client.post(
+        "/api/v1/enrolments",
+        json={"full_name": "Nguyễn Thị Hoa", "cccd": "001203004567"},
+        headers=citizen,
+    ).json()
+    serial = kyso.client.post(
+        f"/api/v1/enrolments/{enrolment['id']}/approve", headers=kyso.headers("official")
+    ).json()["serial"]
+    enrolled = kyso.client.post(
+        "/api/v1/csc/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=citizen
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    secret = parse_qs(urlparse(enrolled.json()["otpauth_uri"]).query)["secret"][0]
+    return enrolled.json()["credentialID"], pyotp.TOTP(secret)
+
+
+def test_signing_and_auditing_over_http_on_a_full_disk_say_storage_full(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    kyso = make_kyso(tmp_path, Settings(data_dir=small_disk))
+    credential, totp = _credential(kyso)
+    filler = fill(small_disk)
+    submitted = kyso.client.post(
+        "/api/v1/dossiers",
+        files={"file": ("don.pdf", make_pdf("Don xin cap phep"), "application/pdf")},
+        data={"service": "Cấp giấy phép xây dựng", "agency": "UBND Quận Hoàn Kiếm",
+              "credential_id": credential, "pin": PIN, "otp": totp.now()},
+        headers=kyso.headers("citizen"),
+    )  # fmt: skip
+    assert (submitted.status_code, submitted.json()["error"]["code"]) == (507, "storage_full")
+    started = kyso.client.post(
+        "/api/v1/archive/audits", json={"sample": 1.0}, headers=kyso.headers("archivist")
+    )
+    assert started.status_code == 202, started.text
+    job = kyso.services.jobs.wait(started.json()["id"], 60)
+    assert (job.status, job.error) == ("failed", "storage_full")  # not a crash, nor problems
+    filler.unlink()
+    assert_archive_sound(kyso.services.archive)
+    kyso.services.close()
