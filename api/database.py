@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
-from api.files import private_dir, private_file
+from api.files import make_private, private_dir, private_file
 from common.errors import ExternalServiceError
 
 #: packages that own tables; each keeps its Alembic revisions in ``<package>/migrations``
@@ -57,10 +57,8 @@ def _prepare_sqlite_file(path: Path) -> None:
     private_dir(path.parent, tighten=False)
     private_file(path)
     for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
         with contextlib.suppress(FileNotFoundError):
-            if side.stat().st_mode & 0o077:
-                side.chmod(0o600)
+            make_private(path.with_name(path.name + suffix), 0o600)
 
 
 def make_engine(url: str) -> Engine:
