@@ -108,22 +108,6 @@ def test_dossier_fields_round_trip(catalog: SqlCatalog) -> None:
     assert catalog.dossier("HS-05") == meta
 
 
-def test_catalog_failure_after_store_is_finished_by_reconcile(
-    archive: Archive, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr(archive.catalog, "record_version", broken)
-    with pytest.raises(RuntimeError):
-        archive.put(io.BytesIO(b"stored but not catalogued"), dossier_code="HS-9", meta=DECISION)
-    monkeypatch.undo()
-    assert len(archive.catalog.pending_ingests()) == 1
-    report = archive.reconcile()
-    assert len(report.finished) == 1 and report.dropped == ()
-    assert archive.catalog.pending_ingests() == []
-
-
 @pytest.mark.s3
 def test_ingest_on_s3_locks_the_original_with_retention(
     s3_store: S3Store, catalog: SqlCatalog, clock: FrozenClock
