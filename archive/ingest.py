@@ -35,7 +35,13 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 
-from archive.catalog.recording import NewVersion, insert_document, insert_dossier, insert_version
+from archive.catalog.recording import (
+    NewVersion,
+    hold_document,
+    insert_document,
+    insert_dossier,
+    insert_version,
+)
 from archive.catalog.sql import SqlCatalog
 from archive.errors import (
     ArchiveConflictError,
@@ -258,10 +264,14 @@ class Archive:
                 dossier.code,
                 target.meta,
                 extra_text=target.extra_text,
+                legal_hold=target.legal_hold,
                 actor=target.actor,
             )
-        elif target.extra_text:  # e.g. the OCR text of a derivative version
-            self.catalog.append_search_text(conn, target.document_id, target.extra_text)
+        else:
+            if target.extra_text:  # e.g. the OCR text of a derivative version
+                self.catalog.append_search_text(conn, target.document_id, target.extra_text)
+            if target.legal_hold and not record.legal_hold:
+                hold_document(conn, self.clock, target.document_id, actor=target.actor)
         version = insert_version(
             conn,
             self.clock,

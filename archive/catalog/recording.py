@@ -100,6 +100,7 @@ def insert_document(
     meta: DocumentMeta,
     *,
     extra_text: str = "",
+    legal_hold: bool = False,
     actor: str,
 ) -> None:
     dossier_row = conn.execute(
@@ -134,7 +135,7 @@ def insert_document(
             retention=meta.retention or dossier_row.retention,
             access_level=access,
             access_rank=ACCESS_LEVELS.index(access),
-            legal_hold=False,
+            legal_hold=legal_hold,
             created_at=as_utc(clock.now()),
             search_text=search_text,
         )
@@ -145,6 +146,16 @@ def insert_document(
             {"d": document_id, "b": search_text},
         )
     auditlog.append(conn, clock, actor=actor, action="document.create", subject=document_id)
+    if legal_hold:
+        auditlog.append(conn, clock, actor=actor, action="legal_hold.on", subject=document_id)
+
+
+def hold_document(conn: sa.Connection, clock: Clock, document_id: str, *, actor: str) -> None:
+    """The document is under legal hold (a version was stored with one)."""
+    conn.execute(
+        sa.update(t.documents).where(t.documents.c.id == document_id).values(legal_hold=True)
+    )
+    auditlog.append(conn, clock, actor=actor, action="legal_hold.on", subject=document_id)
 
 
 def insert_version(
