@@ -138,3 +138,13 @@ def test_signed_pdf_versions_carry_the_verifier_summary(archive: Archive) -> Non
     assert summary == SignatureSummary("TOTAL_PASSED", signer="UBND", level="B-LTA")
     plain = archive.put(io.BytesIO(b"text"), dossier_code="HS-V", meta=DECISION)
     assert archive.catalog.version(plain.document_id).signature is None
+
+
+@pytest.mark.parametrize("media_type", ["text/plain\r\nX-Injected: 1", "pdf", "a/b c", ""])
+def test_a_bad_media_type_is_refused_before_anything_is_stored(
+    archive: Archive, media_type: str
+) -> None:
+    with pytest.raises(ArchiveInputError) as refused:
+        archive.put(io.BytesIO(b"x"), dossier_code="HS-M", meta=DECISION, media_type=media_type)
+    assert refused.value.code == "archive_bad_media_type"
+    assert archive.catalog.pending_ingests() == [] and not archive.catalog.has_dossier("HS-M")
