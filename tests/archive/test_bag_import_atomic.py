@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from api.database import make_engine, migrate
+from api.settings import Settings
+from api.wiring_archive import build_archive
 from archive import bagit, fixity
 from archive.catalog import tables as t
 from archive.catalog.sql import SqlCatalog
@@ -177,3 +181,23 @@ def test_a_bag_whose_dossier_exists_is_refused_before_anything_is_stored(
         bagit.import_bag(archive, bag)
     assert refused.value.code == "archive_dossier_exists"
     assert stored_objects(archive.store) == [] and archive.catalog.pending_ingests() == []
+
+
+def test_the_cli_refuses_a_bad_bag_with_exit_4_and_imports_the_fixed_one(
+    bag: Path, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KYSO_")}
+    env |= {"KYSO_DATA_DIR": str(tmp_path / "data"), "KYSO_OBJECT_STORE": "folder"}
+    kyso = str(Path(sys.executable).parent / "kyso")
+    original = (bag / bagit.METADATA).read_text(encoding="utf-8")
+    _edit(bag, BAD_METADATA["number"])  # was a ValueError traceback and a half import
+    done = subprocess.run([kyso, "archive", "import", str(bag)], env=env, capture_output=True)
+    assert done.returncode == 4, done.stderr
+    assert b"[archive_bag_metadata_invalid]" in done.stderr and b"Traceback" not in done.stderr
+    (bag / bagit.METADATA).write_text(original, encoding="utf-8")
+    rewrite_manifests(bag)
+    done = subprocess.run([kyso, "archive", "import", str(bag)], env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    archive = build_archive(Settings(data_dir=tmp_path / "data"))
+    assert len(archive.catalog.document_ids(CODE)) == 2
+    archive.catalog.engine.dispose()
