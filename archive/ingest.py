@@ -174,6 +174,7 @@ class Archive:
         stored: StoredObject | None = None
         try:
             stored = self.store.put(ingest_id, stream, media_type=target.media_type)
+            self.store.keep(ingest_id, stored)  # identical bytes a failed put just removed
             signature = self.summarise(stored, target.media_type)
             with self.catalog.writing() as conn:
                 result, kept_copy = self._record(conn, ingest_id, stored, target, signature)
@@ -234,7 +235,7 @@ class Archive:
                 version = self.catalog.version(same, conn=conn)
                 return IngestResult(same, version, deduplicated=True), False
             retention, dossier_code = target.meta.retention or "", target.dossier_code
-        if not self.catalog.take_pending(conn, ingest_id):
+        if ingest_id not in self.catalog.pending_ids(conn, ingest_id):
             raise ArchiveConflictError(
                 "archive_ingest_abandoned",
                 "reconcile dropped this ingest while it ran: nothing was stored, send it again",
@@ -253,7 +254,8 @@ class Archive:
                 shared.storage_key, shared.storage_version_id, stored.sha256, stored.size
             )
         kept_copy = (obj.key, obj.version_id) == (stored.key, stored.version_id)
-        if kept_copy:
+        if kept_copy:  # else the row stays until the unused copy is deleted (``settle``)
+            self.catalog.take_pending(conn, ingest_id)
             self.store.keep(ingest_id, stored)
         lock = self.lock_for(retention, dossier, target.legal_hold)
         if target.meta is not None:

@@ -102,8 +102,12 @@ class SqlCatalog:
             rows = conn.execute(query)
             return [(row.id, json.loads(row.payload)) for row in rows]
 
-    def pending_ids(self, conn: sa.Connection) -> set[str]:
-        return {str(row.id) for row in conn.execute(sa.select(t.pending_ingests.c.id))}
+    def pending_ids(self, conn: sa.Connection, *only: str) -> set[str]:
+        """Ids of the journalled ingests (of ``only`` these, when given)."""
+        query = sa.select(t.pending_ingests.c.id)
+        if only:
+            query = query.where(t.pending_ingests.c.id.in_(only))
+        return {str(row.id) for row in conn.execute(query)}
 
     def take_pending(self, conn: sa.Connection, ingest_id: str) -> bool:
         """Delete the journal row inside ``conn``; False when it was already gone."""

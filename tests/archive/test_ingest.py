@@ -119,6 +119,9 @@ def test_ingest_on_s3_locks_the_original_with_retention(
     assert lock.retain_until is not None and lock.retain_until > clock.now()
     dup = archive.put(io.BytesIO(b"s3 original"), dossier_code="HS-S3-B", meta=DECISION)
     assert dup.version.storage_key == result.version.storage_key
+    listed = store._client.list_objects(store.bucket, prefix="objects/", include_version=True)
+    assert len(list(listed)) == 1  # the second, unneeded copy was deleted
+    assert archive.catalog.pending_ingests() == []
 
 
 class _StubVerifier:
