@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from common.ids import new_id
 
 SCAN_ID = re.compile(r"^scan_[0-9a-z]{26}$")
 ALLOWED = (".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png")
+#: per scan: the document it was archived as, per dossier code (JSON)
+ARCHIVED = "archived.json"
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,16 @@ class ScanDesk:
             return self.svc.jobs.info(self._start(scan))
 
     def archive(self, scan: Scan, request: ArchiveRequest, actor: str) -> str:
-        """The scan as the original, the searchable PDF/A as its OCR version."""
+        """The scan as the original, the searchable PDF/A as its OCR version.
+
+        Idempotent: archiving a scan again into the same dossier (a retry after a lost answer,
+        after a restart whose queue forgot the OCR job) answers the same document and adds no
+        version; the archive itself deduplicates the original, and an OCR version is added
+        only to a document that has none.
+        """
+        done = self._archived(scan, request.dossier_code)
+        if done is not None:
+            return done
         job = self.job(scan)
         if job.status != "succeeded":
             raise InputError("scan_not_ready", "the OCR job has not finished")
@@ -114,16 +126,46 @@ class ScanDesk:
             original = archive.put(
                 stream, dossier_code=request.dossier_code, meta=meta, media_type=media, actor=actor
             )
-        text_file = scan.output.with_suffix(".txt")
-        text = text_file.read_text(encoding="utf-8") if text_file.exists() else ""
-        with scan.output.open("rb") as stream:
-            archive.put(
-                stream,
-                dossier_code=request.dossier_code,
-                document_id=original.document_id,
-                kind="ocr",
-                media_type="application/pdf",
-                extra_text=text,
-                actor=actor,
-            )
+        versions = archive.catalog.document(original.document_id).versions
+        if not any(version.kind == "ocr" for version in versions):
+            text_file = scan.output.with_suffix(".txt")
+            text = text_file.read_text(encoding="utf-8") if text_file.exists() else ""
+            with scan.output.open("rb") as stream:
+                archive.put(
+                    stream,
+                    dossier_code=request.dossier_code,
+                    document_id=original.document_id,
+                    kind="ocr",
+                    media_type="application/pdf",
+                    extra_text=text,
+                    actor=actor,
+                )
+        self._record_archived(scan, request.dossier_code, original.document_id)
         return original.document_id
+
+    def _archived(self, scan: Scan, dossier_code: str) -> str | None:
+        """The live document this scan was archived as in this dossier, if it was."""
+        try:
+            done = json.loads((scan.folder / ARCHIVED).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        document_id = done.get(dossier_code) if isinstance(done, dict) else None
+        if not isinstance(document_id, str):
+            return None
+        try:
+            record = self.svc.archive.catalog.document(document_id)
+        except NotFoundError:
+            return None
+        return document_id if record.disposed_at is None else None
+
+    @staticmethod
+    def _record_archived(scan: Scan, dossier_code: str, document_id: str) -> None:
+        path = scan.folder / ARCHIVED
+        try:
+            done = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            done = {}
+        done[dossier_code] = document_id
+        tmp = path.with_name(f".{ARCHIVED}.{new_id('')}")
+        tmp.write_text(json.dumps(done, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)

@@ -54,6 +54,19 @@ def entry_hash(
     return hashlib.sha256(bytes.fromhex(prev_hash) + body.encode()).hexdigest()
 
 
+def lock_chain(conn: sa.Connection) -> None:
+    """Queue behind every other writer of the archive (the first statement of a transaction).
+
+    An UPDATE of the head row takes SQLite's write lock (waiting its busy timeout, with no
+    stale read snapshot to fail on) and PostgreSQL's row lock; every archive write appends to
+    the chain, so holding the head row serialises them all: what the transaction reads next is
+    what the last writer committed.
+    """
+    conn.execute(
+        sa.update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=t.audit_head.c.seq)
+    )
+
+
 def append(
     conn: sa.Connection,
     clock: Clock,

@@ -7,8 +7,10 @@ Layout of an exported bag::
     data/documents/<document id>/v<n>-<kind>     the stored bytes of each version
 
 Import validates the whole bag first (manifest complete, every checksum right, no file outside
-the manifest, no path escaping ``data/``, no symbolic link, Payload-Oxum) and only then writes
-anything.
+the manifest, no path escaping ``data/``, no symbolic link, FIFO or device, Payload-Oxum, and
+every field of ``kyso-metadata.json``: archive/bag_metadata.py), then stores the payload and
+records dossier, documents and versions in one catalog transaction. Objects are locked last in
+that transaction: whatever fails, the roll-back deletes every object of the bag.
 """
 
 from __future__ import annotations
@@ -16,14 +18,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
-from archive.catalog.codec import meta_from_json, meta_to_json
+import sqlalchemy as sa
+
+from archive.bag_metadata import BagContents, BagVersion, read_contents
+from archive.catalog.codec import meta_to_json
+from archive.catalog.recording import NewVersion, insert_document, insert_dossier, insert_version
 from archive.errors import ArchiveConflictError, ArchiveInputError, IntegrityError
 from archive.ingest import Archive
-from archive.metadata import DocumentMeta, DossierMeta
-from common.hashing import CHUNK_SIZE, sha256_file
+from archive.metadata import SignatureSummary
+from archive.store.base import ObjectLock, StoredObject
+from common.hashing import CHUNK_SIZE, iter_chunks, sha256_chunks, sha256_file
+from common.ids import new_id
 
 METADATA = "data/kyso-metadata.json"
 
@@ -124,19 +134,40 @@ def _read_manifest(bag: Path, name: str) -> dict[str, str]:
     return entries
 
 
-def _refuse_links(bag: Path) -> None:
-    """A bag holds plain files only: a symbolic link would make the import read (and
-    archive) a file from anywhere on the server, its checksum matching."""
+def _refuse_special_files(bag: Path) -> None:
+    """A bag holds folders and plain files only: a symbolic link would make the import read
+    (and archive) a file from anywhere on the server, its checksum matching; a FIFO or a
+    device would block or never end the read."""
     for root, dirs, files in os.walk(bag):
         for name in (*dirs, *files):
-            if (Path(root) / name).is_symlink():
-                rel = (Path(root) / name).relative_to(bag).as_posix()
+            path = Path(root) / name
+            rel = path.relative_to(bag).as_posix()
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
                 raise ArchiveInputError("archive_bag_invalid", f"{rel} is a symbolic link")
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                raise ArchiveInputError(
+                    "archive_bag_invalid", f"{rel} is not a regular file (a FIFO, socket, device)"
+                )
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a payload file that must still be a plain file (not swapped for a link or FIFO)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ArchiveInputError("archive_bag_invalid", f"{path.name} is not a regular file")
+    return os.fdopen(fd, "rb", buffering=CHUNK_SIZE)
+
+
+def _sha256(path: Path) -> str:
+    with _open_regular(path) as stream:
+        return sha256_chunks(iter_chunks(stream))
 
 
 def validate_bag(bag: Path) -> dict[str, str]:
     """Check a bag completely; returns its payload manifest. Raises on any defect."""
-    _refuse_links(bag)
+    _refuse_special_files(bag)
     if not (bag / "bagit.txt").is_file():
         raise ArchiveInputError("archive_bag_invalid", "not a bag: bagit.txt is missing")
     for rel, sha in (
@@ -144,7 +175,7 @@ def validate_bag(bag: Path) -> dict[str, str]:
         if (bag / "tagmanifest-sha256.txt").exists()
         else ()
     ):
-        if not (bag / rel).is_file() or sha256_file(bag / rel) != sha:
+        if not (bag / rel).is_file() or _sha256(bag / rel) != sha:
             raise IntegrityError("archive_bag_fixity_failed", f"tag file {rel} fails its checksum")
     manifest = _read_manifest(bag, "manifest-sha256.txt")
     present = {
@@ -156,7 +187,7 @@ def validate_bag(bag: Path) -> dict[str, str]:
         raise IntegrityError("archive_bag_incomplete", "payload files and manifest differ")
     total = 0
     for rel, sha in manifest.items():
-        if sha256_file(bag / rel) != sha:
+        if _sha256(bag / rel) != sha:
             raise IntegrityError("archive_bag_fixity_failed", f"{rel} fails its checksum")
         total += (bag / rel).stat().st_size
     info = (
@@ -175,44 +206,90 @@ def validate_bag(bag: Path) -> dict[str, str]:
     return manifest
 
 
+@dataclass(frozen=True)
+class _Item:
+    """One version of the bag on its way in: its document (by position) and ingest id."""
+
+    document: int
+    version: BagVersion
+    ingest_id: str
+
+
 def import_bag(archive: Archive, bag: Path, *, actor: str = "import") -> BagReport:
-    """Validate the bag, then create its dossier and documents (new ids, same bytes)."""
+    """Validate the whole bag, then create its dossier and documents (new ids, same bytes)
+    in one catalog transaction; on any failure nothing of the bag stays."""
     manifest = validate_bag(bag)
+    contents = read_contents(bag, METADATA, manifest)
+    code = contents.dossier.code
+    if archive.catalog.has_dossier(code):
+        raise ArchiveConflictError("archive_dossier_exists", f"dossier {code} exists")
+    items = [
+        _Item(number, version, new_id("i"))
+        for number, document in enumerate(contents.documents)
+        for version in document.versions
+    ]
+    archive.catalog.begin_ingests([item.ingest_id for item in items], {"bag": code})
+    stored: dict[str, StoredObject] = {}
     try:
-        body = json.loads((bag / METADATA).read_text(encoding="utf-8"))
-        dossier = meta_from_json(DossierMeta, body["dossier"])
-        documents = [
-            (meta_from_json(DocumentMeta, doc["meta"]), list(doc["versions"]))
-            for doc in body["documents"]
-        ]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ArchiveInputError("archive_bag_invalid", "kyso-metadata.json is malformed") from exc
-    for _meta, versions in documents:
-        for entry in versions:
-            if manifest.get(str(entry["path"])) != entry["sha256"]:
-                raise IntegrityError("archive_bag_incomplete", "metadata and manifest disagree")
-    if archive.catalog.has_dossier(dossier.code):
-        raise ArchiveConflictError("archive_dossier_exists", f"dossier {dossier.code} exists")
-    archive.catalog.create_dossier(dossier, actor=actor)
-    ids: list[str] = []
-    total = 0
-    for meta, versions in documents:
-        document_id: str | None = None
-        for entry in sorted(versions, key=lambda e: int(e["number"])):
-            with (bag / str(entry["path"])).open("rb", buffering=CHUNK_SIZE) as stream:
-                result = archive.put(
-                    stream,
-                    dossier_code=dossier.code,
-                    meta=meta if document_id is None else None,
-                    document_id=document_id,
-                    kind=entry["kind"],
-                    media_type=str(entry["media_type"]),
-                    actor=actor,
-                )
-            if result.version.sha256 != entry["sha256"]:
-                raise IntegrityError(message="bytes changed while importing")
-            document_id = result.document_id
-            total += int(entry["size"])
-        if document_id is not None:
-            ids.append(document_id)
-    return BagReport(dossier.code, len(ids), len(manifest), total, tuple(ids))
+        for item in items:
+            with _open_regular(bag / item.version.path) as stream:
+                obj = archive.store.put(item.ingest_id, stream, media_type=item.version.media_type)
+            stored[item.ingest_id] = obj
+            if (obj.sha256, obj.size) != (item.version.sha256, item.version.size):
+                raise IntegrityError("archive_bag_fixity_failed", f"{item.version.path} changed")
+        signatures = {
+            item.ingest_id: archive.summarise(stored[item.ingest_id], item.version.media_type)
+            for item in items
+        }
+        with archive.catalog.writing() as conn:
+            ids = _record(archive, conn, contents, items, stored, signatures, actor)
+    except BaseException:
+        for item in items:
+            archive.roll_back(item.ingest_id, stored.get(item.ingest_id))
+        raise
+    for item in items:
+        archive.settle(item.ingest_id, None)
+    total = sum(item.version.size for item in items)
+    return BagReport(code, len(ids), len(manifest), total, tuple(ids))
+
+
+def _record(
+    archive: Archive,
+    conn: sa.Connection,
+    contents: BagContents,
+    items: list[_Item],
+    stored: dict[str, StoredObject],
+    signatures: dict[str, SignatureSummary | None],
+    actor: str,
+) -> list[str]:
+    """The bag's dossier, documents and versions, then (last) the object locks."""
+    catalog, clock, dossier = archive.catalog, archive.clock, contents.dossier
+    for item in items:
+        if not catalog.take_pending(conn, item.ingest_id):
+            raise ArchiveConflictError("archive_ingest_abandoned", "reconcile dropped the import")
+    insert_dossier(conn, clock, dossier, actor=actor)
+    ids = [new_id("d") for _document in contents.documents]
+    for document_id, document in zip(ids, contents.documents, strict=True):
+        insert_document(conn, clock, document_id, dossier.code, document.meta, actor=actor)
+    locks: list[tuple[StoredObject, ObjectLock]] = []
+    for item in items:
+        document = contents.documents[item.document]
+        obj = stored[item.ingest_id]
+        archive.store.keep(item.ingest_id, obj)
+        lock = archive.lock_for(document.meta.retention or dossier.retention, dossier, False)
+        new = NewVersion(
+            document_id=ids[item.document],
+            kind=item.version.kind,
+            sha256=obj.sha256,
+            size=obj.size,
+            media_type=item.version.media_type,
+            storage_key=obj.key,
+            storage_version_id=obj.version_id,
+            retain_until=lock.retain_until,
+            signature=signatures[item.ingest_id],
+        )
+        insert_version(conn, clock, new, number=item.version.number, actor=actor)
+        locks.append((obj, lock))
+    for obj, lock in locks:  # last: a catalog failure before this leaves nothing locked
+        archive.store.protect(obj, lock)
+    return ids

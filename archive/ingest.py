@@ -1,14 +1,28 @@
 """The archive service: streaming ingest with deduplication, reads, and crash recovery.
 
-Ingest order, chosen so that a crash at any point leaves the archive consistent:
-1. journal the ingest (committed) - a crash now leaves a journal row and no object;
-2. stream the bytes into the store while hashing - a crash leaves no complete object
-   (folder: only a temp file; S3: an unfinished multipart upload, invisible to reads);
-3. deduplicate: bytes already stored are not kept twice (the new unprotected copy is deleted);
-4. lock the object (retention until the record's end, legal hold if asked);
-5. record document + version, delete the journal row and append the audit entry in one
-   transaction. A catalog failure here leaves the locked object and the journal row:
-   ``reconcile`` finds the object again from the ingest id and finishes the job.
+A put ends in one of two states, whatever fails and whenever the process dies:
+- **stored**: it returned the document id; the catalog has the version, the store the locked
+  object;
+- **not stored**: it raised, or its process died before it returned; nothing it wrote stays
+  (its object is deleted unless a catalogued version shares it, its journal row goes), and
+  ``reconcile`` never turns its leftovers into a document: nobody was told it was stored.
+
+Order:
+1. journal the ingest (committed): ``reconcile`` can find whatever it leaves behind;
+2. stream the bytes into the store while hashing (folder: a temp file linked to its content
+   address; S3: ``objects/<ingest id>``) and ask the verifier about a PDF;
+3. one serialised catalog transaction (``SqlCatalog.writing``): deduplicate (the same bytes as
+   an original of this dossier, or as this document's newest version, are that document;
+   identical bytes elsewhere share one stored object); take the journal row (gone: a
+   ``reconcile`` dropped the ingest meanwhile, and the put fails); create the dossier if it is
+   new; record document and version with the next number; lock the object, last; commit;
+4. then: delete the copy a deduplicated put did not need, drop the store's bookkeeping.
+
+A failure in 2 or 3 rolls back the transaction, then the object and the journal row. Nothing
+is locked before the catalog has decided to keep the object, so the roll-back can delete it;
+only a commit failing after the lock was written leaves an unreferenced, locked copy (never a
+document). When even the roll-back cannot write (a full database disk) the journal row stays,
+and ``reconcile`` drops it later.
 """
 
 from __future__ import annotations
@@ -19,16 +33,33 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import BinaryIO
 
-from archive.catalog.codec import meta_from_json, meta_to_json
-from archive.catalog.sql import NewVersion, SqlCatalog
-from archive.errors import ArchiveInputError, ArchiveNotFoundError, ObjectLockedError
+import sqlalchemy as sa
+
+from archive.catalog.recording import (
+    NewVersion,
+    hold_document,
+    insert_document,
+    insert_dossier,
+    insert_version,
+)
+from archive.catalog.sql import SqlCatalog
+from archive.errors import (
+    ArchiveConflictError,
+    ArchiveError,
+    ArchiveInputError,
+    ArchiveNotFoundError,
+    ObjectLockedError,
+)
 from archive.metadata import (
     VERSION_KINDS,
     DocumentMeta,
+    DocumentRecord,
     DossierMeta,
     IngestResult,
+    SignatureSummary,
     VersionKind,
     VersionRecord,
+    check_media_type,
     retention_years,
 )
 from archive.protocols import Verifier
@@ -39,6 +70,8 @@ log = logging.getLogger(__name__)
 
 #: object-lock horizon of permanent records; extended by a later ``protect`` when it nears
 PERMANENT_LOCK_YEARS = 100
+#: what a clean-up may meet and leave to ``reconcile`` (never hiding the put's own failure)
+CLEANUP_ERRORS = (ArchiveError, OSError, sa.exc.SQLAlchemyError)
 
 
 @dataclass(frozen=True)
@@ -50,8 +83,26 @@ class ArchiveOptions:
 
 @dataclass(frozen=True)
 class ReconcileReport:
-    finished: tuple[str, ...]
+    #: journalled ingests that never committed: their objects and rows removed
     dropped: tuple[str, ...]
+    #: files of the store's ingest bookkeeping removed (crash leftovers, finished markers)
+    removed_files: int = 0
+    #: always empty: reconcile never catalogues an ingest that did not commit
+    finished: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a put goes: a new document (``meta``) or a new version of ``document_id``."""
+
+    dossier_code: str
+    document_id: str
+    meta: DocumentMeta | None
+    kind: VersionKind
+    media_type: str
+    legal_hold: bool
+    extra_text: str
+    actor: str
 
 
 def _add_years(moment: datetime, years: int) -> datetime:
@@ -75,7 +126,7 @@ class Archive:
         self.catalog = catalog
         self.clock = catalog.clock
         self.options = options or ArchiveOptions()
-        #: asked for a signature summary of each stored PDF (verify/ provides it later)
+        #: asked for a signature summary of each stored PDF
         self.verifier = verifier
 
     def retain_until(self, retention: str, dossier: DossierMeta) -> datetime:
@@ -88,6 +139,9 @@ class Archive:
         if dossier.end_date is not None:
             start = max(now, datetime.combine(dossier.end_date, time(), tzinfo=UTC))
         return _add_years(start, years)
+
+    def lock_for(self, retention: str, dossier: DossierMeta, legal_hold: bool) -> ObjectLock:
+        return ObjectLock(self.retain_until(retention, dossier), self.options.lock_mode, legal_hold)
 
     def put(
         self,
@@ -103,129 +157,197 @@ class Archive:
         actor: str = "system",
     ) -> IngestResult:
         """Store a new document (``meta``) or a new version of ``document_id``."""
+        target = _Target(
+            dossier_code=self._check(dossier_code, meta, document_id, kind),
+            document_id=document_id or new_id("d"),
+            meta=meta,
+            kind=kind,
+            media_type=check_media_type(media_type),
+            legal_hold=legal_hold,
+            extra_text=extra_text,
+            actor=actor,
+        )
+        ingest_id = new_id("i")
+        self.catalog.begin_ingest(
+            ingest_id, {"dossier_code": target.dossier_code, "document_id": target.document_id}
+        )
+        stored: StoredObject | None = None
+        try:
+            stored = self.store.put(ingest_id, stream, media_type=target.media_type)
+            self.store.keep(ingest_id, stored)  # identical bytes a failed put just removed
+            signature = self.summarise(stored, target.media_type)
+            with self.catalog.writing() as conn:
+                result, kept_copy = self._record(conn, ingest_id, stored, target, signature)
+        except BaseException:
+            self.roll_back(ingest_id, stored)
+            raise
+        self.settle(ingest_id, None if kept_copy else stored)
+        return result
+
+    def _check(
+        self,
+        dossier_code: str,
+        meta: DocumentMeta | None,
+        document_id: str | None,
+        kind: VersionKind,
+    ) -> str:
+        """Refuse a bad request before any byte is stored; returns the dossier's code."""
         if kind not in VERSION_KINDS:
             raise ArchiveInputError("archive_bad_version_kind", f"unknown version kind {kind}")
         if (meta is None) == (document_id is None):
             raise ArchiveInputError("archive_bad_request", "give either metadata or a document id")
         if document_id is not None:
-            record = self.catalog.document(document_id)
-            dossier_code, retention = record.dossier_code, record.retention
-        elif not self.catalog.has_dossier(dossier_code) and self.options.create_missing_dossiers:
-            self.catalog.create_dossier(DossierMeta(dossier_code, dossier_code), actor=actor)
-        dossier = self.catalog.dossier(dossier_code)
-        if meta is not None:
-            retention = meta.retention or dossier.retention
-        ingest_id = new_id("i")
-        new_document_id = document_id or new_id("d")
-        payload: dict[str, object] = {
-            "dossier_code": dossier_code,
-            "document_id": new_document_id,
-            "new_document": meta is not None,
-            "meta": meta_to_json(meta) if meta is not None else None,
-            "kind": kind,
-            "media_type": media_type,
-            "legal_hold": legal_hold,
-            "extra_text": extra_text,
-            "actor": actor,
-            "retention": retention,
-        }
-        self.catalog.begin_ingest(ingest_id, payload)
-        try:
-            stored = self.store.put(ingest_id, stream, media_type=media_type)
-        except BaseException:
-            self.catalog.drop_pending(ingest_id)
-            self.store.forget_ingest(ingest_id)
-            raise
-        # Deduplicate: the same bytes already in this document / dossier are not a new version.
-        same = (
-            new_document_id
-            if document_id and self.catalog.latest_sha(document_id) == stored.sha256
-            else None
-        )
-        if same is None and meta is not None:
-            same = self.catalog.document_with_original(dossier_code, stored.sha256)
-        if same is not None:
-            self._discard_duplicate(ingest_id, stored)
-            return IngestResult(same, self.catalog.version(same), deduplicated=True)
-        version = self._finish(ingest_id, stored, payload)
-        return IngestResult(version.document_id, version, deduplicated=False)
+            return self._live(self.catalog.document(document_id)).dossier_code
+        if self.catalog.find_dossier(dossier_code) is None:
+            if not self.options.create_missing_dossiers:
+                raise ArchiveNotFoundError("archive_dossier_not_found", f"no {dossier_code}")
+            DossierMeta(dossier_code, dossier_code)  # a bad code is refused here
+        return dossier_code
 
-    def _drop_unreferenced(self, stored: StoredObject) -> None:
-        """Delete a stored copy no catalogued version points at (a duplicate)."""
-        if self.catalog.versions_of_object(stored.key, stored.version_id) == 0:
-            try:
-                self.store.delete(stored.key, stored.version_id)
-            except ObjectLockedError:
-                log.warning("a locked duplicate copy stays in the store: %s", stored.key)
+    @staticmethod
+    def _live(record: DocumentRecord) -> DocumentRecord:
+        if record.disposed_at is not None:
+            raise ArchiveNotFoundError("archive_document_disposed", "the document was disposed of")
+        return record
 
-    def _discard_duplicate(self, ingest_id: str, stored: StoredObject) -> None:
-        self._drop_unreferenced(stored)
-        self.catalog.drop_pending(ingest_id)
-        self.store.forget_ingest(ingest_id)
+    def summarise(self, stored: StoredObject, media_type: str) -> SignatureSummary | None:
+        if self.verifier is None or media_type != "application/pdf":
+            return None
+        return self.verifier.summarise(self.store.open(stored.key, stored.version_id))
 
-    def _finish(
-        self, ingest_id: str, stored: StoredObject, payload: dict[str, object]
-    ) -> VersionRecord:
-        """Lock the stored object (reusing identical stored bytes) and catalogue it."""
-        existing = self.catalog.version_with_sha(stored.sha256)
-        if existing is not None and (existing.storage_key, existing.storage_version_id) != (
-            stored.key,
-            stored.version_id,
-        ):
-            self._drop_unreferenced(stored)
-            stored = StoredObject(
-                existing.storage_key, existing.storage_version_id, stored.sha256, stored.size
+    def _record(
+        self,
+        conn: sa.Connection,
+        ingest_id: str,
+        stored: StoredObject,
+        target: _Target,
+        signature: SignatureSummary | None,
+    ) -> tuple[IngestResult, bool]:
+        """Inside the write lock: the result, and whether the catalog took the stored copy."""
+        if target.meta is None:
+            record = self._live(self.catalog.document(target.document_id, conn))
+            if record.versions and record.versions[-1].sha256 == stored.sha256:
+                return IngestResult(record.id, record.versions[-1], deduplicated=True), False
+            retention, dossier_code = record.retention, record.dossier_code
+        else:
+            same = self.catalog.document_with_original(target.dossier_code, stored.sha256, conn)
+            if same is not None:  # the journal row stays until the unused copy is deleted
+                version = self.catalog.version(same, conn=conn)
+                return IngestResult(same, version, deduplicated=True), False
+            retention, dossier_code = target.meta.retention or "", target.dossier_code
+        if ingest_id not in self.catalog.pending_ids(conn, ingest_id):
+            raise ArchiveConflictError(
+                "archive_ingest_abandoned",
+                "reconcile dropped this ingest while it ran: nothing was stored, send it again",
             )
-        dossier = self.catalog.dossier(str(payload["dossier_code"]))
-        until = self.retain_until(str(payload["retention"]), dossier)
-        lock = ObjectLock(until, self.options.lock_mode, bool(payload["legal_hold"]))
-        self.store.protect(stored, lock)
-        signature = None
-        if self.verifier is not None and payload["media_type"] == "application/pdf":
-            signature = self.verifier.summarise(self.store.open(stored.key, stored.version_id))
-        meta_text = payload["meta"]
-        meta = meta_from_json(DocumentMeta, str(meta_text)) if payload["new_document"] else None
-        version = self.catalog.record_version(
-            ingest_id,
+        dossier = self.catalog.find_dossier(dossier_code, conn)
+        if dossier is None:
+            if target.meta is None or not self.options.create_missing_dossiers:
+                raise ArchiveNotFoundError("archive_dossier_not_found", f"no {dossier_code}")
+            dossier = DossierMeta(dossier_code, dossier_code)
+            insert_dossier(conn, self.clock, dossier, actor=target.actor)
+        retention = retention or dossier.retention
+        shared = self.catalog.live_version_with_sha(conn, stored.sha256)
+        obj = stored
+        if shared is not None:
+            obj = StoredObject(
+                shared.storage_key, shared.storage_version_id, stored.sha256, stored.size
+            )
+        kept_copy = (obj.key, obj.version_id) == (stored.key, stored.version_id)
+        if kept_copy:  # else the row stays until the unused copy is deleted (``settle``)
+            self.catalog.take_pending(conn, ingest_id)
+            self.store.keep(ingest_id, stored)
+        lock = self.lock_for(retention, dossier, target.legal_hold)
+        if target.meta is not None:
+            insert_document(
+                conn,
+                self.clock,
+                target.document_id,
+                dossier.code,
+                target.meta,
+                extra_text=target.extra_text,
+                legal_hold=target.legal_hold,
+                actor=target.actor,
+            )
+        else:
+            if target.extra_text:  # e.g. the OCR text of a derivative version
+                self.catalog.append_search_text(conn, target.document_id, target.extra_text)
+            if target.legal_hold and not record.legal_hold:
+                hold_document(conn, self.clock, target.document_id, actor=target.actor)
+        version = insert_version(
+            conn,
+            self.clock,
             NewVersion(
-                document_id=str(payload["document_id"]),
-                kind=payload["kind"],  # type: ignore[arg-type]
+                document_id=target.document_id,
+                kind=target.kind,
                 sha256=stored.sha256,
                 size=stored.size,
-                media_type=str(payload["media_type"]),
-                storage_key=stored.key,
-                storage_version_id=stored.version_id,
-                retain_until=until,
+                media_type=target.media_type,
+                storage_key=obj.key,
+                storage_version_id=obj.version_id,
+                retain_until=lock.retain_until,
                 signature=signature,
             ),
-            dossier_code=dossier.code,
-            meta=meta,
-            extra_text=str(payload["extra_text"]),
-            actor=str(payload["actor"]),
+            actor=target.actor,
         )
-        self.store.forget_ingest(ingest_id)
-        return version
+        self.store.protect(obj, lock)  # last: whatever failed before, nothing is locked
+        return IngestResult(target.document_id, version, deduplicated=False), kept_copy
+
+    # -- cleaning up -----------------------------------------------------------------------
+    def _drop(self, ingest_id: str, obj: StoredObject | None) -> None:
+        """Remove an uncatalogued copy (kept when a catalogued version shares it) and its row."""
+        with self.catalog.writing() as conn:
+            if obj is not None and not self.catalog.versions_of_object(
+                obj.key, obj.version_id, conn
+            ):
+                try:
+                    self.store.delete(obj.key, obj.version_id)
+                except ObjectLockedError:
+                    log.warning("an unreferenced locked copy stays: %s", obj.key)
+                except ArchiveNotFoundError:
+                    pass
+            self.catalog.take_pending(conn, ingest_id)
+
+    def roll_back(self, ingest_id: str, stored: StoredObject | None) -> None:
+        """Undo a failed ingest; what cannot be undone now is left to ``reconcile``."""
+        obj = stored
+        if obj is None:  # the store failed: did it keep a complete copy all the same?
+            try:
+                obj = self.store.locate(ingest_id)
+            except CLEANUP_ERRORS as exc:  # unreachable: a copy, if any, stays unreferenced
+                log.warning("ingest %s: cannot look for a stored copy (%s)", ingest_id, exc)
+        try:
+            self._drop(ingest_id, obj)
+            self.store.forget_ingest(ingest_id)
+        except CLEANUP_ERRORS as exc:
+            log.warning("ingest %s failed; reconcile will drop it (%s)", ingest_id, exc)
+
+    def settle(self, ingest_id: str, unused: StoredObject | None) -> None:
+        """After the commit: delete the copy the catalog did not take, forget the ingest."""
+        try:
+            if unused is not None:
+                self._drop(ingest_id, unused)
+            self.store.forget_ingest(ingest_id)
+        except CLEANUP_ERRORS as exc:
+            log.warning("ingest %s stored; clean-up left to reconcile (%s)", ingest_id, exc)
 
     def reconcile(self, started_before: datetime | None = None) -> ReconcileReport:
-        """Finish ingests whose object was stored, drop those that never completed.
+        """Drop ingests that never committed (their objects too), sweep the store's leftovers.
 
-        With ``started_before``, only ingests journalled before that moment are touched: a
-        process sharing the catalog may still be uploading the newer ones.
+        With ``started_before``, only ingests journalled before that moment are dropped: a
+        process sharing the catalog may still be uploading the newer ones (were one dropped
+        all the same, that put fails with ``archive_ingest_abandoned``, storing nothing).
         """
-        finished: list[str] = []
         dropped: list[str] = []
-        for ingest_id, payload in self.catalog.pending_ingests(started_before):
-            stored = self.store.locate(ingest_id)
-            if stored is None:
-                self.catalog.drop_pending(ingest_id)
-                self.store.forget_ingest(ingest_id)
-                dropped.append(ingest_id)
-                continue
-            self._finish(ingest_id, stored, payload)
-            finished.append(ingest_id)
-        if finished or dropped:
-            log.info("reconcile: %d finished, %d dropped", len(finished), len(dropped))
-        return ReconcileReport(tuple(finished), tuple(dropped))
+        for ingest_id, _payload in self.catalog.pending_ingests(started_before):
+            self._drop(ingest_id, self.store.locate(ingest_id))
+            self.store.forget_ingest(ingest_id)
+            dropped.append(ingest_id)
+        with self.catalog.writing() as conn:  # no ingest starts or finishes meanwhile
+            removed = self.store.sweep(self.catalog.pending_ids(conn))
+        if dropped or removed:
+            log.info("reconcile: %d ingests dropped, %d files removed", len(dropped), removed)
+        return ReconcileReport(tuple(dropped), removed)
 
     def read(
         self, document_id: str, number: int | None = None

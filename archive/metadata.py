@@ -50,6 +50,20 @@ def check_access_level(level: str) -> AccessLevel:
     return level  # type: ignore[return-value]
 
 
+#: RFC 6838 type/subtype (restricted names, no parameters): what is stored and sent back
+_MEDIA_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}"
+_MEDIA_TYPE = re.compile(f"{_MEDIA_NAME}/{_MEDIA_NAME}")
+
+
+def check_media_type(text: str) -> str:
+    """``type/subtype`` as RFC 6838 names it; a CR, LF or other byte would reach headers."""
+    if not isinstance(text, str) or not _MEDIA_TYPE.fullmatch(text):
+        raise ArchiveInputError(
+            "archive_bad_media_type", f"media type must be type/subtype, not {text!r:.80}"
+        )
+    return text.lower()
+
+
 def _check_code(code: str, what: str) -> None:
     """Codes name things in bag-info lines and on screens: no path or control character."""
     if not code or len(code) > 100 or any(ch in "/\\" or ch < " " or ch == "\x7f" for ch in code):

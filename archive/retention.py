@@ -9,6 +9,7 @@ The object lock of the store independently refuses an early delete.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,11 +86,18 @@ def _proposal(row: sa.Row[tuple[object, ...]]) -> DisposalProposal:
 
 
 def set_legal_hold(archive: Archive, document_id: str, on: bool, *, actor: str) -> None:
-    """Put (or lift) a legal hold on a document and on every stored version of it."""
-    record = archive.catalog.document(document_id)
-    for version in record.versions:
-        archive.store.set_legal_hold(version.storage_key, version.storage_version_id, on)
-    with archive.catalog.engine.begin() as conn:
+    """Put (or lift) a legal hold on a document and on every stored version of it.
+
+    Identical bytes are one stored object: lifting the hold leaves it on an object that a
+    version of another held document shares. Under the catalog's write lock, so that no
+    concurrent ingest or hold reads a lock file this one is rewriting.
+    """
+    with archive.catalog.writing() as conn:
+        record = archive.catalog.document(document_id, conn)
+        for version in record.versions:
+            key = (version.storage_key, version.storage_version_id)
+            if on or not _held_elsewhere(conn, document_id, key):
+                archive.store.set_legal_hold(*key, on)
         conn.execute(
             sa.update(t.documents).where(t.documents.c.id == document_id).values(legal_hold=on)
         )
@@ -102,11 +110,26 @@ def set_legal_hold(archive: Archive, document_id: str, on: bool, *, actor: str) 
         )
 
 
+def _held_elsewhere(conn: sa.Connection, document_id: str, key: tuple[str, str]) -> bool:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(t.versions)
+        .join(t.documents, t.documents.c.id == t.versions.c.document_id)
+        .where(
+            t.versions.c.storage_key == key[0],
+            t.versions.c.storage_version_id == key[1],
+            t.documents.c.id != document_id,
+            t.documents.c.legal_hold.is_(True),
+        )
+    )
+    return bool(conn.scalar(query))
+
+
 def propose(archive: Archive, document_id: str, *, reason: str, actor: str) -> DisposalProposal:
     record = archive.catalog.document(document_id)
     _check_disposable(archive, record)
     proposal_id = new_id("p")
-    with archive.catalog.engine.begin() as conn:
+    with archive.catalog.writing() as conn:
         conn.execute(
             sa.insert(t.disposals).values(
                 id=proposal_id,
@@ -128,9 +151,12 @@ def propose(archive: Archive, document_id: str, *, reason: str, actor: str) -> D
     return proposal(archive, proposal_id)
 
 
-def proposal(archive: Archive, proposal_id: str) -> DisposalProposal:
-    with archive.catalog.engine.connect() as conn:
-        row = conn.execute(sa.select(t.disposals).where(t.disposals.c.id == proposal_id)).first()
+def proposal(
+    archive: Archive, proposal_id: str, conn: sa.Connection | None = None
+) -> DisposalProposal:
+    with contextlib.ExitStack() as stack:
+        reader = conn or stack.enter_context(archive.catalog.engine.connect())
+        row = reader.execute(sa.select(t.disposals).where(t.disposals.c.id == proposal_id)).first()
     if row is None:
         raise ArchiveNotFoundError("archive_proposal_not_found", f"no proposal {proposal_id}")
     return _proposal(row)
@@ -146,15 +172,14 @@ def approve(archive: Archive, proposal_id: str, *, actor: str) -> DisposalPropos
     record = archive.catalog.document(current.document_id)
     _check_disposable(archive, record)
     now = archive.clock.now()
-    to_delete = []
-    for version in record.versions:
-        key = (version.storage_key, version.storage_version_id)
-        if archive.catalog.versions_of_object(*key) > _own_uses(record, key):
-            continue  # another document keeps these bytes
-        if archive.store.lock_of(*key).blocks_delete(now):
+    keys = list(dict.fromkeys((v.storage_key, v.storage_version_id) for v in record.versions))
+    for key in keys:
+        shared = archive.catalog.versions_of_object(*key, other_than=record.id)
+        if not shared and archive.store.lock_of(*key).blocks_delete(now):
             raise ObjectLockedError(message="the store still holds a lock on a version")
-        to_delete.append(key)
-    with archive.catalog.engine.begin() as conn:
+    with archive.catalog.writing() as conn:
+        if proposal(archive, proposal_id, conn).state != "proposed":
+            raise ArchiveConflictError("archive_proposal_closed", "the proposal was closed")
         conn.execute(
             sa.update(t.disposals)
             .where(t.disposals.c.id == proposal_id)
@@ -177,13 +202,18 @@ def approve(archive: Archive, proposal_id: str, *, actor: str) -> DisposalPropos
             subject=record.id,
             details={"proposal": proposal_id, "proposed_by": current.proposed_by},
         )
-    for key in dict.fromkeys(to_delete):
+    for key in keys:
+        _delete_unshared(archive, record.id, key)
+    return proposal(archive, proposal_id)
+
+
+def _delete_unshared(archive: Archive, document_id: str, key: tuple[str, str]) -> None:
+    """Delete a disposed document's bytes unless another document (or an ingest that
+    committed meanwhile: hence the write lock) uses them."""
+    with archive.catalog.writing() as conn:
+        if archive.catalog.versions_of_object(*key, conn, other_than=document_id):
+            return  # another document keeps these bytes
         try:
             archive.store.delete(*key)
         except ArchiveNotFoundError:
             log.info("disposal: object already gone")
-    return proposal(archive, proposal_id)
-
-
-def _own_uses(record: DocumentRecord, key: tuple[str, str]) -> int:
-    return sum(1 for v in record.versions if (v.storage_key, v.storage_version_id) == key)

@@ -91,5 +91,5 @@ def search(
 
 def index_text(catalog: SqlCatalog, document_id: str, text: str) -> None:
     """Add text (e.g. OCR output of a derivative) to a document's searchable text."""
-    with catalog.engine.begin() as conn:
+    with catalog.writing() as conn:  # read-modify-write of the text: under the write lock
         catalog.append_search_text(conn, document_id, text)

@@ -198,7 +198,11 @@ def audit(
             f"{p.problem.upper():10} {p.document_id} v{p.number} expected {p.expected_sha256}"
         )
     status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
-    typer.echo(f"run {report.run_id}: checked {report.checked}, {status}")
+    share = "" if sample >= 1.0 or report.resumed else f" (sample {sample:g})"
+    typer.echo(
+        f"run {report.run_id}: checked {report.checked} of {report.versions} versions{share}, "
+        + status
+    )
     if not report.ok:
         raise typer.Exit(EXIT_PROBLEMS)
 
@@ -213,7 +217,10 @@ def reconcile(
     from datetime import UTC, datetime, timedelta
 
     report = _archive().reconcile(datetime.now(UTC) - timedelta(minutes=older_than))
-    typer.echo(f"finished {len(report.finished)}, dropped {len(report.dropped)}")
+    typer.echo(
+        f"dropped {len(report.dropped)} unfinished ingests, removed {report.removed_files} "
+        "leftover files"
+    )
 
 
 @log_app.command("verify")

@@ -1,74 +1,39 @@
 """The catalog on SQLAlchemy 2 Core: works the same on SQLite and PostgreSQL.
 
 Every change is one transaction that also appends its audit-log entry, so the catalog and
-the audit chain never disagree. An ingest is first journalled in ``archive_pending_ingests``
-(committed before any byte is stored), and the journal row is deleted in the transaction that
-records the version: a crash leaves either nothing, or a journal row that ``reconcile`` finishes.
+the audit chain never disagree. Writes go through ``writing()``: one serialised transaction
+(the audit chain's head row is locked first), so what a writer looks up inside it - the next
+version number, whether a dossier exists, whether these bytes are already catalogued - is
+still true when it commits, on SQLite and on PostgreSQL, across threads and processes.
+
+An ingest is first journalled in ``archive_pending_ingests`` (committed before any byte is
+stored); the transaction that records the version deletes the journal row. A row left
+behind belongs to an ingest that never committed: ``reconcile`` drops it (archive/ingest.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
 from archive import auditlog
 from archive.catalog import tables as t
-from archive.catalog.codec import (
-    as_utc,
-    maybe_utc,
-    meta_from_json,
-    meta_to_json,
-    signature_from_json,
-    signature_to_json,
+from archive.catalog.codec import as_utc, maybe_utc, meta_from_json
+from archive.catalog.recording import (
+    NewVersion,
+    append_search_text,
+    insert_dossier,
+    version_from_row,
 )
-from archive.errors import ArchiveConflictError, ArchiveNotFoundError
-from archive.metadata import (
-    ACCESS_LEVELS,
-    DocumentMeta,
-    DocumentRecord,
-    DossierMeta,
-    SignatureSummary,
-    VersionKind,
-    VersionRecord,
-)
-from archive.text import fold
+from archive.errors import ArchiveNotFoundError
+from archive.metadata import DocumentMeta, DocumentRecord, DossierMeta, VersionRecord
 from common.clock import Clock
 
-
-@dataclass(frozen=True)
-class NewVersion:
-    """What ``record_version`` writes: the stored object plus its cataloguing facts."""
-
-    document_id: str
-    kind: VersionKind
-    sha256: str
-    size: int
-    media_type: str
-    storage_key: str
-    storage_version_id: str
-    retain_until: datetime | None
-    signature: SignatureSummary | None = None
-
-
-def _version(row: sa.RowMapping | Mapping[str, Any]) -> VersionRecord:
-    return VersionRecord(
-        document_id=str(row["document_id"]),
-        number=int(row["number"]),
-        kind=row["kind"],
-        sha256=str(row["sha256"]),
-        size=int(row["size"]),
-        media_type=str(row["media_type"]),
-        storage_key=str(row["storage_key"]),
-        storage_version_id=str(row["storage_version_id"]),
-        created_at=as_utc(row["created_at"]),
-        retain_until=maybe_utc(row["retain_until"]),
-        signature=signature_from_json(row["signature"]),
-    )
+__all__ = ["NewVersion", "SqlCatalog"]
 
 
 class SqlCatalog:
@@ -79,58 +44,53 @@ class SqlCatalog:
         self.clock = clock
         self.is_postgres = engine.dialect.name == "postgresql"
 
+    @contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """One serialised write transaction (committed when the block ends without error)."""
+        with self.engine.begin() as conn:
+            auditlog.lock_chain(conn)
+            yield conn
+
+    @contextmanager
+    def _reading(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.connect() as own:
+                yield own
+
     # -- dossiers ------------------------------------------------------------------------
     def create_dossier(self, meta: DossierMeta, *, actor: str) -> None:
-        with self.engine.begin() as conn:
-            if conn.scalar(sa.select(t.dossiers.c.id).where(t.dossiers.c.code == meta.code)):
-                raise ArchiveConflictError("archive_dossier_exists", f"dossier {meta.code} exists")
-            fonds_id = None
-            if meta.fonds_code:
-                fonds_id = conn.scalar(
-                    sa.select(t.fonds.c.id).where(t.fonds.c.code == meta.fonds_code)
-                )
-                if fonds_id is None:
-                    fonds_id = conn.execute(
-                        sa.insert(t.fonds).values(code=meta.fonds_code, name=meta.fonds_code)
-                    ).inserted_primary_key
-                    fonds_id = fonds_id[0] if fonds_id else None
-            conn.execute(
-                sa.insert(t.dossiers).values(
-                    fonds_id=fonds_id,
-                    code=meta.code,
-                    meta=meta_to_json(meta),
-                    title=meta.title,
-                    retention=meta.retention,
-                    access_level=meta.access_level,
-                    created_at=as_utc(self.clock.now()),
-                )
-            )
-            auditlog.append(
-                conn, self.clock, actor=actor, action="dossier.create", subject=meta.code
-            )
+        with self.writing() as conn:
+            insert_dossier(conn, self.clock, meta, actor=actor)
 
-    def dossier(self, code: str) -> DossierMeta:
-        with self.engine.connect() as conn:
-            text = conn.scalar(sa.select(t.dossiers.c.meta).where(t.dossiers.c.code == code))
-        if text is None:
+    def find_dossier(self, code: str, conn: sa.Connection | None = None) -> DossierMeta | None:
+        with self._reading(conn) as reader:
+            text = reader.scalar(sa.select(t.dossiers.c.meta).where(t.dossiers.c.code == code))
+        return None if text is None else meta_from_json(DossierMeta, text)
+
+    def dossier(self, code: str, conn: sa.Connection | None = None) -> DossierMeta:
+        found = self.find_dossier(code, conn)
+        if found is None:
             raise ArchiveNotFoundError("archive_dossier_not_found", f"no dossier {code}")
-        return meta_from_json(DossierMeta, text)
+        return found
 
     def has_dossier(self, code: str) -> bool:
-        with self.engine.connect() as conn:
-            found = conn.scalar(sa.select(t.dossiers.c.id).where(t.dossiers.c.code == code))
-        return found is not None
+        return self.find_dossier(code) is not None
 
     # -- ingest journal ------------------------------------------------------------------
     def begin_ingest(self, ingest_id: str, payload: Mapping[str, object]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                sa.insert(t.pending_ingests).values(
-                    id=ingest_id,
-                    payload=json.dumps(dict(payload), ensure_ascii=False, default=str),
-                    started_at=as_utc(self.clock.now()),
+        self.begin_ingests([ingest_id], payload)
+
+    def begin_ingests(self, ingest_ids: Sequence[str], payload: Mapping[str, object]) -> None:
+        """Journal ingests (committed before any of their bytes is stored)."""
+        text = json.dumps(dict(payload), ensure_ascii=False, default=str)
+        now = as_utc(self.clock.now())
+        with self.engine.begin() as conn:  # an INSERT first: it queues for the write lock
+            for ingest_id in ingest_ids:
+                conn.execute(
+                    sa.insert(t.pending_ingests).values(id=ingest_id, payload=text, started_at=now)
                 )
-            )
 
     def pending_ingests(
         self, started_before: datetime | None = None
@@ -142,12 +102,25 @@ class SqlCatalog:
             rows = conn.execute(query)
             return [(row.id, json.loads(row.payload)) for row in rows]
 
+    def pending_ids(self, conn: sa.Connection, *only: str) -> set[str]:
+        """Ids of the journalled ingests (of ``only`` these, when given)."""
+        query = sa.select(t.pending_ingests.c.id)
+        if only:
+            query = query.where(t.pending_ingests.c.id.in_(only))
+        return {str(row.id) for row in conn.execute(query)}
+
+    def take_pending(self, conn: sa.Connection, ingest_id: str) -> bool:
+        """Delete the journal row inside ``conn``; False when it was already gone."""
+        done = conn.execute(sa.delete(t.pending_ingests).where(t.pending_ingests.c.id == ingest_id))
+        return bool(done.rowcount)
+
     def drop_pending(self, ingest_id: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(sa.delete(t.pending_ingests).where(t.pending_ingests.c.id == ingest_id))
+        with self.writing() as conn:
+            self.take_pending(conn, ingest_id)
 
     # -- look-ups ------------------------------------------------------------------------
     def version_with_sha(self, sha256: str) -> VersionRecord | None:
+        """The first catalogued version with these bytes (of any document)."""
         with self.engine.connect() as conn:
             row = (
                 conn.execute(
@@ -159,9 +132,26 @@ class SqlCatalog:
                 .mappings()
                 .first()
             )
-        return _version(row) if row else None
+        return version_from_row(row) if row else None
 
-    def document_with_original(self, dossier_code: str, sha256: str) -> str | None:
+    def live_version_with_sha(self, conn: sa.Connection, sha256: str) -> VersionRecord | None:
+        """A version of a live (not disposed) document with these bytes: its object is kept."""
+        row = (
+            conn.execute(
+                sa.select(t.versions)
+                .join(t.documents, t.documents.c.id == t.versions.c.document_id)
+                .where(t.versions.c.sha256 == sha256, t.documents.c.disposed_at.is_(None))
+                .order_by(t.versions.c.id)
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        return version_from_row(row) if row else None
+
+    def document_with_original(
+        self, dossier_code: str, sha256: str, conn: sa.Connection | None = None
+    ) -> str | None:
         """The live document of this dossier whose original has these bytes, if any."""
         query = (
             sa.select(t.documents.c.id)
@@ -173,158 +163,25 @@ class SqlCatalog:
                 t.versions.c.kind == "original",
                 t.documents.c.disposed_at.is_(None),
             )
+            .order_by(t.documents.c.created_at, t.documents.c.id)
             .limit(1)
         )
-        with self.engine.connect() as conn:
-            found = conn.scalar(query)
+        with self._reading(conn) as reader:
+            found = reader.scalar(query)
         return None if found is None else str(found)
 
     def latest_sha(self, document_id: str) -> str | None:
-        query = (
-            sa.select(t.versions.c.sha256)
-            .where(t.versions.c.document_id == document_id)
-            .order_by(t.versions.c.number.desc())
-            .limit(1)
-        )
-        with self.engine.connect() as conn:
-            found = conn.scalar(query)
-        return None if found is None else str(found)
-
-    # -- writing versions ----------------------------------------------------------------
-    def record_version(
-        self,
-        ingest_id: str,
-        new: NewVersion,
-        *,
-        dossier_code: str,
-        meta: DocumentMeta | None,
-        extra_text: str = "",
-        actor: str,
-    ) -> VersionRecord:
-        """Create the document (when ``meta`` is given) and its next version, atomically."""
-        now = as_utc(self.clock.now())
-        with self.engine.begin() as conn:
-            if meta is not None:
-                self._insert_document(
-                    conn, new.document_id, dossier_code, meta, extra_text, now, actor
-                )
-            elif not conn.scalar(
-                sa.select(t.documents.c.id).where(t.documents.c.id == new.document_id)
-            ):
-                raise ArchiveNotFoundError("archive_document_not_found", "no such document")
-            number = (
-                conn.scalar(
-                    sa.select(sa.func.max(t.versions.c.number)).where(
-                        t.versions.c.document_id == new.document_id
-                    )
-                )
-                or 0
-            ) + 1
-            row = {
-                "document_id": new.document_id,
-                "number": number,
-                "kind": new.kind,
-                "sha256": new.sha256,
-                "size": new.size,
-                "media_type": new.media_type,
-                "storage_key": new.storage_key,
-                "storage_version_id": new.storage_version_id,
-                "retain_until": maybe_utc(new.retain_until),
-                "signature": signature_to_json(new.signature),
-                "created_at": now,
-            }
-            conn.execute(sa.insert(t.versions).values(**row))
-            if meta is None and extra_text:  # e.g. the OCR text of a derivative version
-                self.append_search_text(conn, new.document_id, extra_text)
-            conn.execute(sa.delete(t.pending_ingests).where(t.pending_ingests.c.id == ingest_id))
-            auditlog.append(
-                conn,
-                self.clock,
-                actor=actor,
-                action="version.add",
-                subject=new.document_id,
-                details={"number": number, "kind": new.kind, "sha256": new.sha256},
-            )
-        return _version(row)
+        newest = self.document(document_id).versions
+        return newest[-1].sha256 if newest else None
 
     def append_search_text(self, conn: sa.Connection, document_id: str, text: str) -> None:
         """Make ``text`` findable with the document (inside the caller's transaction)."""
-        documents = t.documents
-        current = conn.scalar(
-            sa.select(documents.c.search_text).where(documents.c.id == document_id)
-        )
-        if current is None:
-            raise ArchiveNotFoundError("archive_document_not_found", "no such document")
-        body = f"{current} {fold(text)}".strip()
-        conn.execute(
-            sa.update(documents).where(documents.c.id == document_id).values(search_text=body)
-        )
-        if not self.is_postgres:
-            conn.execute(
-                sa.text("UPDATE archive_search_fts SET body = :b WHERE document_id = :d"),
-                {"b": body, "d": document_id},
-            )
-
-    def _insert_document(
-        self,
-        conn: sa.Connection,
-        document_id: str,
-        dossier_code: str,
-        meta: DocumentMeta,
-        extra_text: str,
-        now: datetime,
-        actor: str,
-    ) -> None:
-        dossier_row = conn.execute(
-            sa.select(t.dossiers).where(t.dossiers.c.code == dossier_code)
-        ).first()
-        if dossier_row is None:
-            raise ArchiveNotFoundError("archive_dossier_not_found", f"no dossier {dossier_code}")
-        access = meta.access_level or dossier_row.access_level
-        words = [
-            meta.title,
-            meta.summary,
-            meta.number_notation,
-            meta.issuing_body,
-            meta.document_type,
-            meta.notes,
-            meta.identifier,
-            meta.archive_code,
-            " ".join(meta.keywords),
-            dossier_row.title,
-            dossier_code,
-            extra_text,
-        ]
-        search_text = fold(" ".join(words))
-        conn.execute(
-            sa.insert(t.documents).values(
-                id=document_id,
-                dossier_id=dossier_row.id,
-                meta=meta_to_json(meta),
-                title=meta.title,
-                document_type=meta.document_type,
-                issue_date=meta.issue_date,
-                retention=meta.retention or dossier_row.retention,
-                access_level=access,
-                access_rank=ACCESS_LEVELS.index(access),
-                legal_hold=False,
-                created_at=now,
-                search_text=search_text,
-            )
-        )
-        if not self.is_postgres:
-            conn.execute(
-                sa.text("INSERT INTO archive_search_fts (document_id, body) VALUES (:d, :b)"),
-                {"d": document_id, "b": search_text},
-            )
-        auditlog.append(
-            conn, self.clock, actor=actor, action="document.create", subject=document_id
-        )
+        append_search_text(conn, document_id, text)
 
     # -- reading -------------------------------------------------------------------------
-    def document(self, document_id: str) -> DocumentRecord:
-        with self.engine.connect() as conn:
-            row = conn.execute(
+    def document(self, document_id: str, conn: sa.Connection | None = None) -> DocumentRecord:
+        with self._reading(conn) as reader:
+            row = reader.execute(
                 sa.select(t.documents, t.dossiers.c.code.label("dossier_code"))
                 .join(t.dossiers, t.dossiers.c.id == t.documents.c.dossier_id)
                 .where(t.documents.c.id == document_id)
@@ -333,12 +190,12 @@ class SqlCatalog:
                 raise ArchiveNotFoundError(
                     "archive_document_not_found", f"no document {document_id}"
                 )
-            version_rows = conn.execute(
+            version_rows = reader.execute(
                 sa.select(t.versions)
                 .where(t.versions.c.document_id == document_id)
                 .order_by(t.versions.c.number)
             ).mappings()
-            versions = tuple(_version(v) for v in version_rows)
+            versions = tuple(version_from_row(v) for v in version_rows)
         return DocumentRecord(
             id=row.id,
             dossier_code=row.dossier_code,
@@ -351,8 +208,10 @@ class SqlCatalog:
             versions=versions,
         )
 
-    def version(self, document_id: str, number: int | None = None) -> VersionRecord:
-        versions = self.document(document_id).versions
+    def version(
+        self, document_id: str, number: int | None = None, conn: sa.Connection | None = None
+    ) -> VersionRecord:
+        versions = self.document(document_id, conn).versions
         if not versions:
             raise ArchiveNotFoundError("archive_version_not_found", "the document has no version")
         if number is None:
@@ -371,20 +230,25 @@ class SqlCatalog:
                 .order_by(t.versions.c.id)
                 .limit(limit)
             ).mappings()
-            return [(int(row["id"]), _version(row)) for row in rows]
+            return [(int(row["id"]), version_from_row(row)) for row in rows]
 
-    def versions_of_object(self, storage_key: str, storage_version_id: str) -> int:
-        """How many catalogued versions (of any document) share one stored object."""
-        with self.engine.connect() as conn:
-            return int(
-                conn.scalar(
-                    sa.select(sa.func.count()).where(
-                        t.versions.c.storage_key == storage_key,
-                        t.versions.c.storage_version_id == storage_version_id,
-                    )
-                )
-                or 0
-            )
+    def versions_of_object(
+        self,
+        storage_key: str,
+        storage_version_id: str,
+        conn: sa.Connection | None = None,
+        *,
+        other_than: str | None = None,
+    ) -> int:
+        """How many catalogued versions (of any document but ``other_than``) share an object."""
+        query = sa.select(sa.func.count()).where(
+            t.versions.c.storage_key == storage_key,
+            t.versions.c.storage_version_id == storage_version_id,
+        )
+        if other_than is not None:
+            query = query.where(t.versions.c.document_id != other_than)
+        with self._reading(conn) as reader:
+            return int(reader.scalar(query) or 0)
 
     def document_ids(self, dossier_code: str, *, include_disposed: bool = False) -> list[str]:
         query = (

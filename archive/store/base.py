@@ -10,7 +10,7 @@ Both backends behave the same (tests/archive/test_store_behaviour.py runs one su
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Literal, Protocol
@@ -58,8 +58,19 @@ class ObjectStore(Protocol):
         """The object a (possibly interrupted) ``put`` with this ingest id left, if complete."""
         ...
 
+    def keep(self, ingest_id: str, obj: StoredObject) -> None:
+        """Make sure ``obj``, which this ingest's ``put`` returned, is still stored (called
+        under the catalog's write lock just before it is catalogued): identical bytes that a
+        failed ingest removed meanwhile come back from this ingest's own copy."""
+        ...
+
     def forget_ingest(self, ingest_id: str) -> None:
         """Drop the bookkeeping of a finished ingest (the object stays)."""
+        ...
+
+    def sweep(self, pending: Collection[str]) -> int:
+        """Remove the bookkeeping left by ingests not in ``pending`` (a crash, a lost clean-up);
+        called under the catalog's write lock. Returns how many files were removed."""
         ...
 
     def protect(self, obj: StoredObject, lock: ObjectLock) -> None:

@@ -5,7 +5,8 @@ Layout under the root folder::
     objects/ab/cd/<sha256>     the bytes, read-only for the owner only (mode 0400), never rewritten
     locks/ab/cd/<sha256>.json  retention and legal hold, enforced by kyso
     ingests/<ingest id>        sha256 written by an unfinished ingest (for recovery)
-    tmp/<ingest id>.part       bytes being written; a crash leaves only this behind
+    tmp/<ingest id>.part       the ingest's own copy (a hard link once stored), until it is
+                               catalogued; a crash leaves it behind for ``sweep``
 
 Writes are atomic: temp file, fsync, then ``os.link`` to the content address (which, unlike
 ``rename``, fails if the target exists, so a stored object is never replaced), then fsync of
@@ -20,12 +21,14 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Iterator
+import secrets
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from archive.errors import (
+    ArchiveConflictError,
     ArchiveInputError,
     ArchiveNotFoundError,
     ObjectLockedError,
@@ -37,6 +40,8 @@ from common.hashing import CHUNK_SIZE
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _INGEST_ID = re.compile(r"^[0-9A-Za-z_-]{8,64}$")
+_TEMP = ".tmp"
+_PART = ".part"
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -49,12 +54,17 @@ def _fsync_dir(folder: Path) -> None:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)
+    # a name of its own: concurrent writers of one lock file must not share a temp file
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(8)}{_TEMP}")
+    try:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
     _fsync_dir(path.parent)
 
 
@@ -93,30 +103,46 @@ class FolderStore:
         return self.root / "ingests" / ingest_id
 
     # -- writing -----------------------------------------------------------------------
+    def _part_path(self, ingest_id: str) -> Path:
+        """This ingest's own copy of its bytes, kept until the ingest is forgotten."""
+        return self.root / "tmp" / f"{ingest_id}{_PART}"
+
     def put(self, ingest_id: str, stream: BinaryIO, *, media_type: str) -> StoredObject:
         marker = self._ingest_path(ingest_id)
-        tmp = self.root / "tmp" / f"{ingest_id}.part"
+        part = self._part_path(ingest_id)
         reader = HashingReader(stream)
         try:
-            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            with os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
                 while chunk := reader.read(CHUNK_SIZE):
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             sha = reader.sha256
             _write_atomic(marker, sha.encode())
-            final = self.root / self.key_for(sha)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(tmp, final)  # fails if the object exists: never overwrite
-                final.chmod(0o400)
-                _fsync_dir(final.parent)
-            except FileExistsError:
-                pass  # identical bytes already stored: deduplicated
-        finally:
+            self._link(part, sha)
+        except BaseException:
             with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+                part.unlink()
+            raise
         return StoredObject(self.key_for(sha), sha, sha, reader.size)
+
+    def _link(self, part: Path, sha: str) -> None:
+        final = self.root / self.key_for(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(part, final)  # fails if the object exists: never overwrite
+        except FileExistsError:
+            return  # identical bytes already stored: deduplicated
+        except FileNotFoundError as exc:  # ``reconcile`` removed the copy of this ingest
+            raise ArchiveConflictError(
+                "archive_ingest_abandoned", "reconcile dropped this ingest while it ran"
+            ) from exc
+        final.chmod(0o400)
+        _fsync_dir(final.parent)
+
+    def keep(self, ingest_id: str, obj: StoredObject) -> None:
+        if not self.exists(obj.key, obj.version_id):
+            self._link(self._part_path(ingest_id), obj.sha256)
 
     def locate(self, ingest_id: str) -> StoredObject | None:
         marker = self._ingest_path(ingest_id)
@@ -132,7 +158,20 @@ class FolderStore:
         with contextlib.suppress(FileNotFoundError):
             self._ingest_path(ingest_id).unlink()
         with contextlib.suppress(FileNotFoundError):
-            (self.root / "tmp" / f"{ingest_id}.part").unlink()
+            self._part_path(ingest_id).unlink()
+
+    def sweep(self, pending: Collection[str]) -> int:
+        """Markers, copies and temp files of ingests no journal row knows, lock temp files."""
+        leftovers = [
+            path
+            for folder in (self.root / "ingests", self.root / "tmp")
+            for path in folder.iterdir()
+            if path.name.split(".", 1)[0] not in pending
+        ]
+        leftovers += (self.root / "locks").rglob(f"*{_TEMP}")
+        for path in leftovers:
+            path.unlink(missing_ok=True)
+        return len(leftovers)
 
     # -- locks -------------------------------------------------------------------------
     def lock_of(self, key: str, version_id: str) -> ObjectLock:

@@ -13,7 +13,7 @@ The calls block; async callers run them in a thread.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -21,6 +21,7 @@ from minio import Minio
 from minio.commonconfig import COMPLIANCE, GOVERNANCE
 from minio.error import MinioException, S3Error
 from minio.retention import Retention
+from urllib3.exceptions import HTTPError
 
 from archive.errors import (
     ArchiveInputError,
@@ -40,6 +41,8 @@ PART_SIZE = 8 * 1024 * 1024
 PARALLEL_UPLOADS = 3
 _MISSING = {"NoSuchKey", "NoSuchVersion", "NoSuchObject", "InvalidArgument"}
 _NO_LOCK = {"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"}
+#: what the SDK raises when S3 fails or cannot be reached (urllib3 gives up after retries)
+_FAILURES = (MinioException, OSError, HTTPError)
 
 
 def _translate(exc: Exception, what: str) -> Exception:
@@ -65,7 +68,7 @@ class S3Store:
     def ping(self) -> None:
         try:
             found = self._client.bucket_exists(self.bucket)
-        except (MinioException, OSError) as exc:
+        except _FAILURES as exc:
             raise StoreUnavailableError("archive_store_unavailable", "S3 is unreachable") from exc
         if not found:
             raise StoreUnavailableError("archive_store_unavailable", "the bucket is missing")
@@ -86,7 +89,7 @@ class S3Store:
             raise _translate(exc, self.bucket) from exc
         except ValueError as exc:
             raise ArchiveInputError("archive_bad_bucket", f"bad bucket name {self.bucket}") from exc
-        except (MinioException, OSError) as exc:
+        except _FAILURES as exc:
             raise _translate(exc, self.bucket) from exc
         if status != "Enabled":
             raise ArchiveInputError(
@@ -110,7 +113,7 @@ class S3Store:
                 part_size=PART_SIZE,
                 parallel=PARALLEL_UPLOADS,
             )
-        except (MinioException, OSError) as exc:
+        except _FAILURES as exc:
             raise _translate(exc, key) from exc
         if not version_id:
             raise StoreUnavailableError(message=f"bucket {self.bucket} returned no version id")
@@ -124,7 +127,7 @@ class S3Store:
             if exc.code in _MISSING:
                 return None
             raise _translate(exc, key) from exc
-        except (MinioException, OSError) as exc:
+        except _FAILURES as exc:
             raise _translate(exc, key) from exc
         version = stat.version_id or ""
         reader_digest = HashingReader(_IterReader(self.open(key, version)))
@@ -132,13 +135,34 @@ class S3Store:
             pass
         return StoredObject(key, version, reader_digest.sha256, reader_digest.size)
 
+    def keep(self, ingest_id: str, obj: StoredObject) -> None:
+        """Nothing to do: ``objects/<ingest id>`` is this ingest's own key."""
+
     def forget_ingest(self, ingest_id: str) -> None:
         """Nothing to do: the object key is the ingest id."""
+
+    def sweep(self, pending: Collection[str]) -> int:
+        """Abort the unfinished multipart uploads of ingests no journal row knows (a killed
+        process leaves one: invisible, but it takes space). One listing page per call."""
+        try:
+            listed = self._client._list_multipart_uploads(self.bucket, prefix="objects/")
+            stale = [
+                upload
+                for upload in listed.uploads
+                if upload.object_name.removeprefix("objects/") not in pending and upload.upload_id
+            ]
+            for upload in stale:
+                self._client._abort_multipart_upload(
+                    self.bucket, upload.object_name, str(upload.upload_id)
+                )
+        except _FAILURES as exc:
+            raise _translate(exc, "multipart uploads") from exc
+        return len(stale)
 
     def lock_of(self, key: str, version_id: str) -> ObjectLock:
         try:
             stat = self._client.stat_object(self.bucket, key, version_id=version_id)
-        except (MinioException, OSError) as exc:
+        except _FAILURES as exc:
             raise _translate(exc, key) from exc
         meta = {k.lower(): v for k, v in (stat.metadata or {}).items()}
         mode = meta.get("x-amz-object-lock-mode")
@@ -167,7 +191,7 @@ class S3Store:
                 self._client.enable_object_legal_hold(
                     self.bucket, obj.key, version_id=obj.version_id
                 )
-        except (MinioException, OSError) as exc:
+        except _FAILURES as exc:
             raise _translate(exc, obj.key) from exc
 
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
@@ -176,13 +200,13 @@ class S3Store:
                 self._client.enable_object_legal_hold(self.bucket, key, version_id=version_id)
             else:
                 self._client.disable_object_legal_hold(self.bucket, key, version_id=version_id)
-        except (MinioException, OSError) as exc:
+        except _FAILURES as exc:
             raise _translate(exc, key) from exc
 
     def open(self, key: str, version_id: str) -> Iterator[bytes]:
         try:
             response = self._client.get_object(self.bucket, key, version_id=version_id)
-        except (MinioException, OSError) as exc:
+        except _FAILURES as exc:
             raise _translate(exc, key) from exc
         return self._chunks(response)
 
@@ -201,7 +225,7 @@ class S3Store:
             if exc.code in _MISSING:
                 return False
             raise _translate(exc, key) from exc
-        except (MinioException, OSError) as exc:
+        except _FAILURES as exc:
             raise _translate(exc, key) from exc
         return True
 
@@ -212,7 +236,7 @@ class S3Store:
             raise ObjectLockedError(message=f"{key} is under retention or legal hold")
         try:
             self._client.remove_object(self.bucket, key, version_id=version_id)
-        except (MinioException, OSError) as exc:
+        except _FAILURES as exc:
             raise _translate(exc, key) from exc
 
 

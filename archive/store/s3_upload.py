@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from minio import Minio
 from minio.datatypes import Part
 from minio.error import MinioException
+from urllib3.exceptions import HTTPError
 
 from archive.store.base import Readable
 
@@ -74,7 +75,7 @@ def upload_stream(
                 parts.append(Part(done_number, done.result()))
         completed = client._complete_multipart_upload(bucket, key, upload_id, parts)
     except BaseException:
-        with contextlib.suppress(MinioException, OSError):
+        with contextlib.suppress(MinioException, OSError, HTTPError):
             client._abort_multipart_upload(bucket, key, upload_id)
         raise
     return completed.version_id

@@ -108,22 +108,6 @@ def test_dossier_fields_round_trip(catalog: SqlCatalog) -> None:
     assert catalog.dossier("HS-05") == meta
 
 
-def test_catalog_failure_after_store_is_finished_by_reconcile(
-    archive: Archive, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr(archive.catalog, "record_version", broken)
-    with pytest.raises(RuntimeError):
-        archive.put(io.BytesIO(b"stored but not catalogued"), dossier_code="HS-9", meta=DECISION)
-    monkeypatch.undo()
-    assert len(archive.catalog.pending_ingests()) == 1
-    report = archive.reconcile()
-    assert len(report.finished) == 1 and report.dropped == ()
-    assert archive.catalog.pending_ingests() == []
-
-
 @pytest.mark.s3
 def test_ingest_on_s3_locks_the_original_with_retention(
     s3_store: S3Store, catalog: SqlCatalog, clock: FrozenClock
@@ -135,6 +119,9 @@ def test_ingest_on_s3_locks_the_original_with_retention(
     assert lock.retain_until is not None and lock.retain_until > clock.now()
     dup = archive.put(io.BytesIO(b"s3 original"), dossier_code="HS-S3-B", meta=DECISION)
     assert dup.version.storage_key == result.version.storage_key
+    listed = store._client.list_objects(store.bucket, prefix="objects/", include_version=True)
+    assert len(list(listed)) == 1  # the second, unneeded copy was deleted
+    assert archive.catalog.pending_ingests() == []
 
 
 class _StubVerifier:
@@ -154,3 +141,13 @@ def test_signed_pdf_versions_carry_the_verifier_summary(archive: Archive) -> Non
     assert summary == SignatureSummary("TOTAL_PASSED", signer="UBND", level="B-LTA")
     plain = archive.put(io.BytesIO(b"text"), dossier_code="HS-V", meta=DECISION)
     assert archive.catalog.version(plain.document_id).signature is None
+
+
+@pytest.mark.parametrize("media_type", ["text/plain\r\nX-Injected: 1", "pdf", "a/b c", ""])
+def test_a_bad_media_type_is_refused_before_anything_is_stored(
+    archive: Archive, media_type: str
+) -> None:
+    with pytest.raises(ArchiveInputError) as refused:
+        archive.put(io.BytesIO(b"x"), dossier_code="HS-M", meta=DECISION, media_type=media_type)
+    assert refused.value.code == "archive_bad_media_type"
+    assert archive.catalog.pending_ingests() == [] and not archive.catalog.has_dossier("HS-M")

@@ -1,0 +1,214 @@
+"""Catalog writes inside the caller's serialised transaction (``SqlCatalog.writing``).
+
+Each function appends its audit entry on the same connection, so a rolled-back transaction
+leaves neither the row nor its entry. Version numbers are ``max + 1`` read under the write
+lock: two writers never pick the same number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from archive import auditlog
+from archive.catalog import tables as t
+from archive.catalog.codec import (
+    as_utc,
+    maybe_utc,
+    meta_to_json,
+    signature_from_json,
+    signature_to_json,
+)
+from archive.errors import ArchiveConflictError, ArchiveNotFoundError
+from archive.metadata import (
+    ACCESS_LEVELS,
+    DocumentMeta,
+    DossierMeta,
+    SignatureSummary,
+    VersionKind,
+    VersionRecord,
+)
+from archive.text import fold
+from common.clock import Clock
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """What ``insert_version`` writes: the stored object plus its cataloguing facts."""
+
+    document_id: str
+    kind: VersionKind
+    sha256: str
+    size: int
+    media_type: str
+    storage_key: str
+    storage_version_id: str
+    retain_until: datetime | None
+    signature: SignatureSummary | None = None
+
+
+def version_from_row(row: sa.RowMapping | Mapping[str, Any]) -> VersionRecord:
+    return VersionRecord(
+        document_id=str(row["document_id"]),
+        number=int(row["number"]),
+        kind=row["kind"],
+        sha256=str(row["sha256"]),
+        size=int(row["size"]),
+        media_type=str(row["media_type"]),
+        storage_key=str(row["storage_key"]),
+        storage_version_id=str(row["storage_version_id"]),
+        created_at=as_utc(row["created_at"]),
+        retain_until=maybe_utc(row["retain_until"]),
+        signature=signature_from_json(row["signature"]),
+    )
+
+
+def insert_dossier(conn: sa.Connection, clock: Clock, meta: DossierMeta, *, actor: str) -> None:
+    if conn.scalar(sa.select(t.dossiers.c.id).where(t.dossiers.c.code == meta.code)):
+        raise ArchiveConflictError("archive_dossier_exists", f"dossier {meta.code} exists")
+    fonds_id = None
+    if meta.fonds_code:
+        fonds_id = conn.scalar(sa.select(t.fonds.c.id).where(t.fonds.c.code == meta.fonds_code))
+        if fonds_id is None:
+            inserted = conn.execute(
+                sa.insert(t.fonds).values(code=meta.fonds_code, name=meta.fonds_code)
+            ).inserted_primary_key
+            fonds_id = inserted[0] if inserted else None
+    conn.execute(
+        sa.insert(t.dossiers).values(
+            fonds_id=fonds_id,
+            code=meta.code,
+            meta=meta_to_json(meta),
+            title=meta.title,
+            retention=meta.retention,
+            access_level=meta.access_level,
+            created_at=as_utc(clock.now()),
+        )
+    )
+    auditlog.append(conn, clock, actor=actor, action="dossier.create", subject=meta.code)
+
+
+def insert_document(
+    conn: sa.Connection,
+    clock: Clock,
+    document_id: str,
+    dossier_code: str,
+    meta: DocumentMeta,
+    *,
+    extra_text: str = "",
+    legal_hold: bool = False,
+    actor: str,
+) -> None:
+    dossier_row = conn.execute(
+        sa.select(t.dossiers).where(t.dossiers.c.code == dossier_code)
+    ).first()
+    if dossier_row is None:
+        raise ArchiveNotFoundError("archive_dossier_not_found", f"no dossier {dossier_code}")
+    access = meta.access_level or dossier_row.access_level
+    words = [
+        meta.title,
+        meta.summary,
+        meta.number_notation,
+        meta.issuing_body,
+        meta.document_type,
+        meta.notes,
+        meta.identifier,
+        meta.archive_code,
+        " ".join(meta.keywords),
+        dossier_row.title,
+        dossier_code,
+        extra_text,
+    ]
+    search_text = fold(" ".join(words))
+    conn.execute(
+        sa.insert(t.documents).values(
+            id=document_id,
+            dossier_id=dossier_row.id,
+            meta=meta_to_json(meta),
+            title=meta.title,
+            document_type=meta.document_type,
+            issue_date=meta.issue_date,
+            retention=meta.retention or dossier_row.retention,
+            access_level=access,
+            access_rank=ACCESS_LEVELS.index(access),
+            legal_hold=legal_hold,
+            created_at=as_utc(clock.now()),
+            search_text=search_text,
+        )
+    )
+    if conn.dialect.name != "postgresql":
+        conn.execute(
+            sa.text("INSERT INTO archive_search_fts (document_id, body) VALUES (:d, :b)"),
+            {"d": document_id, "b": search_text},
+        )
+    auditlog.append(conn, clock, actor=actor, action="document.create", subject=document_id)
+    if legal_hold:
+        auditlog.append(conn, clock, actor=actor, action="legal_hold.on", subject=document_id)
+
+
+def hold_document(conn: sa.Connection, clock: Clock, document_id: str, *, actor: str) -> None:
+    """The document is under legal hold (a version was stored with one)."""
+    conn.execute(
+        sa.update(t.documents).where(t.documents.c.id == document_id).values(legal_hold=True)
+    )
+    auditlog.append(conn, clock, actor=actor, action="legal_hold.on", subject=document_id)
+
+
+def insert_version(
+    conn: sa.Connection,
+    clock: Clock,
+    new: NewVersion,
+    *,
+    number: int | None = None,
+    actor: str,
+) -> VersionRecord:
+    """The document's next version (or version ``number``, e.g. from a bag)."""
+    if number is None:
+        newest = conn.scalar(
+            sa.select(sa.func.max(t.versions.c.number)).where(
+                t.versions.c.document_id == new.document_id
+            )
+        )
+        number = int(newest or 0) + 1
+    row = {
+        "document_id": new.document_id,
+        "number": number,
+        "kind": new.kind,
+        "sha256": new.sha256,
+        "size": new.size,
+        "media_type": new.media_type,
+        "storage_key": new.storage_key,
+        "storage_version_id": new.storage_version_id,
+        "retain_until": maybe_utc(new.retain_until),
+        "signature": signature_to_json(new.signature),
+        "created_at": as_utc(clock.now()),
+    }
+    conn.execute(sa.insert(t.versions).values(**row))
+    auditlog.append(
+        conn,
+        clock,
+        actor=actor,
+        action="version.add",
+        subject=new.document_id,
+        details={"number": number, "kind": new.kind, "sha256": new.sha256},
+    )
+    return version_from_row(row)
+
+
+def append_search_text(conn: sa.Connection, document_id: str, text: str) -> None:
+    """Make ``text`` findable with the document (inside the caller's transaction)."""
+    documents = t.documents
+    current = conn.scalar(sa.select(documents.c.search_text).where(documents.c.id == document_id))
+    if current is None:
+        raise ArchiveNotFoundError("archive_document_not_found", "no such document")
+    body = f"{current} {fold(text)}".strip()
+    conn.execute(sa.update(documents).where(documents.c.id == document_id).values(search_text=body))
+    if conn.dialect.name != "postgresql":
+        conn.execute(
+            sa.text("UPDATE archive_search_fts SET body = :b WHERE document_id = :d"),
+            {"b": body, "d": document_id},
+        )
