@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,6 @@ from verify.model import (
     DocumentInfo,
     Finding,
     Indication,
-    Region,
     Severity,
     SignatureReport,
     SubIndication,
@@ -28,22 +26,12 @@ from verify.model import (
     worst,
 )
 from verify.options import VerifyOptions
+from verify.problem import Problem as Problem  # re-exported: verify.isolate imports it here
 from verify.structure import revision_ends, revision_number
 from verify.validate import Embedded, Outcome
 
 if TYPE_CHECKING:
     from verify.engine import _Signature
-
-
-@dataclass(frozen=True)
-class Problem:
-    code: str
-    detail: str = ""
-    when: str = ""
-    field: str = ""
-    pages: tuple[int, ...] = ()
-    objects: tuple[str, ...] = ()
-    regions: tuple[Region, ...] = ()
 
 
 def judge(

@@ -25,13 +25,14 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus
 
 from verify import active
+from verify.boundary import Unanalysed
 from verify.model import ChangeKind, ChangesAfterSigning, Region
 from verify.objects import Role, roles_of, snapshot
 from verify.options import VerifyOptions
+from verify.problem import Problem
 from verify.structure import revision_ends
 
 if TYPE_CHECKING:
-    from verify.assemble import Problem
     from verify.engine import _Signature
 
 _KIND_ORDER = list(ChangeKind)
@@ -65,7 +66,6 @@ class Delta:
             self.kind = kind
 
     def fail(self, code: str, detail: str, page: int | None, ref: str) -> None:
-        from verify.assemble import Problem
 
         self.raise_to(ChangeKind.OTHER)
         pages = (page,) if page else ()
@@ -203,8 +203,6 @@ def _field_change(
         delta.fail("shadow_replace", f"field {name}: '{before}' → '{after}'", role.page, ref)
         return
     if before != after:
-        from verify.assemble import Problem
-
         delta.problems.append(Problem("form_filled", detail=name, objects=(ref,)))
     delta.raise_to(ChangeKind.FORM_FILLING)
 
@@ -236,7 +234,6 @@ def _active_content(delta: Delta, old_pdf: pikepdf.Pdf, new_pdf: pikepdf.Pdf) ->
     """Scripts, actions, links or attachments the signed revision did not have: whichever
     object carries them (an annotation, a rewritten name tree), the signed document now does
     something else when opened or clicked."""
-    from verify.assemble import Problem
 
     appeared = active.added(active.scan(old_pdf), active.scan(new_pdf))
     if appeared:
@@ -253,19 +250,27 @@ async def analyse_changes(
     all_sigs: list[_Signature],
     options: VerifyOptions,
 ) -> tuple[ChangesAfterSigning, list[Problem]]:
-    from verify.assemble import Problem
     from verify.visual import compare_revisions
 
     if end >= len(data):
         return ChangesAfterSigning(ChangeKind.NONE), []
     after = sum(1 for value in revision_ends(data) if value > end)
+    # pyHanko's difference analysis could not read a later revision: kyso's decides alone
+    unanalysed = status.diff_result if isinstance(status.diff_result, Unanalysed) else None
     try:
         # off the event loop: pikepdf parsing and pdftoppm are blocking work
         delta = await asyncio.to_thread(object_delta, data[:end], data, emb)
     except pikepdf.PikepdfError as exc:  # also QpdfRuntimeError: a page tree qpdf cannot flatten
+        if unanalysed is not None:
+            detail = f"pyHanko: {unanalysed.reason}; kyso: {exc}"
+            return ChangesAfterSigning(ChangeKind.OTHER, after), [
+                Problem("changes_not_analysed", detail=detail)
+            ]
         problem = Problem("incremental_content_change", detail=f"unreadable revision: {exc}")
         return ChangesAfterSigning(ChangeKind.OTHER, after), [problem]
     problems = list(delta.problems)
+    if unanalysed is not None:
+        problems.append(Problem("changes_analysed_by_kyso", detail=unanalysed.reason))
     later = [s for s in all_sigs if s.embedded is not None and s.embedded is not emb
              and s.embedded.signed_revision > emb.signed_revision]  # fmt: skip
     if any(not s.is_timestamp for s in later):
@@ -285,20 +290,41 @@ async def analyse_changes(
         problems += visual.problems
         regions = visual.regions
         delta.pages.update(r.page for r in regions)
-    if status.docmdp_ok is False:
+    if unanalysed is not None:
+        problems += _docmdp_by_kind(emb, delta.kind)
+    elif status.docmdp_ok is False:
         # pyHanko's difference analysis refuses the later revisions
         if emb.docmdp_level is not None:
             problems.append(Problem("docmdp_violation", detail=str(int(emb.docmdp_level.value))))
         elif not any(p.code != "form_filled" and p.code in _MODIFICATION_CODES for p in problems):
             name = level.name if level is not None else "unknown"
             problems.append(Problem("incremental_content_change", detail=f"pyHanko: {name}"))
-    if level is not None and level >= ModificationLevel.ANNOTATIONS:
+    if unanalysed is None and level is not None and level >= ModificationLevel.ANNOTATIONS:
         delta.raise_to(ChangeKind.ANNOTATIONS)
     changes = ChangesAfterSigning(
         kind=delta.kind, revisions_after=after, pages=tuple(sorted(delta.pages)),
         objects=tuple(sorted(delta.objects)), regions=regions,
     )  # fmt: skip
     return changes, problems
+
+
+#: what each DocMDP permission level allows after certification (ISO 32000-2 12.8.2.2;
+#: DSS and document time-stamps always: PAdES, ETSI EN 319 142-1 5.4)
+_DOCMDP_ALLOWS = {
+    1: {ChangeKind.NONE, ChangeKind.DSS_AND_TIMESTAMPS},
+    2: {ChangeKind.NONE, ChangeKind.DSS_AND_TIMESTAMPS, ChangeKind.SIGNATURES,
+        ChangeKind.FORM_FILLING},
+    3: {ChangeKind.NONE, ChangeKind.DSS_AND_TIMESTAMPS, ChangeKind.SIGNATURES,
+        ChangeKind.FORM_FILLING, ChangeKind.ANNOTATIONS},
+}  # fmt: skip
+
+
+def _docmdp_by_kind(emb: EmbeddedPdfSignature, kind: ChangeKind) -> list[Problem]:
+    """The DocMDP check pyHanko could not make, from kyso's classification of the changes."""
+    level = emb.docmdp_level
+    if level is None or kind in _DOCMDP_ALLOWS.get(int(level.value), set()):
+        return []
+    return [Problem("docmdp_violation", detail=str(int(level.value)))]
 
 
 _MODIFICATION_CODES = {

@@ -15,38 +15,28 @@ from io import BytesIO
 from pathlib import Path
 
 from asn1crypto import crl, ocsp
-from asn1crypto.core import Asn1Value
-from cryptography.exceptions import UnsupportedAlgorithm
+from asn1crypto.core import Void
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
-from pyhanko.sign.general import UnacceptableSignerError
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
+from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from certs.fetching import HttpUrlSource
 from common.hashing import sha256_bytes
 from verify import active, logmask
-from verify.assemble import Problem, assemble_document, assemble_signature
+from verify.assemble import assemble_document, assemble_signature
+from verify.boundary import READ_ERRORS, VALIDATION_ERRORS, Unreadable, well_formed
+from verify.der import NotDer, check_der
 from verify.errors import VerificationInputError
-from verify.model import DocumentInfo, SignatureReport, ValidationReport
+from verify.model import DocumentInfo, ValidationReport
 from verify.options import VerifyOptions
+from verify.problem import Problem
 from verify.structure import check_byte_range, revision_ends, signature_value_empty
-from verify.validate import Embedded, Outcome, document_timestamp, validate_signature
+from verify.validate import Embedded, document_timestamp, validate_signature
 
 log = logging.getLogger(__name__)
-
-#: what a malformed PDF makes pyHanko (and asn1crypto under it) raise. Found by fuzzing:
-#: pyHanko checks some object types with ``assert`` (a catalog that is not a dictionary),
-#: calls methods on others unchecked (a DSS entry that is a dictionary, not a stream) and
-#: reads numbers with ``Decimal`` (``decimal.InvalidOperation`` is an ``ArithmeticError``)
-PARSE_ERRORS = (
-    PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError,
-    AssertionError, AttributeError, ArithmeticError,
-    UnsupportedAlgorithm,  # a signer key of an unknown type (found by fuzzing)
-)  # fmt: skip
 
 
 @dataclass
@@ -55,6 +45,8 @@ class _Signature:
     embedded: EmbeddedPdfSignature | None
     problems: list[Problem]
     is_timestamp: bool
+    #: the signed revision (pyHanko's count, from 0); -1 when the signature is unreadable
+    revision: int = -1
     #: for document time-stamps: (time, trusted)
     stamp: tuple[datetime, bool] | None = None
 
@@ -75,68 +67,130 @@ def read_input(source: bytes | Path, options: VerifyOptions) -> bytes:
     return data
 
 
-def _well_formed(value: Asn1Value) -> bool:
-    """Does ``value`` parse to the end? asn1crypto parses lazily: a broken entry would only
-    fail later, while the report is written (found by fuzzing)."""
-    try:
-        value.native  # noqa: B018 - parses the whole structure
-    except PARSE_ERRORS:
-        log.info("embedded %s unreadable: ignored", type(value).__name__)
-        return False
-    return True
-
-
 def _embedded_material(reader: PdfFileReader) -> Embedded:
     """The DSS's certificates, OCSP responses and CRLs. Certificates and OCSP responses that
     do not parse are left out (evidence that cannot be read is no evidence: validation goes
     on without it). CRLs are not parsed ahead: a national CRL of 50,000 entries takes 2 s;
-    one that breaks later makes its signature unreadable (``_report``)."""
+    one that breaks during validation makes its signature unreadable."""
     try:
         dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
         return Embedded()
-    out = Embedded(certs=[cert for cert in dss.load_certs() if _well_formed(cert)])
+    out = Embedded(certs=[cert for cert in dss.load_certs() if well_formed(cert)])
     for ref in dss.ocsps:
         response = ocsp.OCSPResponse.load(ref.get_object().data)
-        if _well_formed(response):
+        if well_formed(response):
             out.ocsps.append(response)
     for ref in dss.crls:
         out.crls.append(crl.CertificateList.load(ref.get_object().data))
     return out
 
 
-def _signatures(reader: PdfFileReader, data: bytes, ends: list[int]) -> list[_Signature]:
+@dataclass
+class _Field:
+    """A filled signature field as pyHanko reads it: everything kyso's checks need."""
+
+    name: str
+    is_timestamp: bool
+    raw_contents: bytes
+    embedded: EmbeddedPdfSignature | None = None
+    revision: int = -1
+    byte_range: list[int] | None = None
+    #: the signed attributes exactly as encoded in the CMS (None when there are none)
+    signed_attrs: bytes | None = None
+    #: (signature algorithm, key algorithm), asn1crypto's names
+    mechanism: tuple[str, str] = ("", "")
+    problem: Problem | None = None
+
+
+def _read_field(reader: PdfFileReader, name: str, value: generic.IndirectObject,
+                field_ref: generic.DictionaryObject) -> _Field:  # fmt: skip
+    """Library calls only (each under READ_ERRORS); kyso's checks run on the result."""
+    sig_obj = value.get_object()  # type: ignore[no-untyped-call]
+    if not isinstance(sig_obj, generic.DictionaryObject):
+        return _Field(name, False, b"", problem=Problem("signature_value_malformed",
+                                                        detail="not a dictionary"))  # fmt: skip
+    is_ts = str(sig_obj.get("/Type", "")) == "/DocTimeStamp"
+    raw = getattr(sig_obj.get("/Contents"), "original_bytes", b"")
+    if signature_value_empty(raw):
+        return _Field(name, is_ts, raw, problem=Problem("signature_value_missing"))
+    try:
+        embedded = EmbeddedPdfSignature(reader, field_ref, name)
+    except READ_ERRORS as exc:
+        problem = Problem("signature_value_malformed", detail=type(exc).__name__)
+        return _Field(name, is_ts, raw, problem=problem)
+    try:
+        byte_range = [int(v) for v in embedded.byte_range]
+    except (TypeError, ValueError):
+        problem = Problem("byte_range_invalid", detail="it must be four integers")
+        return _Field(name, is_ts, raw, problem=problem)
+    try:
+        signer_cert = embedded.signer_cert
+    except VALIDATION_ERRORS:
+        return _Field(name, is_ts, raw, problem=Problem("signing_certificate_missing", field=name))
+    try:
+        revision = embedded.signed_revision
+        mechanism = (embedded.signer_info["signature_algorithm"].signature_algo,
+                     signer_cert.public_key.algorithm)  # fmt: skip
+        contents = embedded.pkcs7_content
+        attrs = embedded.signer_info["signed_attrs"]
+        signed_attrs = None if isinstance(attrs, Void) else bytes(attrs.dump())
+        readable = all(well_formed(c) for c in (signer_cert, *embedded.other_embedded_certs))
+        _probe(embedded)
+    except READ_ERRORS as exc:
+        readable, detail = False, type(exc).__name__
+    else:
+        detail = "a certificate in the signature does not parse"
+    if not readable:
+        problem = Problem("signature_unreadable", detail=detail, field=name)
+        return _Field(name, is_ts, raw, problem=problem)
+    return _Field(name, is_ts, contents, embedded, revision, byte_range, signed_attrs, mechanism)
+
+
+def _probe(emb: EmbeddedPdfSignature) -> None:
+    """Read what the report will show, so that a broken part fails here, at the boundary,
+    and not in kyso's code later (asn1crypto and pyHanko parse lazily)."""
+    emb.md_algorithm  # noqa: B018
+    emb.signer_info["signature_algorithm"]["algorithm"].native  # noqa: B018
+    emb.docmdp_level  # noqa: B018
+    emb.fieldmdp  # noqa: B018
+    emb.self_reported_timestamp  # noqa: B018
+    emb.sig_object.get("/SubFilter")
+
+
+#: the key types each signature algorithm works with (RFC 5754, RFC 4056, RFC 8419)
+_KEYS_FOR = {
+    "rsassa_pkcs1v15": {"rsa", "rsassa_pss"}, "rsassa_pss": {"rsa", "rsassa_pss"},
+    "ecdsa": {"ec"}, "dsa": {"dsa"}, "ed25519": {"ed25519"}, "ed448": {"ed448"},
+}  # fmt: skip
+
+
+def _fits(signature_algorithm: str, key_algorithm: str) -> bool:
+    """Does the SignerInfo's signature algorithm work with the signer's key at all? (A
+    producer naming RSA for an ECDSA signature: pyhanko-certvalidator asserted the type.)"""
+    return key_algorithm in _KEYS_FOR.get(signature_algorithm, set())
+
+
+def _signatures(fields: list[_Field], data: bytes, ends: list[int]) -> list[_Signature]:
     found: list[_Signature] = []
-    for name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
-        sig_obj = value.get_object()
-        if not isinstance(sig_obj, generic.DictionaryObject):
-            problem = Problem("signature_value_malformed", detail="not a dictionary")
-            found.append(_Signature(name, None, [problem], False))
-            continue
-        is_ts = str(sig_obj.get("/Type", "")) == "/DocTimeStamp"
-        contents = sig_obj.get("/Contents")
-        raw = getattr(contents, "original_bytes", b"")
-        if signature_value_empty(raw):
-            found.append(_Signature(name, None, [Problem("signature_value_missing")], is_ts))
-            continue
-        try:
-            embedded = EmbeddedPdfSignature(reader, field_ref, name)
-        except PARSE_ERRORS as exc:
-            problem = Problem("signature_value_malformed", detail=type(exc).__name__)
-            found.append(_Signature(name, None, [problem], is_ts))
-            continue
-        try:
-            byte_range = [int(v) for v in embedded.byte_range]
-        except (TypeError, ValueError):
-            problem = Problem("byte_range_invalid", detail="it must be four integers")
-            found.append(_Signature(name, None, [problem], is_ts))
-            continue
-        problems = [
-            Problem(p.code, detail=p.detail)
-            for p in check_byte_range(data, byte_range, embedded.pkcs7_content, ends)
-        ]
-        found.append(_Signature(name, embedded, problems, is_ts))
-    found.sort(key=lambda s: s.embedded.signed_revision if s.embedded else -1)
+    for item in fields:
+        problems = [item.problem] if item.problem is not None else []
+        embedded = item.embedded
+        if item.byte_range is not None and embedded is not None:
+            problems += [
+                Problem(p.code, detail=p.detail)
+                for p in check_byte_range(data, item.byte_range, item.raw_contents, ends)
+            ]
+        if not problems and not _fits(*item.mechanism):
+            problems.append(Problem("signature_algorithm_mismatch", detail=" / ".join(
+                item.mechanism)))  # fmt: skip
+        if item.signed_attrs is not None and not problems:
+            try:
+                check_der(item.signed_attrs, as_set_of=True)
+            except NotDer as exc:
+                problems.append(Problem("signed_attributes_not_der", detail=str(exc)))
+        found.append(_Signature(item.name, embedded, problems, item.is_timestamp, item.revision))
+    found.sort(key=lambda s: s.revision)
     return found
 
 
@@ -158,58 +212,21 @@ async def _check_document_timestamps(
             continue
         try:
             moment, trusted, intact = await document_timestamp(sig.embedded, options, embedded)
-        except (SignatureValidationError, *PARSE_ERRORS) as exc:
+        except Unreadable as exc:
             moment, trusted, intact = now, False, False
-            log.info("document time-stamp unreadable: %s", type(exc).__name__)
+            log.info("document time-stamp unreadable: %s", exc.reason)
         sig.stamp = (moment, trusted)
         if not intact:
             problems.append(Problem("timestamp_invalid", detail=sig.name))
     return problems
 
 
-def _archived(emb: EmbeddedPdfSignature, signatures: list[_Signature]) -> bool:
-    """Is there a trusted document time-stamp in a later revision than ``emb``?"""
+def _archived(sig: _Signature, signatures: list[_Signature]) -> bool:
+    """Is there a trusted document time-stamp in a later revision than ``sig``?"""
     return any(
-        s.stamp is not None
-        and s.stamp[1]
-        and s.embedded is not None
-        and s.embedded.signed_revision > emb.signed_revision
+        s.stamp is not None and s.stamp[1] and s.embedded is not None and s.revision > sig.revision
         for s in signatures
     )
-
-
-def _unreadable_signature(sig: _Signature, exc: Exception) -> Problem:
-    """Why pyHanko could not validate a signature whose structure looked sane."""
-    assert sig.embedded is not None
-    try:
-        sig.embedded.signer_cert  # noqa: B018 - raises when the CMS names no usable certificate
-    except (SignatureValidationError, *PARSE_ERRORS):
-        return Problem("signing_certificate_missing", field=sig.name)
-    return Problem("signature_unreadable", detail=type(exc).__name__, field=sig.name)
-
-
-async def _report(
-    data: bytes,
-    reader: PdfFileReader,
-    sig: _Signature,
-    outcome: Outcome | None,
-    signatures: list[_Signature],
-    embedded: Embedded,
-    options: VerifyOptions,
-) -> SignatureReport:
-    """The signature's report; one whose details do not parse (a certificate's dates, say:
-    asn1crypto reads them only now) is reported as unreadable (found by fuzzing)."""
-    try:
-        return await assemble_signature(
-            data, reader, sig.name, sig.embedded, outcome, sig.problems, signatures,
-            embedded, options,
-        )  # fmt: skip
-    except PARSE_ERRORS as exc:
-        problem = Problem("signature_unreadable", detail=type(exc).__name__, field=sig.name)
-        return await assemble_signature(
-            data, reader, sig.name, None, None, [*sig.problems, problem], signatures,
-            embedded, options,
-        )  # fmt: skip
 
 
 def utc_now() -> datetime:
@@ -222,19 +239,22 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
     data = read_input(source, options)
     if not data.lstrip()[:5].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
         return _unreadable(data, "pdf_unreadable", "no %PDF header", options)
-    try:
+    try:  # library calls only: kyso's checks run on what they return
         reader = PdfFileReader(BytesIO(data), strict=False)
         if reader.encrypted:
             return _unreadable(data, "pdf_encrypted", "", options)
-        ends = revision_ends(data)
-        signatures = _signatures(reader, data, ends)
+        fields = [_read_field(reader, *entry)
+                  for entry in enumerate_sig_fields(reader, filled_status=True)]  # fmt: skip
         embedded = _embedded_material(reader)
         pages = int(reader.root["/Pages"].get("/Count", 0))
-    except PARSE_ERRORS as exc:
+        revisions = reader.xrefs.total_revisions
+    except READ_ERRORS as exc:
         return _unreadable(data, "pdf_unreadable", type(exc).__name__, options)
+    ends = revision_ends(data)
+    signatures = _signatures(fields, data, ends)
     now = utc_now()
     source_ = options.revocation_source or (HttpUrlSource() if options.online else None)
-    info = DocumentInfo(sha256_bytes(data), len(data), True, reader.xrefs.total_revisions, pages)
+    info = DocumentInfo(sha256_bytes(data), len(data), True, revisions, pages)
     reports = []
     doc_problems: list[Problem] = []
     tail = len(data) - (ends[-1] if ends else 0)
@@ -258,11 +278,16 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
                     source_,
                     now,
                     skip_diff=False,
-                    archived=_archived(sig.embedded, signatures),
+                    archived=_archived(sig, signatures),
                 )
-            except (SignatureValidationError, UnacceptableSignerError, *PARSE_ERRORS) as exc:
-                sig.problems.append(_unreadable_signature(sig, exc))
-        reports.append(await _report(data, reader, sig, outcome, signatures, embedded, options))
+            except Unreadable as exc:
+                sig.problems.append(Problem("signature_unreadable", detail=exc.reason,
+                                            field=sig.name))  # fmt: skip
+        report = await assemble_signature(
+            data, reader, sig.name, sig.embedded, outcome, sig.problems, signatures, embedded,
+            options,
+        )  # fmt: skip
+        reports.append(report)
     return assemble_document(info, reports, doc_problems, options, now)
 
 

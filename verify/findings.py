@@ -71,6 +71,16 @@ CHECKS: dict[str, Check] = {c.code: c for c in (
     _c("signature_crypto_invalid", "FAIL", _F, S.SIG_CRYPTO_FAILURE,
        "Giá trị chữ ký không khớp với khoá công khai của người ký.",
        "The signature value does not verify with the signer's public key."),
+    _c("signature_algorithm_mismatch", "FAIL", _F, S.SIG_CRYPTO_FAILURE,
+       "Thuật toán chữ ký ghi trong chữ ký không dùng được với khoá của người ký "
+       "(thuật toán / khoá: {detail}): giá trị chữ ký không thể kiểm tra.",
+       "The signature algorithm the signature names does not work with the signer's key "
+       "(algorithm / key: {detail}): the signature value cannot be verified."),
+    _c("signed_attributes_not_der", "FAIL", _F, S.SIG_CRYPTO_FAILURE,
+       "Các thuộc tính được ký của chữ ký không được mã hoá DER ({detail}): giá trị chữ ký "
+       "không phải là chữ ký trên bản mã hoá DER như RFC 5652 yêu cầu.",
+       "The signature's signed attributes are not DER-encoded ({detail}): the signature value "
+       "is not a signature over their DER encoding, which RFC 5652 requires."),
     _c("hash_mismatch", "FAIL", _F, S.HASH_FAILURE,
        "Nội dung được ký đã bị sửa: giá trị băm không khớp.",
        "The signed content was altered: the digest does not match."),
@@ -152,6 +162,14 @@ CHECKS: dict[str, Check] = {c.code: c for c in (
     _c("visual_change", "FAIL", _I, S.SIG_CONSTRAINTS_FAILURE,
        "Hình ảnh trang đã thay đổi sau khi ký ở vùng không giải thích được ({detail}).",
        "What the page shows changed after signing in an unexplained area ({detail})."),
+    _c("changes_analysed_by_kyso", "INFORM", _I, None,
+       "Bộ phân tích thay đổi của pyHanko không đọc được các lần lưu sau ({detail}); "
+       "các thay đổi được đánh giá bằng phép so sánh các phiên bản của kyso.",
+       "pyHanko's difference analysis could not read the later revisions ({detail}); the "
+       "changes were judged by kyso's own comparison of the revisions."),
+    _c("changes_not_analysed", "FAIL", _I, S.SIG_CONSTRAINTS_FAILURE,
+       "Không phân tích được các thay đổi sau khi ký: {detail}",
+       "The changes made after signing could not be analysed: {detail}"),
     _c("annotation_added", "INFORM", _I, None,
        "Có chú thích được thêm sau khi ký ({detail}), không che nội dung đã ký.",
        "Annotations were added after signing ({detail}), not covering signed content."),

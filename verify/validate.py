@@ -13,13 +13,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from asn1crypto import crl, ocsp, x509
-from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
 from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
-from pyhanko.sign.validation.status import PdfSignatureStatus, TimestampSignatureStatus
+from pyhanko.sign.validation.status import (
+    DocumentTimestampStatus,
+    PdfSignatureStatus,
+    TimestampSignatureStatus,
+)
 from pyhanko_certvalidator import ValidationContext
 
 from certs.fetching import SourceCrlFetcher, SourceFetcherBackend, SourceOcspFetcher
+from verify.boundary import (
+    GUARDED_DIFF_POLICY,
+    READ_ERRORS,
+    VALIDATION_ERRORS,
+    Unreadable,
+    well_formed,
+)
 from verify.options import RevocationSource, VerifyOptions
 
 #: pyHanko / certvalidator trust problems we report as "revoked or expired, try a POE"
@@ -67,54 +77,86 @@ def _context(
     if options.online and source is not None:
         backend = SourceFetcherBackend(source)
         fetched.ocsp, fetched.crl = backend.ocsp, backend.crl
-    return ValidationContext(
-        trust_roots=list(options.trust_roots),
-        other_certs=[*options.other_certs, *embedded.certs],
-        moment=moment,
-        crls=list(embedded.crls),
-        ocsps=list(embedded.ocsps),
-        revocation_mode="require",
-        retroactive_revinfo=retroactive,
-        weak_hash_algos=set(options.policy.algorithms.forbidden_digests),
-        allow_fetching=backend is not None,
-        fetcher_backend=backend,
-    )
+    return build_context(
+        options, moment, embedded.certs, revinfo=embedded, revocation_mode="require",
+        retroactive=retroactive, backend=backend,
+    )  # fmt: skip
+
+
+def build_context(
+    options: VerifyOptions,
+    moment: datetime | None,
+    certs: list[x509.Certificate],
+    *,
+    revinfo: Embedded | None = None,
+    revocation_mode: str = "soft-fail",
+    retroactive: bool = False,
+    backend: SourceFetcherBackend | None = None,
+    weak_hashes: bool = True,
+) -> ValidationContext:
+    """The one place a ValidationContext is made: trust roots and extra certificates from the
+    options, ``certs`` and revocation data from the document. certvalidator reads the CRLs'
+    dates here: one that does not parse makes the signature unreadable (found by fuzzing)."""
+    extra: dict[str, object] = {}
+    if revinfo is not None:
+        extra.update(crls=list(revinfo.crls), ocsps=list(revinfo.ocsps))
+    if weak_hashes:
+        extra["weak_hash_algos"] = set(options.policy.algorithms.forbidden_digests)
+    if backend is not None:
+        extra.update(allow_fetching=True, fetcher_backend=backend)
+    try:
+        return ValidationContext(
+            trust_roots=list(options.trust_roots),
+            other_certs=[*options.other_certs, *certs],
+            moment=moment,
+            revocation_mode=revocation_mode,
+            retroactive_revinfo=retroactive,
+            **extra,  # type: ignore[arg-type]
+        )
+    except READ_ERRORS as exc:
+        raise Unreadable(f"revocation data: {type(exc).__name__}") from exc
 
 
 async def document_timestamp(
     emb: EmbeddedPdfSignature, options: VerifyOptions, embedded: Embedded
 ) -> tuple[datetime, bool, bool]:
     """(time, trusted, intact) of a document time-stamp (PAdES B-LTA), revocation soft-fail."""
-    context = ValidationContext(
-        trust_roots=list(options.trust_roots),
-        other_certs=[*options.other_certs, *embedded.certs],
-        moment=options.at,
-        crls=list(embedded.crls),
-        ocsps=list(embedded.ocsps),
-        revocation_mode="soft-fail",
-        weak_hash_algos=set(options.policy.algorithms.forbidden_digests),
-    )
-    status = await async_validate_pdf_timestamp(emb, context, skip_diff=True)
+    context = build_context(options, options.at, embedded.certs, revinfo=embedded)
+    status = await _run_timestamp(emb, context)
     intact = bool(status.intact and status.valid)
     if intact and not status.trusted:
         # Revocation data for the TSA is stale (validation in the future, offline): accept the
         # path itself. Known limit: a TSA revoked later is then not noticed (docs/verify.md).
-        bare = ValidationContext(
-            trust_roots=list(options.trust_roots),
-            other_certs=[*options.other_certs, *embedded.certs],
-            moment=options.at,
-            revocation_mode="soft-fail",
-        )
-        status = await async_validate_pdf_timestamp(emb, bare, skip_diff=True)
+        bare = build_context(options, options.at, embedded.certs, weak_hashes=False)
+        status = await _run_timestamp(emb, bare)
     return status.timestamp, intact and bool(status.trusted), intact
+
+
+async def _run_timestamp(
+    emb: EmbeddedPdfSignature, context: ValidationContext
+) -> DocumentTimestampStatus:
+    try:
+        return await async_validate_pdf_timestamp(emb, context, skip_diff=True)
+    except VALIDATION_ERRORS as exc:
+        raise Unreadable(type(exc).__name__) from exc
 
 
 async def _run(
     sig: EmbeddedPdfSignature, context: ValidationContext, skip_diff: bool
 ) -> PdfSignatureStatus:
-    return await async_validate_pdf_signature(
-        sig, context, diff_policy=DEFAULT_DIFF_POLICY, skip_diff=skip_diff
-    )
+    """pyHanko's validation. Its difference analysis runs guarded: a later revision it cannot
+    read does not make the signature unreadable (``boundary.Unanalysed``)."""
+    try:
+        status = await async_validate_pdf_signature(
+            sig, context, diff_policy=GUARDED_DIFF_POLICY, skip_diff=skip_diff
+        )
+        ts = status.timestamp_validity
+        tsa_readable = ts is None or well_formed(ts.signing_cert)
+    except VALIDATION_ERRORS as exc:
+        raise Unreadable(type(exc).__name__) from exc
+    if not tsa_readable:
+        raise Unreadable("the time-stamp's certificate does not parse")
+    return status
 
 
 def _trust_name(status: PdfSignatureStatus) -> str:
@@ -232,13 +274,7 @@ async def _only_revinfo_missing(
     sig: EmbeddedPdfSignature, options: VerifyOptions, embedded: Embedded, moment: datetime
 ) -> bool:
     """Would the path validate if revocation were not required? (then: TRY_LATER)"""
-    context = ValidationContext(
-        trust_roots=list(options.trust_roots),
-        other_certs=[*options.other_certs, *embedded.certs],
-        moment=moment,
-        revocation_mode="soft-fail",
-        weak_hash_algos=set(options.policy.algorithms.forbidden_digests),
-    )
+    context = build_context(options, moment, embedded.certs)
     status = await _run(sig, context, skip_diff=True)
     return bool(status.trusted)
 
@@ -286,13 +322,7 @@ async def _past_or_fail(
         # The current-time check authenticated the revocation (date and signer of the
         # OCSP response / CRL); it happened after the proof of existence. What remains is
         # the path itself at that time.
-        context = ValidationContext(
-            trust_roots=list(options.trust_roots),
-            other_certs=[*options.other_certs, *embedded.certs],
-            moment=poe,
-            revocation_mode="soft-fail",
-            weak_hash_algos=set(options.policy.algorithms.forbidden_digests),
-        )
+        context = build_context(options, poe, embedded.certs)
         past = await _run(sig, context, skip_diff)
         if past.trusted:
             return Outcome(past, outcome.problems, poe, poe, fetched, past_validated=True)

@@ -21,9 +21,9 @@ from PIL import Image
 from common.subprocess_run import ProgramError, run
 from verify.model import Region
 from verify.options import Limits
+from verify.problem import Problem
 
 if TYPE_CHECKING:
-    from verify.assemble import Problem
     from verify.changes import Delta
 
 Box = tuple[float, float, float, float]
@@ -104,7 +104,6 @@ def _fmt(region: Region) -> str:
 
 
 def compare_revisions(signed: bytes, final: bytes, delta: Delta, limits: Limits) -> VisualResult:
-    from verify.assemble import Problem
 
     result = VisualResult()
     pages = sorted(delta.pages)[: limits.max_rendered_pages] or [1]

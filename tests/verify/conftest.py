@@ -21,6 +21,7 @@ from certs.ocsp import OcspResponder
 from certs.pki import Pki, PkiOptions
 from certs.records import IssuedCertificate, to_pem
 from certs.revocation import Revocation
+from certs.tsa import TimeStampAuthority
 from common.clock import SystemClock
 from signing.pades import PadesSigner, SigningContext
 from signing.pki_adapter import signing_key, trust_from_pki, tsa
@@ -34,6 +35,8 @@ class _PkiHttp(BaseHTTPRequestHandler):
 
     revocation: Revocation
     responder: OcspResponder
+    #: the PKI's time-stamp authority (RFC 3161 over HTTP, for signers that are not kyso)
+    tsa: TimeStampAuthority
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -44,6 +47,9 @@ class _PkiHttp(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path.rstrip("/") == "/pki/tsa":
+            self._send(200, self.tsa.respond(body), "application/timestamp-reply")
+            return
         if self.path.rstrip("/") != "/pki/ocsp":
             self._send(404, b"", "text/plain")
             return
@@ -96,10 +102,11 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
     revocation = Revocation(pki)
     _PkiHttp.revocation = revocation
     _PkiHttp.responder = OcspResponder(pki, revocation)
+    _PkiHttp.tsa = tsa(pki)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     context = SigningContext(
-        trust=trust_from_pki(pki, PkiUrlSource(pki)), timestamps=tsa(pki), clock=SystemClock()
+        trust=trust_from_pki(pki, PkiUrlSource(pki)), timestamps=_PkiHttp.tsa, clock=SystemClock()
     )
     root_pem = base / "root.pem"
     root_pem.write_text(to_pem(pki.trust_anchors()[0]))
