@@ -8,6 +8,10 @@ PACKAGES="tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng softhsm2 opensc popp
 ghostscript fonts-liberation fonts-dejavu-core openssl libnss3-tools fonts-liberation2"
 if [ "${1:-}" != "--runtime" ]; then
     PACKAGES="$PACKAGES chromium postgresql redis-server"
+    # tests/verify's corpus signed by other producers: PDFBox 2 + Bouncy Castle, compiled
+    # at test time with the JDK (poppler's pdfsig and NSS's certutil/pk12util are above)
+    PACKAGES="$PACKAGES default-jdk-headless libpdfbox2-java libfontbox2-java libbcprov-java \
+libbcpkix-java libbcutil-java libcommons-logging-java"
 fi
 missing=""
 for pkg in $PACKAGES; do

@@ -80,6 +80,11 @@ def _missing_object(exc: KeyError) -> bool:
     return bool(exc.args) and isinstance(exc.args[0], generic.Reference | generic.IndirectObject)
 
 
+#: pyHanko's words (form_rules_api) for a field partial name with a period: a PdfReadError
+#: for the fields of the signed revision, a SuspiciousModification for fields added later
+_PERIODS = "Partial names must not contain periods"
+
+
 class GuardedDiffPolicy(DiffPolicy):
     """pyHanko's default difference analysis, whose read errors become ``Unanalysed``.
 
@@ -98,13 +103,17 @@ class GuardedDiffPolicy(DiffPolicy):
         DiffResult | SuspiciousModification
     ):  # fmt: skip
         try:
-            return self.inner.review_file(reader, *args, **kwargs)  # type: ignore[arg-type]
+            result = self.inner.review_file(reader, *args, **kwargs)  # type: ignore[arg-type]
         except PdfError as exc:
             return Unanalysed(f"{type(exc).__name__}: {exc}")
         except KeyError as exc:
             if not _missing_object(exc):
                 raise
             return Unanalysed(f"object {exc.args[0]} missing from an earlier revision")
+        if isinstance(result, SuspiciousModification) and str(result) == _PERIODS:
+            # the same refusal, for a field added after signing (poppler's "Ky.2")
+            return Unanalysed(f"SuspiciousModification: {result}")
+        return result
 
 
 GUARDED_DIFF_POLICY = GuardedDiffPolicy()

@@ -267,6 +267,7 @@ async def validate_signature(
     return outcome
 
 
+_NO_PATH_CANDIDATES = {"CERTIFICATE_CHAIN_GENERAL_FAILURE", "CHAIN_CONSTRAINTS_FAILURE"}
 _NO_REVINFO = "no OCSP response or CRL for the certificate path"
 
 
@@ -296,7 +297,9 @@ async def _past_or_fail(
     poe = outcome.poe_time
     if poe is not None and poe > outcome.validation_time:
         poe = None  # a proof of existence after the validation time proves nothing
-    if name == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and not anchored(sig, options):
+    if name in _NO_PATH_CANDIDATES and not anchored(sig, options):
+        # no path leads to a trust anchor at all (pyHanko says CHAIN_CONSTRAINTS_FAILURE for a
+        # self-signed certificate that is not one)
         name = "NO_CERTIFICATE_CHAIN_FOUND"
     if name not in _PAST_FIXABLE or poe is None:
         if name == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and await _only_revinfo_missing(

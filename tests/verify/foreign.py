@@ -42,12 +42,22 @@ class _Stream(generic.StreamObject):
         super().write_to_stream(stream)
 
 
+class _Name(generic.NameObject):
+    def write_to_stream(self, stream: IO[bytes], encryption_key: object = None) -> None:
+        if not self.startswith("/"):  # endesive writes the /W and /Index arrays as names
+            stream.write(self.encode())
+            return
+        super().write_to_stream(stream)
+
+
 class _PypdfGeneric(types.ModuleType):
     """pypdf.generic as endesive 3.0.1 expects it: it writes its trailers with
-    ``write_to_stream(stream, None)``, an argument pypdf 6 removed."""
+    ``write_to_stream(stream, None)``, an argument pypdf 6 removed, and the arrays of its
+    xref streams as names ("[1 8 0]"), which pypdf 6 refuses to write."""
 
     DictionaryObject = _Dictionary
     StreamObject = _Stream
+    NameObject = _Name
 
     def __getattr__(self, name: str) -> object:
         return getattr(generic, name)

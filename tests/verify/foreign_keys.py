@@ -7,14 +7,15 @@ HTTP); the private keys are generated here, of any size, so weak ones (RSA-1024)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
 
 from tests.verify.conftest import Kit
 
@@ -53,16 +54,6 @@ class ForeignSigner:
             serialization.BestAvailableEncryption(P12_PASSWORD.encode()),
         )
 
-    def write_pem(self, folder: Path) -> tuple[Path, Path]:
-        """(key.pem, chain.pem: the certificate then its issuers)."""
-        key_path = folder / f"{self.name}.key.pem"
-        chain_path = folder / f"{self.name}.chain.pem"
-        key_path.write_bytes(self.key_pem())
-        chain_path.write_bytes(
-            b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (self.cert, *self.chain))
-        )
-        return key_path, chain_path
-
 
 def new_key(kind: str) -> PrivateKey:
     """``rsa1024``, ``rsa2048``, ``p256``, ``p384``."""
@@ -83,3 +74,21 @@ def foreign_signer(kit: Kit, name: str, kind: str) -> ForeignSigner:
     )
     chain = [x509.load_der_x509_certificate(c.dump()) for c in kit.pki.chain(issued.serial)]
     return ForeignSigner(name, key, chain[0], tuple(chain[1:]))
+
+
+def self_signed_signer(name: str, kind: str) -> ForeignSigner:
+    """A signer whose certificate no trust anchor vouches for (it signed itself)."""
+    key = new_key(kind)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Tự ký {name}")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return ForeignSigner(name, key, cert, ())

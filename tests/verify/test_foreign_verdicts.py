@@ -8,7 +8,6 @@ PKI; the shapes are those three intact documents of European validators' test se
 from __future__ import annotations
 
 import asyncio
-import re
 from io import BytesIO
 
 import pikepdf
@@ -27,7 +26,9 @@ from tests.verify.foreign import (
     with_der_signed_attrs_signed_again,
     with_non_der_signed_attrs,
 )
+from tests.verify.foreign_corpus import content_replaced, dangling_dss
 from tests.verify.foreign_keys import ForeignSigner, foreign_signer
+from tests.verify.producers import append_update
 from verify import Indication, SubIndication, ValidationReport, verify_pdf
 from verify.der import NotDer, check_der
 
@@ -84,54 +85,14 @@ def test_dotted_field_names_are_judged_by_kyso_when_pyhanko_cannot(
     assert {"changes_analysed_by_kyso", "later_signatures"} <= _codes(report, 0)
 
 
-def _append_content_change(pdf: bytes) -> bytes:
-    """A hand-written incremental update that replaces the first page's content stream."""
-    with pikepdf.open(BytesIO(pdf)) as doc:
-        number, generation = doc.pages[0].obj.Contents.objgen
-        size = int(doc.trailer.Size)
-        root = doc.Root.objgen
-    body = b"BT /F1 14 Tf 72 700 Td (So tien: 9.000.000 dong) Tj ET\n"
-    start = len(pdf) + 1
-    obj = b"%d %d obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (
-        number, generation, len(body), body)  # fmt: skip
-    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
-    xref_at = start + len(obj)
-    xref = b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d %05d n \n" % (number, start, generation)
-    trailer = b"trailer\n<< /Size %d /Root %d %d R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
-        size, root[0], root[1], prev, xref_at)  # fmt: skip
-    return pdf + b"\n" + obj + xref + trailer
-
-
 def test_dotted_field_names_do_not_hide_a_change_after_signing(
     kit: Kit, rsa: ForeignSigner
 ) -> None:
-    pdf = _append_content_change(_dotted_form(kit, rsa))
+    pdf = content_replaced(_dotted_form(kit, rsa))
     report = verify_pdf(pdf, kit.options())
     assert report.indication is not Indication.TOTAL_PASSED
     assert {"changes_analysed_by_kyso", "incremental_content_change"} <= _codes(report, 0)
     assert "incremental_content_change" in _codes(report, 1)
-
-
-def _dangling_dss_update(pdf: bytes) -> bytes:
-    """An LTV update (a DSS whose VRI entry refers to an object no revision defines)."""
-    with pikepdf.open(BytesIO(pdf)) as doc:
-        root_number, root_gen = doc.Root.objgen
-        catalog = bytes(doc.Root.unparse(resolved=True))
-        size = int(doc.trailer.Size)
-    missing = size + 40
-    dss_number = size
-    catalog = catalog[:-2] + b" /DSS %d 0 R >>" % dss_number
-    start = len(pdf) + 1
-    first = b"%d %d obj\n%s\nendobj\n" % (root_number, root_gen, catalog)
-    second = b"%d 0 obj\n<< /Type /DSS /VRI << /AB12 << /TU (D:20260101) /TS %d 0 R >> >> >>\nendobj\n" % (  # noqa: E501
-        dss_number, missing)  # fmt: skip
-    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
-    xref_at = start + len(first) + len(second)
-    xref = b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d %05d n \n%d 1\n%010d 00000 n \n" % (
-        root_number, start, root_gen, dss_number, start + len(first))  # fmt: skip
-    trailer = b"trailer\n<< /Size %d /Root %d %d R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
-        size + 1, root_number, root_gen, prev, xref_at)  # fmt: skip
-    return pdf + b"\n" + first + second + xref + trailer
 
 
 def test_ltv_history_with_an_object_no_revision_has_is_judged_by_kyso(
@@ -139,7 +100,7 @@ def test_ltv_history_with_an_object_no_revision_has_is_judged_by_kyso(
 ) -> None:
     tsa = kit.url + TSA_PATH
     signed = endesive_sign(original(), rsa, "Signature1", tsa=tsa)
-    stamped = endesive_timestamp(_dangling_dss_update(endesive_timestamp(signed, "TS1", tsa)),
+    stamped = endesive_timestamp(dangling_dss(endesive_timestamp(signed, "TS1", tsa)),
                                  "TS2", tsa)  # fmt: skip
     error = _pyhanko_diff_error(stamped)
     assert isinstance(error, KeyError)  # pyHanko's revision history: KeyError(Reference)
@@ -166,20 +127,12 @@ def test_neither_analysis_can_read_the_later_revision_is_indeterminate(
     pdf = _dotted_form(kit, rsa)
     # a later revision whose page tree has a kid that is no page: qpdf cannot flatten it
     with pikepdf.open(BytesIO(pdf)) as doc:
-        pages_number, pages_gen = doc.Root.Pages.objgen
+        pages = doc.Root.Pages.objgen
         kids = b" ".join(b"%d %d R" % k.objgen for k in doc.Root.Pages.Kids)
-        size = int(doc.trailer.Size)
-        root = doc.Root.objgen
-    start = len(pdf) + 1
-    body = b"%d %d obj\n<< /Type /Pages /Kids [%s %d 0 R] >>\nendobj\n" % (
-        pages_number, pages_gen, kids, size)  # fmt: skip
-    number = b"%d 0 obj\n42\nendobj\n" % size
-    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
-    xref = b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d %05d n \n%d 1\n%010d 00000 n \n" % (
-        pages_number, start, pages_gen, size, start + len(body))  # fmt: skip
-    trailer = b"trailer\n<< /Size %d /Root %d %d R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
-        size + 1, root[0], root[1], prev, start + len(body) + len(number))  # fmt: skip
-    report = verify_pdf(pdf + b"\n" + body + number + xref + trailer, kit.options())
+        size, root = int(doc.trailer.Size), doc.Root.objgen
+    tree = b"<< /Type /Pages /Kids [%s %d 0 R] >>" % (kids, size)
+    report = verify_pdf(append_update(pdf, {pages: tree, (size, 0): b"42"}, size + 1, root),
+                        kit.options())  # fmt: skip
     first = report.signatures[0]
     assert first.indication is Indication.INDETERMINATE
     assert "changes_not_analysed" in {f.code for f in first.findings}

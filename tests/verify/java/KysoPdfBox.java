@@ -47,6 +47,7 @@ import org.bouncycastle.cms.CMSSignedDataGenerator;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.SignerInformationStore;
 import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
@@ -129,7 +130,9 @@ public final class KysoPdfBox {
         SignatureInterface signer = content -> {
             try {
                 CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
-                ContentSigner contentSigner = new JcaContentSignerBuilder(algorithm).build(key);
+                // Bouncy Castle's provider: the JDK's has no SHA256withRSAandMGF1 (RSA-PSS)
+                ContentSigner contentSigner = new JcaContentSignerBuilder(algorithm)
+                        .setProvider(new BouncyCastleProvider()).build(key);
                 generator.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(
                         new JcaDigestCalculatorProviderBuilder().build())
                         .build(contentSigner, (X509Certificate) chain[0]));
