@@ -67,23 +67,29 @@ def read_input(source: bytes | Path, options: VerifyOptions) -> bytes:
     return data
 
 
-def _embedded_material(reader: PdfFileReader) -> Embedded:
-    """The DSS's certificates, OCSP responses and CRLs. Certificates and OCSP responses that
-    do not parse are left out (evidence that cannot be read is no evidence: validation goes
-    on without it). CRLs are not parsed ahead: a national CRL of 50,000 entries takes 2 s;
-    one that breaks during validation makes its signature unreadable."""
+def _read_dss(reader: PdfFileReader) -> Embedded:
+    """The DSS's certificates, OCSP responses and CRLs as loaded (library calls only)."""
     try:
         dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
         return Embedded()
-    out = Embedded(certs=[cert for cert in dss.load_certs() if well_formed(cert)])
-    for ref in dss.ocsps:
-        response = ocsp.OCSPResponse.load(ref.get_object().data)
-        if well_formed(response):
-            out.ocsps.append(response)
-    for ref in dss.crls:
-        out.crls.append(crl.CertificateList.load(ref.get_object().data))
-    return out
+    return Embedded(
+        certs=list(dss.load_certs()),
+        ocsps=[ocsp.OCSPResponse.load(ref.get_object().data) for ref in dss.ocsps],
+        crls=[crl.CertificateList.load(ref.get_object().data) for ref in dss.crls],
+    )
+
+
+def _usable(loaded: Embedded) -> Embedded:
+    """Certificates and OCSP responses that do not parse are left out (evidence that cannot
+    be read is no evidence: validation goes on without it). CRLs are not parsed ahead: a
+    national CRL of 50,000 entries takes 2 s; one that breaks during validation makes its
+    signature unreadable."""
+    return Embedded(
+        certs=[cert for cert in loaded.certs if well_formed(cert)],
+        ocsps=[response for response in loaded.ocsps if well_formed(response)],
+        crls=loaded.crls,
+    )
 
 
 @dataclass
@@ -106,12 +112,18 @@ class _Field:
 def _read_field(reader: PdfFileReader, name: str, value: generic.IndirectObject,
                 field_ref: generic.DictionaryObject) -> _Field:  # fmt: skip
     """Library calls only (each under READ_ERRORS); kyso's checks run on the result."""
-    sig_obj = value.get_object()  # type: ignore[no-untyped-call]
-    if not isinstance(sig_obj, generic.DictionaryObject):
-        return _Field(name, False, b"", problem=Problem("signature_value_malformed",
-                                                        detail="not a dictionary"))  # fmt: skip
-    is_ts = str(sig_obj.get("/Type", "")) == "/DocTimeStamp"
-    raw = getattr(sig_obj.get("/Contents"), "original_bytes", b"")
+    try:
+        sig_obj = value.get_object()  # type: ignore[no-untyped-call]
+        is_dict = isinstance(sig_obj, generic.DictionaryObject)
+        is_ts = is_dict and str(sig_obj.get("/Type", "")) == "/DocTimeStamp"
+        raw = getattr(sig_obj.get("/Contents"), "original_bytes", b"") if is_dict else b""
+    except READ_ERRORS as exc:
+        is_dict, detail = False, type(exc).__name__
+    else:
+        detail = "not a dictionary"
+    if not is_dict:
+        problem = Problem("signature_value_malformed", detail=detail)
+        return _Field(name, False, b"", problem=problem)
     if signature_value_empty(raw):
         return _Field(name, is_ts, raw, problem=Problem("signature_value_missing"))
     try:
@@ -135,15 +147,15 @@ def _read_field(reader: PdfFileReader, name: str, value: generic.IndirectObject,
         contents = embedded.pkcs7_content
         attrs = embedded.signer_info["signed_attrs"]
         signed_attrs = None if isinstance(attrs, Void) else bytes(attrs.dump())
-        readable = all(well_formed(c) for c in (signer_cert, *embedded.other_embedded_certs))
+        certs = [signer_cert, *embedded.other_embedded_certs]
         _probe(embedded)
     except READ_ERRORS as exc:
-        readable, detail = False, type(exc).__name__
-    else:
-        detail = "a certificate in the signature does not parse"
-    if not readable:
-        problem = Problem("signature_unreadable", detail=detail, field=name)
+        problem = Problem("signature_unreadable", detail=type(exc).__name__, field=name)
         return _Field(name, is_ts, raw, problem=problem)
+    if not all(well_formed(c) for c in certs):
+        detail = "a certificate in the signature does not parse"
+        return _Field(name, is_ts, raw, problem=Problem("signature_unreadable", detail=detail,
+                                                        field=name))  # fmt: skip
     return _Field(name, is_ts, contents, embedded, revision, byte_range, signed_attrs, mechanism)
 
 
@@ -241,15 +253,18 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
         return _unreadable(data, "pdf_unreadable", "no %PDF header", options)
     try:  # library calls only: kyso's checks run on what they return
         reader = PdfFileReader(BytesIO(data), strict=False)
-        if reader.encrypted:
-            return _unreadable(data, "pdf_encrypted", "", options)
-        fields = [_read_field(reader, *entry)
-                  for entry in enumerate_sig_fields(reader, filled_status=True)]  # fmt: skip
-        embedded = _embedded_material(reader)
-        pages = int(reader.root["/Pages"].get("/Count", 0))
-        revisions = reader.xrefs.total_revisions
+        encrypted = reader.encrypted
+        if not encrypted:
+            entries = list(enumerate_sig_fields(reader, filled_status=True))
+            loaded = _read_dss(reader)
+            pages = int(reader.root["/Pages"].get("/Count", 0))
+            revisions = reader.xrefs.total_revisions
     except READ_ERRORS as exc:
         return _unreadable(data, "pdf_unreadable", type(exc).__name__, options)
+    if encrypted:
+        return _unreadable(data, "pdf_encrypted", "", options)
+    fields = [_read_field(reader, *entry) for entry in entries]
+    embedded = _usable(loaded)
     ends = revision_ends(data)
     signatures = _signatures(fields, data, ends)
     now = utc_now()

@@ -150,11 +150,10 @@ async def _run(
         status = await async_validate_pdf_signature(
             sig, context, diff_policy=GUARDED_DIFF_POLICY, skip_diff=skip_diff
         )
-        ts = status.timestamp_validity
-        tsa_readable = ts is None or well_formed(ts.signing_cert)
     except VALIDATION_ERRORS as exc:
         raise Unreadable(type(exc).__name__) from exc
-    if not tsa_readable:
+    ts = status.timestamp_validity
+    if ts is not None and not well_formed(ts.signing_cert):
         raise Unreadable("the time-stamp's certificate does not parse")
     return status
 
