@@ -13,7 +13,7 @@ from api.logs import configure as configure_logs
 from api.logs import install as install_request_ids
 from api.observability import install as install_observability
 from api.recovery import recover
-from api.routes import archivist, csc, dossiers, lookup, pki, v1, verify
+from api.routes import archivist, csc, csc_enrolment, dossiers, lookup, pki, v1, verify
 from api.settings import Settings
 from api.web.archive_pages import router as archive_pages
 from api.web.dossier_pages import router as dossier_pages
@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(v1.router)
     app.include_router(verify.router)
     app.include_router(lookup.router)
-    app.include_router(csc.router)
+    app.include_router(csc.v1_router)
+    app.include_router(csc.v2_router)
+    app.include_router(csc_enrolment.router)
     app.include_router(dossiers.router)
     app.include_router(archivist.router)
     app.include_router(pages)

@@ -1,12 +1,19 @@
-"""One place that turns kyso's error codes into HTTP statuses and JSON error bodies."""
+"""One place that turns kyso's error codes into HTTP statuses and JSON error bodies.
+
+Under ``/csc/`` (the Cloud Signature Consortium API) the body has the CSC shape,
+``{"error": code, "error_description": message}``, with the same codes and statuses; a request
+that does not fit the schema is 400 ``invalid_request`` there, as CSC says.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.failures import data_folders, infrastructure_error
 from common.errors import (
@@ -49,22 +56,41 @@ def status_for(error: KysoError) -> int:
     return 500
 
 
+CSC_PREFIX = "/csc/"
+
+
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
-async def _kyso_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+def _answer(request: Request, code: str, message: str, status: int) -> JSONResponse:
+    if request.url.path.startswith(CSC_PREFIX):
+        return JSONResponse({"error": code, "error_description": message}, status_code=status)
+    return JSONResponse(error_body(code, message), status_code=status)
+
+
+async def _kyso_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, KysoError)
     status = status_for(exc)
     if status >= 500:
         log.error("backend failure: %s", exc.code)
-    return JSONResponse(error_body(exc.code, exc.message), status_code=status)
+    return _answer(request, exc.code, exc.message, status)
 
 
-async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     fields = ", ".join(".".join(str(p) for p in err.get("loc", ())) for err in exc.errors())
-    return JSONResponse(error_body("invalid_request", f"invalid fields: {fields}"), 422)
+    status = 400 if request.url.path.startswith(CSC_PREFIX) else 422
+    return _answer(request, "invalid_request", f"invalid fields: {fields}", status)
+
+
+async def _http_handler(request: Request, exc: Exception) -> Response:
+    """Starlette's own answers (no such path, wrong method): CSC-shaped under ``/csc/``."""
+    assert isinstance(exc, StarletteHTTPException)
+    if not request.url.path.startswith(CSC_PREFIX):
+        return await http_exception_handler(request, exc)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
+    return _answer(request, code, str(exc.detail), exc.status_code)
 
 
 async def _infrastructure_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -75,7 +101,7 @@ async def _infrastructure_handler(request: Request, exc: Exception) -> JSONRespo
     if error is None:
         raise exc
     log.error("backend failure: %s (%s)", error.code, type(exc).__name__)
-    return JSONResponse(error_body(error.code, error.message), status_code=status_for(error))
+    return _answer(request, error.code, error.message, status_for(error))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -85,3 +111,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OSError, _infrastructure_handler)
     app.add_exception_handler(DBAPIError, _infrastructure_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)

@@ -51,6 +51,8 @@ from bench.benchtools import (  # noqa: E402
 )
 
 PIN = "246810"
+#: signAlgo of the citizens' ECDSA P-256 keys (ecdsa-with-SHA256)
+ECDSA_SHA256 = "1.2.840.10045.4.3.2"
 KINDS = ("verify", "sign", "search")
 TYPES = ("Quyết định", "Công văn", "Giấy phép", "Tờ trình", "Báo cáo")
 SUBJECTS = ("cấp phép xây dựng", "giao đất ở", "đăng ký hộ tịch", "khen thưởng", "thuế đất")
@@ -133,7 +135,7 @@ class Load:
         headers, credential, _totp = self.credentials.entries[i]
         digest = base64.b64encode(hashlib.sha256(os.urandom(32)).digest()).decode()
         body = {"credentialID": credential, "hash": [digest]}
-        csc = f"{self.url}/api/v1/csc"
+        csc = f"{self.url}/csc/v1"  # the CSC API, v1 field names (as pyHanko's CSCSigner)
         try:
             approval = {**body, "numSignatures": 1, "PIN": PIN, "OTP": otp}
             request = client.build_request(
@@ -141,7 +143,7 @@ class Load:
             )
             sad = self.timed("authorize", client, request)
             if sad is not None and sad.status_code == 200:
-                signing = {**body, "SAD": sad.json()["SAD"]}
+                signing = {**body, "SAD": sad.json()["SAD"], "signAlgo": ECDSA_SHA256}
                 request = client.build_request(
                     "POST", f"{csc}/signatures/signHash", json=signing, headers=headers
                 )

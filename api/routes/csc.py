@@ -1,10 +1,13 @@
-"""Remote signing shaped like the Cloud Signature Consortium API v2 (``/api/v1/csc/...``).
+"""The Cloud Signature Consortium API at its standard paths: ``/csc/v1/...`` (v1.0.4.0, what
+pyHanko's ``CSCSigner`` speaks by default) and ``/csc/v2/...`` (v2.0.0.2).
 
-A citizen's key stays in kyso's key store; a phone app lists the citizen's credentials,
-authorizes a set of document hashes with PIN + one-time code (a short-lived SAD), then has
-exactly those hashes signed. A certificate has one credential: a second enrolment is
-``credential_exists``; replacing it takes the current PIN and a fresh code
-(``credentials/replace``) or an officer at the one-stop-shop desk (``credentials/desk-replace``).
+A citizen's key stays in kyso's key store; a phone app (or any CSC client) lists the citizen's
+credentials, reads one (certificate chain, key algorithms), authorizes a set of document
+hashes with PIN + one-time code (a short-lived SAD bound to exactly those hashes: SCAL 2), then
+has exactly those hashes signed. Bearer tokens come from ``POST /api/v1/auth/token``. Errors
+are CSC-shaped, ``{"error": code, "error_description": text}`` (``api/errors.py``), with the
+same codes and statuses as the rest of kyso. Enrolment and replacement are kyso's own, not
+CSC: ``api/routes/csc_enrolment.py`` (``/api/v1/credentials/...``).
 """
 
 from __future__ import annotations
@@ -13,189 +16,140 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Body, Depends
 
 from api.accounts.service import Role, User
-from api.credentials import enrol_credential, replace_credential, replace_credential_at_desk
 from api.deps import ServicesDep, rate_limit, require
+from api.routes.csc_models import (
+    Authorized,
+    AuthorizeRequest,
+    Certificates,
+    CredentialList,
+    CredentialPublic,
+    CredentialRequest,
+    InfoRequest,
+    ListRequest,
+    ServiceInfo,
+    Signatures,
+    SignHashRequest,
+)
+from api.routes.csc_shapes import credential, service_info
+from api.wiring import Services
+from certs.keys import algorithm_of
 from common.errors import InputError, NotFoundError
-from signing.remote import Enrolment
+from signing.pki_adapter import usable_chain
+from signing.remote_algorithms import digest_of, requested
 
-router = APIRouter(prefix="/api/v1/csc", tags=["remote signing (CSC)"])
 Citizen = Annotated[User, Depends(require(Role.CITIZEN))]
-Officer = Annotated[User, Depends(require(Role.OFFICIAL))]
-#: CSC names hash algorithms by OID
-HASH_OIDS = {
-    "2.16.840.1.101.3.4.2.1": "sha256",
-    "2.16.840.1.101.3.4.2.2": "sha384",
-    "2.16.840.1.101.3.4.2.3": "sha512",
-}
 
 
-class CredentialEnrol(BaseModel):
-    serial: str = Field(max_length=64)
-    PIN: str = Field(max_length=12)
-
-
-class CredentialEnrolled(BaseModel):
-    credentialID: str
-    otpauth_uri: str
-    #: the credential this one replaced (it no longer works)
-    replacedID: str | None = None
-
-
-class CredentialReplace(BaseModel):
-    credentialID: str = Field(max_length=64)
-    PIN: str = Field(max_length=12)
-    OTP: str = Field(max_length=10)
-    newPIN: str = Field(max_length=12)
-
-
-class DeskReplace(BaseModel):
-    serial: str = Field(max_length=64)
-    #: typed by the citizen at the desk
-    PIN: str = Field(max_length=12)
-
-
-class CredentialList(BaseModel):
-    credentialIDs: list[str]
-
-
-class CredentialRef(BaseModel):
-    credentialID: str = Field(max_length=64)
-
-
-class CredentialInfoPublic(BaseModel):
-    credentialID: str
-    status: str
-    cert_serial: str
-    authMode: str
-    factors: list[str]
-    multisign: int
-
-
-class Authorize(BaseModel):
-    credentialID: str = Field(max_length=64)
-    numSignatures: int = Field(ge=1, le=500)
-    hashes: list[str] = Field(min_length=1, max_length=500, alias="hash")
-    hashAlgorithmOID: str = "2.16.840.1.101.3.4.2.1"
-    PIN: str = Field(max_length=12)
-    OTP: str = Field(max_length=10)
-
-
-class Authorized(BaseModel):
-    SAD: str
-    expiresIn: int
-
-
-class SignHash(BaseModel):
-    credentialID: str = Field(max_length=64)
-    SAD: str = Field(max_length=128)
-    hashes: list[str] = Field(min_length=1, max_length=500, alias="hash")
-    hashAlgorithmOID: str = "2.16.840.1.101.3.4.2.1"
-
-
-class Signatures(BaseModel):
-    signatures: list[str]
-
-
-def _digest(oid: str) -> str:
-    if oid not in HASH_OIDS:
-        raise InputError("hash_algorithm_unsupported", "hashAlgorithmOID must be SHA-256/384/512")
-    return HASH_OIDS[oid]
-
-
-def _hashes(values: list[str]) -> list[bytes]:
+def _decoded(values: list[str], what: str = "hashes") -> list[bytes]:
     try:
         return [base64.b64decode(v, validate=True) for v in values]
     except (binascii.Error, ValueError) as exc:
-        raise InputError("hash_not_base64", "hashes are base64") from exc
+        raise InputError("hash_not_base64", f"{what} are base64") from exc
 
 
-def _enrolled(done: Enrolment) -> CredentialEnrolled:
-    return CredentialEnrolled(
-        credentialID=done.credential_id, otpauth_uri=done.provisioning_uri, replacedID=done.replaced
-    )
-
-
-def _own(svc: ServicesDep, user: User, credential_id: str) -> None:
+def _own(svc: Services, user: User, credential_id: str) -> None:
     if credential_id not in svc.remote_signing.credentials_list(user.username):
         raise NotFoundError("credential_unknown", "no such credential of yours")
 
 
-@router.post("/credentials/enrol", status_code=201)
-async def enrol(body: CredentialEnrol, svc: ServicesDep, user: Citizen) -> CredentialEnrolled:
-    """Turn the citizen's issued certificate into a remote credential with PIN and TOTP (once:
-    a certificate that has one is ``credential_exists``, 409)."""
-    done = await run_in_threadpool(enrol_credential, svc, user, body.serial, body.PIN)
-    return _enrolled(done)
-
-
-@router.post("/credentials/replace", status_code=201, dependencies=[Depends(rate_limit("pin"))])
-async def replace(body: CredentialReplace, svc: ServicesDep, user: Citizen) -> CredentialEnrolled:
-    """A new phone or PIN: the current PIN and a fresh one-time code replace the credential
-    (a wrong answer is ``authorization_failed`` and counts like one at ``authorize``)."""
-    _own(svc, user, body.credentialID)
-    done = await run_in_threadpool(
-        replace_credential, svc, user, body.credentialID, body.PIN, body.OTP, body.newPIN
-    )
-    return _enrolled(done)
-
-
-@router.post("/credentials/desk-replace", status_code=201)
-async def desk_replace(body: DeskReplace, svc: ServicesDep, officer: Officer) -> CredentialEnrolled:
-    """At the one-stop-shop desk (the officer checked the citizen's CCCD): a lost phone or PIN.
-    The certificate's credential is replaced; the citizen scans the new QR code there."""
-    done = await run_in_threadpool(replace_credential_at_desk, svc, officer, body.serial, body.PIN)
-    return _enrolled(done)
-
-
-@router.post("/credentials/list")
-def credentials_list(svc: ServicesDep, user: Citizen) -> CredentialList:
-    return CredentialList(credentialIDs=svc.remote_signing.credentials_list(user.username))
-
-
-@router.post("/credentials/info")
-def credentials_info(body: CredentialRef, svc: ServicesDep, user: Citizen) -> CredentialInfoPublic:
-    _own(svc, user, body.credentialID)
-    info = svc.remote_signing.credentials_info(body.credentialID)
-    return CredentialInfoPublic(
-        credentialID=info.credential_id,
-        status=info.status,
-        cert_serial=info.cert_serial,
-        authMode=info.auth_mode,
-        factors=list(info.factors),
-        multisign=info.multisign,
+def _described(
+    svc: Services, version: str, credential_id: str, certificates: Certificates, cert_info: bool
+) -> CredentialPublic:
+    info = svc.remote_signing.credentials_info(credential_id)
+    record = svc.pki.get(info.cert_serial)
+    chain = svc.pki.chain(record.serial) if certificates == "chain" else [record.certificate]
+    return credential(
+        version,
+        info,
+        record,
+        chain,
+        svc.clock.now(),
+        certificates=certificates,
+        cert_info=cert_info,
     )
 
 
-@router.post("/credentials/authorize", dependencies=[Depends(rate_limit("pin"))])
-async def authorize(body: Authorize, svc: ServicesDep, user: Citizen) -> Authorized:
-    """PIN + one-time code approve exactly the listed hashes (CSC explicit authorization).
-    Whichever half is wrong (or the code expired or used), the answer is the same 401
-    ``authorization_failed``."""
+def _authorize(svc: Services, user: User, body: AuthorizeRequest) -> Authorized:
     _own(svc, user, body.credentialID)
-    hashes = _hashes(body.hashes)
+    if body.hashes is None:
+        raise InputError("hashes_required", "SCAL 2: an approval lists the hashes it signs")
+    hashes = _decoded(body.hashes)
     if body.numSignatures != len(hashes):
         raise InputError("num_signatures_mismatch", "numSignatures must equal the number of hashes")
-    activation = await run_in_threadpool(
-        svc.remote_signing.authorize,
-        body.credentialID,
-        body.PIN,
-        body.OTP,
-        hashes,
-        _digest(body.hashAlgorithmOID),
-    )
+    pin, otp = body.factor("PIN"), body.factor("OTP")
+    if pin is None or otp is None:
+        raise InputError("factors_required", "send the PIN and the one-time code")
+    digest = digest_of(body.hashAlgorithmOID, hashes)
+    activation = svc.remote_signing.authorize(body.credentialID, pin, otp, hashes, digest)
     seconds = int((activation.expires_at - svc.clock.now()).total_seconds())
     return Authorized(SAD=activation.sad, expiresIn=max(seconds, 0))
 
 
-@router.post("/signatures/signHash")
-def sign_hash(body: SignHash, svc: ServicesDep, user: Citizen) -> Signatures:
+def _sign_hash(svc: Services, user: User, body: SignHashRequest) -> Signatures:
     _own(svc, user, body.credentialID)
+    info = svc.remote_signing.credentials_info(body.credentialID)
+    record, _chain = usable_chain(svc.pki, info.cert_serial)  # refused if revoked or expired
+    params = None if body.signAlgoParams is None else _decoded([body.signAlgoParams], "params")[0]
+    how = requested(
+        algorithm_of(record.certificate.public_key), body.signAlgo, body.hashAlgorithmOID, params
+    )
     values = svc.remote_signing.sign_hash(
-        body.credentialID, body.SAD, _hashes(body.hashes), _digest(body.hashAlgorithmOID)
+        body.credentialID, body.SAD, _decoded(body.hashes), how.digest, pss=how.pss
     )
     return Signatures(signatures=[base64.b64encode(v).decode() for v in values])
+
+
+def csc_router(version: str) -> APIRouter:
+    """The CSC methods under ``/csc/{version}`` (the handlers run in the thread pool)."""
+    router = APIRouter(prefix=f"/csc/{version}", tags=[f"CSC API {version}"])
+
+    @router.post("/info", response_model_exclude_none=True)
+    def info(svc: ServicesDep, _body: Annotated[InfoRequest | None, Body()] = None) -> ServiceInfo:
+        """What this service is and which CSC methods it serves (no sign-in needed)."""
+        return service_info(version, svc.settings.public_url)
+
+    @router.post("/credentials/list", response_model_exclude_none=True)
+    def credentials_list(
+        svc: ServicesDep, user: Citizen, body: Annotated[ListRequest | None, Body()] = None
+    ) -> CredentialList:
+        """The signed-in citizen's usable credentials (a replaced one is gone)."""
+        asked = body or ListRequest()
+        if asked.userID not in (None, user.username):
+            raise InputError("user_mismatch", "userID must be the signed-in user")
+        ids = svc.remote_signing.credentials_list(user.username)
+        infos = None
+        if asked.credentialInfo:
+            infos = [_described(svc, version, i, asked.certificates, asked.certInfo) for i in ids]
+            for credential_id, shown in zip(ids, infos, strict=True):
+                shown.credentialID = credential_id
+        return CredentialList(credentialIDs=ids, credentialInfos=infos)
+
+    @router.post("/credentials/info", response_model_exclude_none=True)
+    def credentials_info(
+        body: CredentialRequest, svc: ServicesDep, user: Citizen
+    ) -> CredentialPublic:
+        """Key (status, algorithms, length), certificate (status, chain, names, validity),
+        explicit authorization by PIN + one-time code, SCAL 2, multisign."""
+        _own(svc, user, body.credentialID)
+        return _described(svc, version, body.credentialID, body.certificates, body.certInfo)
+
+    @router.post("/credentials/authorize", dependencies=[Depends(rate_limit("pin"))])
+    def authorize(body: AuthorizeRequest, svc: ServicesDep, user: Citizen) -> Authorized:
+        """PIN + one-time code approve exactly the listed hashes, each once. Whichever half is
+        wrong (or the code expired or used), the answer is the same 401
+        ``authorization_failed``; each attempt is counted, concurrent ones too."""
+        return _authorize(svc, user, body)
+
+    @router.post("/signatures/signHash")
+    def sign_hash(body: SignHashRequest, svc: ServicesDep, user: Citizen) -> Signatures:
+        """Sign hashes an approval (SAD) listed, with an algorithm of ``key.algo``."""
+        return _sign_hash(svc, user, body)
+
+    return router
+
+
+v1_router = csc_router("v1")
+v2_router = csc_router("v2")

@@ -36,13 +36,16 @@ class Served:
 @contextmanager
 def kyso_served(base: Path, env: dict[str, str] | None = None) -> Iterator[Served]:
     """Accounts of every role (``make_kyso``), then ``kyso serve`` on their data dir with
-    the machine's environment and ``env``; the whole process group is stopped after."""
+    the machine's environment and ``env``, its public URL its own address; the whole process
+    group is stopped after."""
     data = base / "data"
-    kyso = make_kyso(base, Settings(data_dir=data))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    environment = {**os.environ, "KYSO_DATA_DIR": str(data), **(env or {})}
+    url = f"http://127.0.0.1:{port}"
+    # its certificates name its own address (CRL, OCSP, CA issuers), as a deployment's do
+    kyso = make_kyso(base, Settings(data_dir=data, public_url=url))
+    environment = {**os.environ, "KYSO_DATA_DIR": str(data), "KYSO_PUBLIC_URL": url, **(env or {})}
     environment.pop("KYSO_OTP_SEED_KEY", None)
     log_path = base / "server.log"
     log = log_path.open("ab")
@@ -53,7 +56,6 @@ def kyso_served(base: Path, env: dict[str, str] | None = None) -> Iterator[Serve
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
         while True:

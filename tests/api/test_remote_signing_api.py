@@ -1,6 +1,7 @@
-"""The Cloud Signature Consortium-shaped API a phone app uses to sign with a key kept by kyso,
-driven over HTTP against a running ``kyso serve``: what an attacker holding a citizen's
-password can try, concurrent approvals, one answer for every wrong PIN or code, replacement."""
+"""The Cloud Signature Consortium API (``/csc/v2``) a phone app uses to sign with a key kept by
+kyso, and kyso's own enrolment and replacement routes (``/api/v1/credentials``), driven over
+HTTP against a running ``kyso serve``: what an attacker holding a citizen's password can try,
+concurrent approvals, one answer for every wrong PIN or code, replacement."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from api.accounts.service import Role
 
 PIN = "246810"
 DIGEST = base64.b64encode(hashlib.sha256(b"ho so xin cap phep").digest()).decode()
+ECDSA_SHA256 = "1.2.840.10045.4.3.2"
 
 
 def _enrolled(kyso: Kyso) -> tuple[str, pyotp.TOTP, str]:
@@ -42,7 +44,7 @@ def _enrolled(kyso: Kyso) -> tuple[str, pyotp.TOTP, str]:
         f"/api/v1/enrolments/{enrolment['id']}/approve", headers=kyso.headers("official")
     ).json()["serial"]
     enrolled = kyso.client.post(
-        "/api/v1/csc/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=citizen
+        "/api/v1/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=citizen
     )
     assert enrolled.status_code == 201, enrolled.text
     secret = parse_qs(urlparse(enrolled.json()["otpauth_uri"]).query)["secret"][0]
@@ -92,7 +94,7 @@ def _citizen(served: Served, http: httpx.Client) -> Citizen:
     )
     serial = approved.json()["serial"]
     enrolled = http.post(
-        "/api/v1/csc/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=headers
+        "/api/v1/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=headers
     )
     assert enrolled.status_code == 201, enrolled.text
     return Citizen(username, headers, serial, enrolled.json()["credentialID"], _secret(enrolled))
@@ -102,13 +104,12 @@ def _authorize(
     http: httpx.Client, who: Citizen, pin: str, otp: str, credential: str | None = None
 ) -> httpx.Response:
     return http.post(
-        "/api/v1/csc/credentials/authorize",
+        "/csc/v2/credentials/authorize",
         json={
             "credentialID": credential or who.credential,
             "numSignatures": 1,
-            "hash": [DIGEST],
-            "PIN": pin,
-            "OTP": otp,
+            "hashes": [DIGEST],
+            "authData": [{"id": "PIN", "value": pin}, {"id": "OTP", "value": otp}],  # v2
         },
         headers=who.headers,
     )
@@ -116,8 +117,13 @@ def _authorize(
 
 def _sign(http: httpx.Client, who: Citizen, sad: str, credential: str | None = None) -> int:
     return http.post(
-        "/api/v1/csc/signatures/signHash",
-        json={"credentialID": credential or who.credential, "SAD": sad, "hash": [DIGEST]},
+        "/csc/v2/signatures/signHash",
+        json={
+            "credentialID": credential or who.credential,
+            "SAD": sad,
+            "hashes": [DIGEST],
+            "signAlgo": ECDSA_SHA256,
+        },
         headers=who.headers,
     ).status_code
 
@@ -146,13 +152,18 @@ def _audit(served: Served) -> list[tuple[str, str, str]]:
 def test_pin_and_one_time_code_approve_exactly_the_listed_hashes(served: Served) -> None:
     with served.client() as http:
         citizen = _citizen(served, http)
-        listed = http.post("/api/v1/csc/credentials/list", headers=citizen.headers).json()
+        listed = http.post("/csc/v2/credentials/list", headers=citizen.headers).json()
         assert listed == {"credentialIDs": [citizen.credential]}
         sad = _authorize(http, citizen, PIN, citizen.totp.now())
         assert sad.status_code == 200, sad.text
         signed = http.post(
-            "/api/v1/csc/signatures/signHash",
-            json={"credentialID": citizen.credential, "SAD": sad.json()["SAD"], "hash": [DIGEST]},
+            "/csc/v2/signatures/signHash",
+            json={
+                "credentialID": citizen.credential,
+                "SAD": sad.json()["SAD"],
+                "hashes": [DIGEST],
+                "signAlgo": ECDSA_SHA256,
+            },
             headers=citizen.headers,
         )
         assert signed.status_code == 200, signed.text
@@ -174,19 +185,19 @@ def test_a_password_alone_cannot_enrol_a_second_credential_nor_sign(served: Serv
             citizen.username, stolen, citizen.serial, citizen.credential, citizen.totp
         )
         again = http.post(
-            "/api/v1/csc/credentials/enrol",
+            "/api/v1/credentials/enrol",
             json={"serial": citizen.serial, "PIN": "135790"},
             headers=stolen,
         )
         assert again.status_code == 409, again.text
         assert again.json()["error"]["code"] == "credential_exists"
-        listed = http.post("/api/v1/csc/credentials/list", headers=stolen).json()
+        listed = http.post("/csc/v2/credentials/list", headers=stolen).json()
         assert listed == {"credentialIDs": [citizen.credential]}
         guessed = _authorize(http, attacker, "135790", _wrong_code(citizen.totp))
         assert guessed.status_code == 401
-        assert guessed.json()["error"]["code"] == "authorization_failed"
+        assert guessed.json()["error"] == "authorization_failed"  # the CSC error shape
         replaced = http.post(
-            "/api/v1/csc/credentials/replace",
+            "/api/v1/credentials/replace",
             json={
                 "credentialID": citizen.credential,
                 "PIN": "135790",
@@ -198,7 +209,7 @@ def test_a_password_alone_cannot_enrol_a_second_credential_nor_sign(served: Serv
         assert replaced.status_code == 401
         assert replaced.json()["error"]["code"] == "authorization_failed"
         desk = http.post(
-            "/api/v1/csc/credentials/desk-replace",
+            "/api/v1/credentials/desk-replace",
             json={"serial": citizen.serial, "PIN": "135790"},
             headers=stolen,
         )
@@ -219,7 +230,8 @@ def test_every_wrong_pin_or_code_gets_one_answer_and_five_lock(served: Served) -
             _authorize(http, citizen, PIN, used),  # replayed
         ]
         failed = {
-            "error": {"code": "authorization_failed", "message": "wrong PIN or one-time code"}
+            "error": "authorization_failed",
+            "error_description": "wrong PIN or one-time code",
         }
         assert [(a.status_code, a.json()) for a in answers] == [(401, failed)] * 4
         records = served.kyso.services.remote_signing.approvals(citizen.credential)
@@ -227,7 +239,7 @@ def test_every_wrong_pin_or_code_gets_one_answer_and_five_lock(served: Served) -
         assert reasons == ["pin_invalid", "otp_invalid", "otp_expired", "otp_replayed"]
         assert _authorize(http, citizen, "000000", citizen.totp.now()).status_code == 401
         locked = _authorize(http, citizen, PIN, _next_code(citizen.totp))
-        assert (locked.status_code, locked.json()["error"]["code"]) == (423, "account_locked")
+        assert (locked.status_code, locked.json()["error"]) == (423, "account_locked")
 
 
 def test_one_code_sent_six_times_at_once_gives_one_approval(served: Served) -> None:
@@ -277,7 +289,7 @@ def test_the_holder_replaces_a_credential_with_pin_and_code(served: Served) -> N
         citizen = _citizen(served, http)
         outstanding = _authorize(http, citizen, PIN, citizen.totp.now()).json()["SAD"]
         answer = http.post(
-            "/api/v1/csc/credentials/replace",
+            "/api/v1/credentials/replace",
             json={
                 "credentialID": citizen.credential,
                 "PIN": PIN,
@@ -301,13 +313,13 @@ def test_the_desk_replaces_a_lost_phone_and_the_old_credential_stops(served: Ser
         citizen = _citizen(served, http)
         outstanding = _authorize(http, citizen, PIN, citizen.totp.now()).json()["SAD"]
         answer = http.post(
-            "/api/v1/csc/credentials/desk-replace",
+            "/api/v1/credentials/desk-replace",
             json={"serial": citizen.serial, "PIN": "864200"},
             headers=_bearer(http, "official1"),
         )
         assert answer.status_code == 201, answer.text
         new = answer.json()["credentialID"]
-        listed = http.post("/api/v1/csc/credentials/list", headers=citizen.headers).json()
+        listed = http.post("/csc/v2/credentials/list", headers=citizen.headers).json()
         assert listed == {"credentialIDs": [new]}
         assert _sign(http, citizen, outstanding) == 404
         sad = _authorize(http, citizen, "864200", _secret(answer).now(), new)
@@ -336,7 +348,7 @@ def test_the_desk_page_replaces_a_credential_and_shows_the_new_code(served: Serv
         )
         assert shown.status_code == 200 and 'id="otp-setup"' in shown.text, shown.text[-3000:]
         assert "data:image/png;base64," in shown.text
-        listed_now = http.post("/api/v1/csc/credentials/list", headers=citizen.headers).json()
+        listed_now = http.post("/csc/v2/credentials/list", headers=citizen.headers).json()
         assert listed_now["credentialIDs"] != [citizen.credential]
 
 
@@ -359,17 +371,17 @@ def test_other_people_cannot_use_or_enrol_a_citizens_certificate(served: Served)
         served.kyso.services.accounts.create_user(other, PASSWORD, Role.CITIZEN, "Người khác")
         headers = _bearer(http, other)
         info = http.post(
-            "/api/v1/csc/credentials/info",
+            "/csc/v2/credentials/info",
             json={"credentialID": citizen.credential},
             headers=headers,
         )
         assert info.status_code == 404
         steal = http.post(
-            "/api/v1/csc/credentials/enrol",
+            "/api/v1/credentials/enrol",
             json={"serial": citizen.serial, "PIN": "135790"},
             headers=headers,
         )
         assert steal.status_code == 403
         assert steal.json()["error"]["code"] == "certificate_not_yours"
-        officials = http.post("/api/v1/csc/credentials/list", headers=_bearer(http, "official1"))
+        officials = http.post("/csc/v2/credentials/list", headers=_bearer(http, "official1"))
         assert officials.status_code == 403
