@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     #: largest request body accepted (uploads), in megabytes
     max_upload_mb: int = 100
 
+    #: an external RFC 3161 time-stamp authority for signing and audit anchoring (its root
+    #: imported with ``kyso pki trust add`` for B-LT/B-LTA); default: kyso's own TSA in-process
+    tsa_url: str | None = None
     #: 32 bytes, base64: encrypts remote-signing one-time-code seeds at rest (AES-256-GCM)
     otp_seed_key: SecretStr | None = None
     #: seals the secrets in ``kyso admin backup --include-secrets`` (else --passphrase-file or

@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from certs.tsa import TimeStampAuthority
     from signing.pades import SigningContext
     from signing.remote import RemoteSigningService
+    from signing.timestamps import TimeStampSource
     from verify.options import VerifyOptions
 
 
@@ -189,16 +190,29 @@ class Services:
         )
 
     @cached_property
+    def timestamp_source(self) -> TimeStampSource:
+        """The TSA of ``KYSO_TSA_URL`` over HTTP when it names another service; else kyso's
+        own TSA, in-process."""
+        from signing.pki_adapter import tsa as own_tsa
+        from signing.timestamps import HttpTimeStampSource
+
+        url = self.settings.tsa_url
+        own = f"{self.settings.public_url.rstrip('/')}/pki/tsa"
+        if url is not None and url.rstrip("/") != own:
+            return HttpTimeStampSource(url)
+        return own_tsa(self.pki)
+
+    @cached_property
     def signing_context(self) -> SigningContext:
-        """Trust, time-stamps and revocation from kyso's own PKI (in-process; HTTP for others)."""
+        """Trust and revocation from kyso's own PKI (in-process; HTTP for others), time-stamps
+        from ``timestamp_source``."""
         from certs.fetching import HttpUrlSource
         from signing.pades import SigningContext
         from signing.pki_adapter import trust_from_pki
-        from signing.pki_adapter import tsa as signing_tsa
 
         return SigningContext(
             trust=trust_from_pki(self.pki, fallback=HttpUrlSource()),
-            timestamps=signing_tsa(self.pki),
+            timestamps=self.timestamp_source,
             clock=self.clock,
         )
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
-from typing import Protocol
-
-from asn1crypto import algos, tsp
+from typing import TYPE_CHECKING
 
 from api.database import make_engine, migrate
 from api.files import private_dir
@@ -17,35 +14,26 @@ from archive.store import ObjectStore
 from archive.store.folder import FolderStore
 from common.clock import Clock, SystemClock
 
-
-class Rfc3161Responder(Protocol):
-    """What certs.tsa.TimeStampAuthority offers: DER TimeStampReq in, DER TimeStampResp out."""
-
-    def respond(self, request_der: bytes) -> bytes: ...
+if TYPE_CHECKING:
+    from signing.timestamps import TimeStampSource
 
 
 class TsaAnchorer:
-    """archive.protocols.Anchorer over an RFC 3161 responder (kyso's own TSA in-process)."""
+    """archive.protocols.Anchorer over a time-stamp source (kyso's own TSA in-process, or the
+    external one of ``KYSO_TSA_URL``), through the same RFC 3161 client as signing."""
 
-    def __init__(self, responder: Rfc3161Responder) -> None:
-        self._responder = responder
+    def __init__(self, source: TimeStampSource) -> None:
+        self._source = source
 
     def timestamp(self, digest: bytes) -> bytes:
-        request = tsp.TimeStampReq(
-            {
-                "version": "v1",
-                "message_imprint": {
-                    "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
-                    "hashed_message": digest,
-                },
-                "nonce": secrets.randbits(63),
-                "cert_req": True,
-            }
-        )
-        response = tsp.TimeStampResp.load(self._responder.respond(request.dump()))
-        if response["status"]["status"].native not in ("granted", "granted_with_mods"):
-            raise StoreUnavailableError("archive_tsa_refused", "the TSA refused the request")
-        return bytes(response["time_stamp_token"].dump())
+        from signing.errors import SigningBackendError
+        from signing.timestamps import SourceTimeStamper
+
+        try:
+            token = SourceTimeStamper(self._source).timestamp(digest, "sha256")
+        except SigningBackendError as exc:
+            raise StoreUnavailableError("archive_tsa_refused", exc.message) from exc
+        return bytes(token.dump())
 
 
 def build_store(settings: Settings, clock: Clock) -> ObjectStore:

@@ -1,14 +1,27 @@
-"""RFC 3161 time-stamps for pyHanko from any ``TimeStampSource`` (in-process TSA or HTTP)."""
+"""RFC 3161 time-stamps from any ``TimeStampSource``: kyso's own TSA in-process
+(``certs.tsa.TimeStampAuthority``) or an external one over HTTP (``HttpTimeStampSource``).
+
+``SourceTimeStamper`` is pyHanko's ``TimeStamper`` over a source (pyHanko builds the request
+and checks the answer's status and nonce); its ``timestamp`` is the same for callers without
+an event loop (the archive's audit-log anchoring).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 import httpx
-from asn1crypto import tsp
-from pyhanko.sign.timestamps import TimeStamper
+from asn1crypto import cms, core, tsp
+from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
+from pyhanko.sign.timestamps.common_utils import handle_tsp_response
 
 from signing.errors import SigningBackendError
+
+QUERY = "application/timestamp-query"
+REPLY = "application/timestamp-reply"
+#: a TimeStampResp is a few kilobytes; anything far larger is not one
+MAX_REPLY = 256 * 1024
 
 
 class TimeStampSource(Protocol):
@@ -18,36 +31,91 @@ class TimeStampSource(Protocol):
 
 
 class HttpTimeStampSource:
-    """A remote TSA reached over HTTP (``application/timestamp-query``)."""
+    """An RFC 3161 TSA reached over HTTP (RFC 3161 section 3.4: a POST of
+    ``application/timestamp-query``, answered with ``application/timestamp-reply``); no
+    redirects are followed."""
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url
         self.timeout = timeout
 
     def respond(self, request_der: bytes) -> bytes:
+        headers = {"Content-Type": QUERY, "Accept": REPLY}
         try:
-            response = httpx.post(
-                self.url,
-                content=request_der,
-                headers={"Content-Type": "application/timestamp-query"},
-                timeout=self.timeout,
-            )
-            response.raise_for_status()
+            with (
+                httpx.Client(timeout=self.timeout, follow_redirects=False) as client,
+                client.stream("POST", self.url, content=request_der, headers=headers) as answer,
+            ):
+                answer.raise_for_status()
+                kind = answer.headers.get("content-type", "").split(";")[0].strip()
+                if kind != REPLY:
+                    raise SigningBackendError(
+                        "tsa_bad_response", f"the time-stamp authority answered {kind or 'nothing'}"
+                    )
+                body = b""
+                for chunk in answer.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_REPLY:
+                        raise SigningBackendError("tsa_bad_response", "time-stamp answer too large")
+        except httpx.HTTPStatusError as exc:
+            code = exc.response.status_code
+            raise SigningBackendError("tsa_bad_response", f"the TSA answered HTTP {code}") from exc
         except httpx.HTTPError as exc:
             raise SigningBackendError("tsa_unreachable", f"time-stamp authority: {exc}") from exc
-        return response.content
+        return body
+
+
+class _Answer(core.Sequence):  # type: ignore[misc]
+    """A TimeStampResp whose token may be absent, as RFC 3161 has it when the TSA refuses
+    (asn1crypto's ``TimeStampResp`` requires one)."""
+
+    _fields = [  # noqa: RUF012 - asn1crypto schema
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
+
+
+def _load(der: bytes) -> tsp.TimeStampResp:
+    """The answer, parsed fully; a refusal is ``tsa_refused`` with the TSA's reasons."""
+    try:
+        status = _Answer.load(der, strict=True)["status"]
+        if status["status"].native not in ("granted", "granted_with_mods"):
+            texts = "; ".join(status["status_string"].native or [])
+            failures = ", ".join(sorted(status["fail_info"].native or []))
+            raise SigningBackendError("tsa_refused", f"the TSA refused: {texts} ({failures})")
+        response = tsp.TimeStampResp.load(der)
+        response.native  # noqa: B018 - parse fully now, not lazily inside pyHanko
+    except (ValueError, TypeError) as exc:
+        raise SigningBackendError("tsa_bad_response", "unreadable time-stamp response") from exc
+    return response
 
 
 class SourceTimeStamper(TimeStamper):
-    """pyHanko ``TimeStamper`` over a ``TimeStampSource``."""
+    """pyHanko ``TimeStamper`` over a ``TimeStampSource`` (asked from a worker thread: an HTTP
+    TSA never blocks the event loop)."""
 
     def __init__(self, source: TimeStampSource) -> None:
         super().__init__(include_nonce=True)  # type: ignore[no-untyped-call]
         self.source = source
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        der = self.source.respond(req.dump())
+        return _load(await asyncio.to_thread(self.source.respond, req.dump()))
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
         try:
-            return tsp.TimeStampResp.load(der)
-        except ValueError as exc:
-            raise SigningBackendError("tsa_bad_response", "unreadable time-stamp response") from exc
+            token: cms.ContentInfo = await super().async_timestamp(message_digest, md_algorithm)
+        except TimestampRequestError as exc:
+            raise SigningBackendError("tsa_refused", str(exc)) from exc
+        return token
+
+    def timestamp(self, message_digest: bytes, md_algorithm: str = "sha256") -> cms.ContentInfo:
+        """The token for ``message_digest``, without an event loop: the request pyHanko
+        builds, the same checks of the answer."""
+        nonce, request = self.request_cms(message_digest, md_algorithm)  # type: ignore[no-untyped-call]
+        try:
+            token: cms.ContentInfo = handle_tsp_response(
+                _load(self.source.respond(request.dump())), nonce
+            )
+        except TimestampRequestError as exc:
+            raise SigningBackendError("tsa_refused", str(exc)) from exc
+        return token

@@ -247,7 +247,9 @@ def log_anchor() -> None:
     services = Services(settings)
     services.ensure_pki()
     archive = _archive()
-    seq = auditlog.anchor(archive.catalog.engine, TsaAnchorer(services.tsa), archive.clock)
+    seq = auditlog.anchor(
+        archive.catalog.engine, TsaAnchorer(services.timestamp_source), archive.clock
+    )
     typer.echo("nothing to anchor" if seq is None else f"anchored entry {seq}")
 
 
