@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from apitools import make_pdf
+from apitools import PASSWORD, make_pdf
 from asn1crypto import x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -270,3 +270,37 @@ def test_csc_errors_have_the_csc_shape_and_a_wrong_algorithm_spends_nothing(
         "error": "authorization_failed",
         "error_description": "wrong PIN or one-time code",
     }
+
+
+def test_a_revoked_certificate_signs_nothing_even_with_an_approval(served: Served) -> None:
+    digest = base64.b64encode(hashlib.sha256(b"don sau thu hoi").digest()).decode()
+    with served.client() as http:
+        citizen = _citizen(served, http)
+        approval = {"credentialID": citizen.credential, "numSignatures": 1, "hashes": [digest]}
+        approval["authData"] = [
+            {"id": "PIN", "value": PIN},
+            {"id": "OTP", "value": citizen.totp.now()},
+        ]
+        sad = http.post("/csc/v2/credentials/authorize", json=approval, headers=citizen.headers)
+        assert sad.status_code == 200, sad.text
+        official = http.post(
+            "/api/v1/auth/token", json={"username": "official1", "password": PASSWORD}
+        ).json()["access_token"]
+        revoked = http.post(
+            f"/api/v1/certificates/{citizen.serial}/revoke",
+            json={"reason": "key_compromise"},
+            headers={"Authorization": f"Bearer {official}"},
+        )
+        assert revoked.status_code == 200, revoked.text
+        signing = {"credentialID": citizen.credential, "SAD": sad.json()["SAD"]}
+        signing |= {"hashes": [digest], "signAlgo": ECDSA_SHA256}
+        refused = http.post("/csc/v2/signatures/signHash", json=signing, headers=citizen.headers)
+        info = http.post(
+            "/csc/v2/credentials/info",
+            json={"credentialID": citizen.credential},
+            headers=citizen.headers,
+        ).json()
+    assert (refused.status_code, refused.json()["error"]) == (400, "signer_revoked")
+    assert info["cert"]["status"] == "revoked"
+    events = served.kyso.services.remote_signing.approvals(citizen.credential)
+    assert "signed" not in [e for e, _r, _h in events]
