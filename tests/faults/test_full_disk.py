@@ -92,7 +92,7 @@ def _credential(kyso: Kyso) -> tuple[str, pyotp.TOTP]:
         f"/api/v1/enrolments/{enrolment['id']}/approve", headers=kyso.headers("official")
     ).json()["serial"]
     enrolled = kyso.client.post(
-        "/api/v1/csc/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=citizen
+        "/api/v1/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=citizen
     )
     assert enrolled.status_code == 201, enrolled.text
     secret = parse_qs(urlparse(enrolled.json()["otpauth_uri"]).query)["secret"][0]
