@@ -5,10 +5,11 @@ The embedded defaults need no configuration: everything lives under ``KYSO_DATA_
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +26,11 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
     port: int = 8000
+    #: reverse proxies (addresses or networks, comma separated) whose X-Forwarded-For and
+    #: X-Forwarded-Proto are believed; empty: none, the connecting address is the client
+    trusted_proxies: str = ""
+    #: bearer token Prometheus sends for ``/metrics``; unset: only loopback clients may scrape
+    metrics_token: SecretStr | None = None
 
     # keys
     key_algorithm: Literal["ecdsa-p256", "ecdsa-p384", "rsa2048", "rsa3072", "rsa4096"] = (
@@ -75,6 +81,25 @@ class Settings(BaseSettings):
     #: at start-up, ingests and temporary uploads older than this are taken as cut off by a
     #: crash and cleaned up (longer than the slowest upload another process may still be doing)
     stale_ingest_minutes: int = 120
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        """Each entry an address or a network (uvicorn would take a typo as a literal)."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            ipaddress.ip_network(entry, strict=False)  # ValueError: a validation error
+        return ",".join(entries)
+
+    @property
+    def proxy_list(self) -> list[str]:
+        return self.trusted_proxies.split(",") if self.trusted_proxies else []
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are ``Secure`` (and ``__Host-``) when the public URL is HTTPS, whatever a
+        request's scheme says (a proxy that forgets X-Forwarded-Proto must not unset it)."""
+        return self.public_url.lower().startswith("https://")
 
     @property
     def resolved_database_url(self) -> str:

@@ -59,6 +59,9 @@ def serve(
 
     settings = Settings()
     configure(settings.log_level, settings.log_format == "json")
+    # X-Forwarded-For / -Proto only from KYSO_TRUSTED_PROXIES: uvicorn's default (127.0.0.1)
+    # would let anyone on the host, or behind a local tunnel, choose their rate-limit address
+    proxies = settings.proxy_list
     if workers > 1:
         create_app(settings)  # migrate and create the PKI once, before the workers start
         uvicorn.run(
@@ -68,6 +71,8 @@ def serve(
             port=port or settings.port,
             workers=workers,
             log_config=None,
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies,
         )
         return
     uvicorn.run(
@@ -75,6 +80,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_config=None,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
     )
 
 

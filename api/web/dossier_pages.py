@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.accounts.service import Role, User
 from api.credentials import enrol_credential, replace_credential_at_desk
-from api.deps import ServicesDep
+from api.deps import ServicesDep, client_address
 from api.dossiers import DossierDesk
 from api.downloads import attachment
 from api.uploads import read_pdf
@@ -125,7 +125,7 @@ async def submit(
     if user is None or user.role is not Role.CITIZEN:
         return _login("/dossiers")
     try:
-        svc.rate_limiter.check("pin", request.client.host if request.client else "?")
+        svc.rate_limiter.check("pin", client_address(request))
         pdf = await read_pdf(svc, file)
         receipt = await DossierDesk(svc).submit(user, service, agency, pdf, credential_id, pin, otp)
     except KysoError as exc:
