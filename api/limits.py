@@ -22,8 +22,19 @@ class TooLarge(Exception):
     pass
 
 
+#: after the limit, up to this much more of the body is read and dropped before the 413 goes
+#: out, so a client still sending the tail of a slightly-too-large body reads the answer
+#: instead of a reset connection
+DRAIN_BYTES = 1024 * 1024
+
+
 class BodyLimitMiddleware:
-    """Refuses bodies over ``max_bytes`` (by Content-Length, and by counting when chunked)."""
+    """Refuses bodies over ``max_bytes`` (by Content-Length, and by counting when chunked).
+
+    A chunked body is counted as it is read: the read that crosses the limit raises
+    ``TooLarge`` into the app. Whatever the app answers then (FastAPI turns any exception
+    while parsing a form or JSON body into a 400) is replaced by the 413.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -39,19 +50,43 @@ class BodyLimitMiddleware:
             await _too_large(send, self.max_bytes)
             return
         seen = 0
-        started = False
+        over = False  # the body went over the limit
+        started = False  # the app's response went out
+        refused = False  # the 413 went out instead
+        more = True  # the client has more body to send
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, over, more
+            if over:
+                raise TooLarge
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                more = bool(message.get("more_body", False))
                 if seen > self.max_bytes:
+                    over = True
                     raise TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def refuse() -> None:
+            nonlocal refused, more
+            refused = True
+            drained = 0
+            while more and drained < DRAIN_BYTES:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                drained += len(message.get("body", b""))
+                more = bool(message.get("more_body", False))
+            await _too_large(send, self.max_bytes)
+
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return  # the rest of the app's answer to a body it could not read
+            if over and not started:
+                await refuse()
+                return
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", []))
@@ -61,10 +96,10 @@ class BodyLimitMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except TooLarge:
-            if not started:
-                await _too_large(send, self.max_bytes)
+            if not started and not refused:
+                await refuse()
 
 
 async def _too_large(send: Send, limit: int) -> None:
