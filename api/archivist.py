@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from api.jobs.base import JobInfo
+from api.jobs.base import JSON, JobInfo
 from api.wiring import Services
 from archive.metadata import DocumentMeta, check_access_level
 from common.errors import InputError, KysoError, NotFoundError
@@ -62,8 +62,8 @@ class ScanDesk:
             raise NotFoundError("scan_unknown", "no such scan")
         return Scan(scan_id, self.root / scan_id)
 
-    def receive(self, uploaded: Path, filename: str) -> tuple[Scan, str]:
-        """Take an uploaded file (moved, not copied) and start its OCR job."""
+    def receive(self, uploaded: Path, filename: str, owner: str) -> tuple[Scan, str]:
+        """Take an uploaded file (moved, not copied) and start ``owner``'s OCR job."""
         suffix = Path(filename).suffix.lower()
         if suffix not in ALLOWED:
             raise InputError("scan_type_unsupported", f"send one of {', '.join(ALLOWED)}")
@@ -74,15 +74,14 @@ class ScanDesk:
         uploaded.replace(source)
         scan = Scan(scan_id, folder)
         try:
-            return scan, self._start(scan)
+            return scan, self._start(scan, owner)
         except KysoError:  # the queue is down: the upload is refused, not kept half-accepted
             shutil.rmtree(folder, ignore_errors=True)
             raise
 
-    def _start(self, scan: Scan) -> str:
-        job_id = self.svc.jobs.submit(
-            "ocr.digitise", {"source": str(scan.source), "output": str(scan.output)}, key=scan.id
-        )
+    def _start(self, scan: Scan, owner: str | None = None) -> str:
+        paths: JSON = {"source": str(scan.source), "output": str(scan.output)}
+        job_id = self.svc.jobs.submit("ocr.digitise", paths, key=scan.id, owner=owner)
         (scan.folder / "job").write_text(job_id)
         return job_id
 

@@ -22,11 +22,16 @@ class JobInfo:
     total: int = 0
     result: JSON | None = None
     error: str | None = None
+    #: the username that started it (None: the schedule, a CLI, or a restarted scan job)
+    owner: str | None = None
 
 
 class JobQueue(Protocol):
-    def submit(self, kind: str, payload: JSON, *, key: str | None = None) -> str:
-        """Queue a job; with ``key``, submitting the same key again returns the first job's id."""
+    def submit(
+        self, kind: str, payload: JSON, *, key: str | None = None, owner: str | None = None
+    ) -> str:
+        """Queue a job for ``owner``; with ``key``, submitting the same key again returns the
+        first job's id (and keeps its owner)."""
         ...
 
     def info(self, job_id: str) -> JobInfo: ...

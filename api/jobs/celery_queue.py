@@ -24,6 +24,8 @@ from common.ids import new_id
 
 log = logging.getLogger(__name__)
 TASK_NAME = "kyso.run"
+#: seconds a job's kind, owner and result are kept in Redis
+KEPT = 7 * 24 * 3600
 _STATES = {
     "PENDING": "queued",
     "RECEIVED": "queued",
@@ -48,7 +50,7 @@ def make_celery(
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
-        result_expires=7 * 24 * 3600,
+        result_expires=KEPT,
         broker_transport_options={"visibility_timeout": visibility_timeout},
         result_backend_transport_options={"visibility_timeout": visibility_timeout},
         broker_connection_retry_on_startup=True,
@@ -94,19 +96,23 @@ class CeleryQueue:
         self._app = app
         self._redis = redis.Redis.from_url(redis_url)
 
-    def submit(self, kind: str, payload: JSON, *, key: str | None = None) -> str:
+    def submit(
+        self, kind: str, payload: JSON, *, key: str | None = None, owner: str | None = None
+    ) -> str:
         with _broker_errors():
-            return self._submit(kind, payload, key)
+            return self._submit(kind, payload, key, owner)
 
-    def _submit(self, kind: str, payload: JSON, key: str | None) -> str:
+    def _submit(self, kind: str, payload: JSON, key: str | None, owner: str | None) -> str:
         job_id = new_id("job_").lower()
         if key is not None:
             slot = f"kyso:job-key:{key}"
-            if not self._redis.set(slot, job_id, nx=True, ex=7 * 24 * 3600):
+            if not self._redis.set(slot, job_id, nx=True, ex=KEPT):
                 existing = self._redis.get(slot)
                 assert isinstance(existing, bytes)
                 return existing.decode()
-        self._redis.set(f"kyso:job-kind:{job_id}", kind, ex=7 * 24 * 3600)
+        self._redis.set(f"kyso:job-kind:{job_id}", kind, ex=KEPT)
+        if owner is not None:
+            self._redis.set(f"kyso:job-owner:{job_id}", owner, ex=KEPT)
         self._app.send_task(TASK_NAME, args=(kind, payload), task_id=job_id)
         return job_id
 
@@ -115,21 +121,25 @@ class CeleryQueue:
             return self._info(job_id)
 
     def _info(self, job_id: str) -> JobInfo:
-        kind_raw = self._redis.get(f"kyso:job-kind:{job_id}")
+        kind_raw, owner_raw = self._redis.mget(
+            [f"kyso:job-kind:{job_id}", f"kyso:job-owner:{job_id}"]
+        )
         if not isinstance(kind_raw, bytes):
             raise unknown_job(job_id)
+        kind = kind_raw.decode()
+        owner = owner_raw.decode() if isinstance(owner_raw, bytes) else None
         result = AsyncResult(job_id, app=self._app)
         state = str(result.state)
         meta: Any = result.info
         status = _STATES.get(state, "running")
         if status == "succeeded":
-            return JobInfo(job_id, kind_raw.decode(), status, result=meta)
+            return JobInfo(job_id, kind, status, result=meta, owner=owner)
         if status == "failed":
             code = getattr(meta, "code", None) or type(meta).__name__
-            return JobInfo(job_id, kind_raw.decode(), status, error=str(code))
+            return JobInfo(job_id, kind, status, error=str(code), owner=owner)
         done = int(meta.get("done", 0)) if isinstance(meta, dict) else 0
         total = int(meta.get("total", 0)) if isinstance(meta, dict) else 0
-        return JobInfo(job_id, kind_raw.decode(), status, done, total)
+        return JobInfo(job_id, kind, status, done, total, owner=owner)
 
     def depth(self) -> int:
         with _broker_errors():

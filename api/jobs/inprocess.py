@@ -24,13 +24,15 @@ class InProcessQueue:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
 
-    def submit(self, kind: str, payload: JSON, *, key: str | None = None) -> str:
+    def submit(
+        self, kind: str, payload: JSON, *, key: str | None = None, owner: str | None = None
+    ) -> str:
         self._registry.get(kind)  # an unknown kind is refused here, not in the pool
         with self._lock:
             if key is not None and key in self._keys:
                 return self._keys[key]
             job_id = new_id("job_").lower()
-            self._jobs[job_id] = JobInfo(job_id, kind, "queued")
+            self._jobs[job_id] = JobInfo(job_id, kind, "queued", owner=owner)
             if key is not None:
                 self._keys[key] = job_id
         self._pool.submit(self._run, job_id, kind, payload)

@@ -59,8 +59,7 @@ def _ocr(settings: Settings) -> JobKind:
             for name, found in vars(result.metadata).items()
             if found is not None
         }
-        return {
-            "output": str(output),
+        return {  # shown to the archivist: no server paths (the scan desk knows its files)
             "pages": len(result.pages),
             "review_pages": [p.number for p in result.pages if p.needs_review],
             "page_details": [

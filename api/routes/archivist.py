@@ -76,23 +76,23 @@ class Hit(BaseModel):
     access_level: str
 
 
-def save_scan(desk: ScanDesk, upload: UploadFile, max_bytes: int) -> tuple[str, str]:
+def save_scan(desk: ScanDesk, upload: UploadFile, max_bytes: int, owner: User) -> tuple[str, str]:
     """Stream an upload to disk (bounded), then hand it to the desk."""
     path = save_upload(upload, desk.root, max_bytes, pdf_only=False, what="scan")
-    scan, job = desk.receive(path, upload.filename or "scan")
+    scan, job = desk.receive(path, upload.filename or "scan", owner.username)
     return scan.id, job
 
 
 @router.post("/scans", status_code=202)
 async def upload_scan(
     svc: ServicesDep,
-    _user: Archivist,
+    user: Archivist,
     file: Annotated[UploadFile, File(description="a scan: PDF, TIFF, JPEG or PNG")],
 ) -> ScanStarted:
     """Start digitising a scan (OCR to searchable PDF/A) as a background job."""
     desk = ScanDesk(svc)
     limit = svc.settings.max_upload_mb * 1024 * 1024
-    scan_id, job_id = await run_in_threadpool(save_scan, desk, file, limit)
+    scan_id, job_id = await run_in_threadpool(save_scan, desk, file, limit, user)
     return ScanStarted(scan_id=scan_id, job_id=job_id)
 
 

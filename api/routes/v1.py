@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts.service import Role, User
 from api.audit import record
 from api.deps import SESSION_COOKIE, CurrentUser, ServicesDep, rate_limit, require
+from api.jobs.access import readable
+from api.jobs.base import JSON, JobInfo
 from api.officer import approve_enrolment, reject_enrolment
 from api.schemas import (
     AuditCreate,
@@ -114,15 +116,29 @@ def revoke_certificate(
     return _certificate(revoked)
 
 
+def _job(job: JobInfo) -> JobPublic:
+    return JobPublic(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        done=job.done,
+        total=job.total,
+        result=job.result,
+        error=job.error,
+    )
+
+
 @router.post("/archive/audits", tags=["archive"], status_code=202)
-def start_audit(body: AuditCreate, svc: ServicesDep, _user: Archivist) -> JobPublic:
-    job_id = svc.jobs.submit("archive.audit", {"sample": body.sample, "resume": body.resume})
-    return JobPublic(**asdict(svc.jobs.info(job_id)))
+def start_audit(body: AuditCreate, svc: ServicesDep, user: Archivist) -> JobPublic:
+    payload: JSON = {"sample": body.sample, "resume": body.resume}
+    job_id = svc.jobs.submit("archive.audit", payload, owner=user.username)
+    return _job(svc.jobs.info(job_id))
 
 
 @router.get("/jobs/{job_id}", tags=["jobs"])
-def get_job(job_id: str, svc: ServicesDep, _user: CurrentUser) -> JobPublic:
-    return JobPublic(**asdict(svc.jobs.info(job_id)))
+def get_job(job_id: str, svc: ServicesDep, user: CurrentUser) -> JobPublic:
+    """A job its owner, or a role that manages its kind, follows; unknown to anyone else."""
+    return _job(readable(user, svc.jobs.info(job_id)))
 
 
 class NotificationPublic(BaseModel):

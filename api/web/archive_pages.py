@@ -40,11 +40,11 @@ async def upload(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    if not _archivist(user):
+    if user is None or not _archivist(user):
         return RedirectResponse("/login?next=/archive", status_code=303)
     limit = svc.settings.max_upload_mb * 1024 * 1024
     try:
-        scan_id, _job = await run_in_threadpool(save_scan, ScanDesk(svc), file, limit)
+        scan_id, _job = await run_in_threadpool(save_scan, ScanDesk(svc), file, limit, user)
     except KysoError as exc:
         return page(request, "archive.html", user, status=400, error=exc.message, can_upload=True)
     return RedirectResponse(f"/archive/scans/{scan_id}", status_code=303)

@@ -61,7 +61,7 @@ def act(
         return RedirectResponse("/login?next=/archive/keeping", status_code=303)
     try:
         if action == "audit":
-            svc.jobs.submit("archive.audit", {"sample": 1.0, "resume": False})
+            svc.jobs.submit("archive.audit", {"sample": 1.0, "resume": False}, owner=user.username)
         elif action == "propose" and user.role is not Role.AUDITOR:
             retention.propose(svc.archive, document_id, reason=reason, actor=user.username)
         elif action == "approve":
