@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from common.sqltypes import UtcDateTime
 
 
 class CertsBase(DeclarativeBase):
@@ -24,7 +26,7 @@ class AuthorityRow(CertsBase):
     cert_der: Mapped[bytes] = mapped_column(LargeBinary)
     crl_number: Mapped[int] = mapped_column(Integer, default=0)
     crl_der: Mapped[bytes | None] = mapped_column(LargeBinary)
-    crl_next_update: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    crl_next_update: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: bumped on every revocation so a cached CRL is known to be stale
     revocation_epoch: Mapped[int] = mapped_column(Integer, default=0)
     crl_epoch: Mapped[int] = mapped_column(Integer, default=-1)
@@ -41,14 +43,14 @@ class CertificateRow(CertsBase):
     common_name: Mapped[str] = mapped_column(String(256))
     organization: Mapped[str | None] = mapped_column(String(256))
     cccd: Mapped[str | None] = mapped_column(String(12))
-    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    not_after: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)
+    not_after: Mapped[datetime] = mapped_column(UtcDateTime)
     cert_der: Mapped[bytes] = mapped_column(LargeBinary)
     key_label: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default="good")
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class EnrolmentRow(CertsBase):
@@ -59,8 +61,8 @@ class EnrolmentRow(CertsBase):
     cccd: Mapped[str] = mapped_column(String(12), index=True)
     phone: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     officer: Mapped[str | None] = mapped_column(String(128))
     serial: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
@@ -75,4 +77,4 @@ class TrustAnchorRow(CertsBase):
     subject: Mapped[str] = mapped_column(Text)
     cert_der: Mapped[bytes] = mapped_column(LargeBinary)
     source: Mapped[str] = mapped_column(String(16))  # kyso | imported
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from common.sqltypes import UtcDateTime
 
 
 class SigningBase(DeclarativeBase):
@@ -43,10 +45,10 @@ class CredentialRow(SigningBase):
     totp_secret: Mapped[str] = mapped_column(String(128))
     #: approvals counted since the last success, the ones still being checked included
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: the newest RFC 6238 time step accepted: a code is never accepted twice
     last_otp_step: Mapped[int] = mapped_column(BigInteger, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     #: enabled | replaced (a new credential took over) | disabled (a duplicate, by migration)
     status: Mapped[str] = mapped_column(String(16), default=ENABLED)
     #: the credential that replaced this one
@@ -65,8 +67,8 @@ class ActivationRow(SigningBase):
     digest_algorithm: Mapped[str] = mapped_column(String(16))
     #: JSON list of the hex hashes not signed yet
     hashes: Mapped[str] = mapped_column(Text)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ApprovalRow(SigningBase):
@@ -80,4 +82,4 @@ class ApprovalRow(SigningBase):
     reason: Mapped[str | None] = mapped_column(String(64))
     #: JSON list of hex hashes concerned (to-be-signed hashes, document digests)
     hashes: Mapped[str] = mapped_column(Text, default="[]")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

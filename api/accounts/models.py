@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from common.sqltypes import UtcDateTime
 
 
 class ApiBase(DeclarativeBase):
@@ -21,9 +23,9 @@ class UserRow(ApiBase):
     role: Mapped[str] = mapped_column(String(16))
     agency: Mapped[str | None] = mapped_column(String(256))
     full_name: Mapped[str] = mapped_column(String(256))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: an official's signing certificate (its key in the key store)
     cert_serial: Mapped[str | None] = mapped_column(String(64))
@@ -36,8 +38,8 @@ class TokenRow(ApiBase):
     user_id: Mapped[str] = mapped_column(ForeignKey("api_user.id"))
     kind: Mapped[str] = mapped_column(String(16))  # session | api | apikey
     label: Mapped[str | None] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -51,9 +53,9 @@ class DossierRow(ApiBase):
     agency: Mapped[str] = mapped_column(String(256))
     owner: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # submitted | returned
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    promised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    promised_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     submission_document: Mapped[str] = mapped_column(String(64))
     submission_indication: Mapped[str] = mapped_column(String(32))
     result_document: Mapped[str | None] = mapped_column(String(64))
@@ -69,5 +71,5 @@ class NotificationRow(ApiBase):
     username: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(String)
     link: Mapped[str | None] = mapped_column(String(256))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     read: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from common.sqltypes import UtcDateTime
+
 metadata = sa.MetaData()
-TS = sa.DateTime(timezone=True)
+TS = UtcDateTime()
 
 fonds = sa.Table(
     "archive_fonds",
