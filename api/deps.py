@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from api.accounts.service import Role, User
+from api.web.cookies import CSRF_COOKIE as CSRF_COOKIE
+from api.web.cookies import SESSION_COOKIE as SESSION_COOKIE
+from api.web.cookies import csrf_ok, session_of
 from api.wiring import Services
 from common.errors import AuthenticationError, PermissionDeniedError
 
-SESSION_COOKIE = "kyso_session"
-CSRF_COOKIE = "kyso_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -27,6 +27,8 @@ ServicesDep = Annotated[Services, Depends(services)]
 
 
 def client_address(request: Request) -> str:
+    """The client's address: the connecting one, or the one a trusted proxy forwarded
+    (``KYSO_TRUSTED_PROXIES``; ``kyso serve`` tells uvicorn)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -37,10 +39,7 @@ def _bearer(request: Request) -> str | None:
 
 
 async def _csrf_ok(request: Request) -> bool:
-    """Double-submit check for cookie sessions: header or form field equals the CSRF cookie."""
-    expected = request.cookies.get(CSRF_COOKIE)
-    if not expected:
-        return False
+    """A cookie session's unsafe request carries the session's CSRF token (header or form)."""
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -48,14 +47,14 @@ async def _csrf_ok(request: Request) -> bool:
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
-    return sent is not None and hmac.compare_digest(sent, expected)
+    return csrf_ok(request, sent)
 
 
 async def optional_user(request: Request, svc: ServicesDep) -> User | None:
     token = _bearer(request)
     if token is not None:
         return svc.accounts.resolve(token)
-    session = request.cookies.get(SESSION_COOKIE)
+    session = session_of(request)
     if session is None:
         return None
     user = svc.accounts.resolve(session)

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
 from api.audit import record
-from api.deps import SESSION_COOKIE, CurrentUser, ServicesDep, rate_limit, require
+from api.deps import CurrentUser, ServicesDep, rate_limit, require
 from api.jobs.access import readable
 from api.jobs.base import JSON, JobInfo
 from api.officer import approve_enrolment, reject_enrolment
@@ -29,6 +29,7 @@ from api.schemas import (
     UserCreate,
     UserPublic,
 )
+from api.web.cookies import session_of
 from certs.records import CertificateRecord
 from common.errors import InputError
 
@@ -164,6 +165,6 @@ def mark_read(notification_id: str, svc: ServicesDep, user: CurrentUser) -> Resp
 def logout(request: Request, svc: ServicesDep, _user: CurrentUser) -> Response:
     """Revoke the bearer token (or page session) this request was made with."""
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    token = token or request.cookies.get(SESSION_COOKIE, "")
+    token = token or session_of(request) or ""
     svc.accounts.revoke_token(token)
     return Response(status_code=204)

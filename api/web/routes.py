@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +11,20 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
-from api.deps import CSRF_COOKIE, SESSION_COOKIE, ServicesDep, client_address, optional_user
+from api.deps import ServicesDep, client_address, optional_user
 from api.errors import status_for
 from api.officer import approve_enrolment, reject_enrolment
 from api.uploads import verify_upload
+from api.web.cookies import (
+    SESSION_COOKIE,
+    csrf_ok,
+    csrf_token,
+    delete_cookie,
+    remember_csrf,
+    secure,
+    session_of,
+    set_cookie,
+)
 from api.web.i18n import texts
 from common.errors import KysoError, PermissionDeniedError
 from verify.render import render_html
@@ -40,7 +48,7 @@ def page(
     **extra: object,
 ) -> HTMLResponse:
     lang = _lang(request)
-    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    csrf = csrf_token(request)
     t = texts(lang)
     response = templates.TemplateResponse(
         request,
@@ -56,15 +64,13 @@ def page(
         },
         status_code=status,
     )
-    secure = request.url.scheme == "https"
-    response.set_cookie(CSRF_COOKIE, csrf, samesite="strict", secure=secure, httponly=True)
-    response.set_cookie("kyso_lang", lang, samesite="lax", secure=secure)
+    remember_csrf(request, response, csrf)
+    response.set_cookie("kyso_lang", lang, samesite="lax", secure=secure(request))
     return response
 
 
 def check_csrf(request: Request, sent: str) -> None:
-    expected = request.cookies.get(CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, sent):
+    if not csrf_ok(request, sent):
         raise PermissionDeniedError("csrf_failed", "missing or wrong CSRF token")
 
 
@@ -96,19 +102,18 @@ async def login(
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
     session = svc.accounts.issue_token(user, "session")
-    secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax", secure=secure)
+    set_cookie(request, response, SESSION_COOKIE, session, samesite="lax")
     return response
 
 
 @router.post("/logout")
 def logout(request: Request, svc: ServicesDep, csrf_token: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf_token)
-    session = request.cookies.get(SESSION_COOKIE)
+    session = session_of(request)
     if session:
         svc.accounts.revoke_token(session)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    delete_cookie(request, response, SESSION_COOKIE)
     return response
 
 

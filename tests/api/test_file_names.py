@@ -20,6 +20,7 @@ from test_remote_signing_api import PIN, _enrolled
 
 from api.deps import CSRF_COOKIE, SESSION_COOKIE
 from api.settings import Settings
+from api.web.cookies import csrf_for_session
 
 TOKEN = secrets.token_hex(4)
 #: absolute paths an upload name points at: they must never appear
@@ -111,16 +112,19 @@ def _routes(setup: Setup) -> Iterator[tuple[str, dict[str, str], dict[str, str]]
     dossier = {"service": "Cấp phép", "agency": AGENCY, **otp}
 
     def page(role: str) -> dict[str, str]:
-        return {"Cookie": f"{SESSION_COOKIE}={setup.sessions[role]}; {CSRF_COOKIE}=t"}
+        return {"Cookie": f"{SESSION_COOKIE}={setup.sessions[role]}"}
+
+    def csrf(role: str) -> dict[str, str]:  # a signed-in page's token is the session's own
+        return {"csrf_token": csrf_for_session(setup.sessions[role])}
 
     yield "/api/v1/verify", {}, {}
     yield "/verify", {"csrf_token": "t"}, {"Cookie": f"{CSRF_COOKIE}=t"}
     yield "/api/v1/archive/scans", {}, kyso.headers("archivist")
-    yield "/archive/scans", {"csrf_token": "t"}, page("archivist")
+    yield "/archive/scans", csrf("archivist"), page("archivist")
     yield "/api/v1/dossiers", dossier, kyso.headers("citizen")
-    yield "/dossiers", {**dossier, "csrf_token": "t"}, page("citizen")
+    yield "/dossiers", {**dossier, **csrf("citizen")}, page("citizen")
     yield f"/api/v1/dossiers/{setup.code}/result", {}, kyso.headers("official")
-    yield f"/officer/dossiers/{setup.code}/result", {"csrf_token": "t"}, page("official")
+    yield f"/officer/dossiers/{setup.code}/result", csrf("official"), page("official")
 
 
 def _post(
