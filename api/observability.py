@@ -1,11 +1,16 @@
 """Prometheus metrics (``/metrics``) and health/readiness (``/health``, ``/ready``).
 
 Each app has its own registry. Counters count what this API process did; the queue depth and
-the newest fixity audit's failures are read when Prometheus scrapes.
+the newest fixity audit's failures are read when Prometheus scrapes. ``/metrics`` is off until
+``KYSO_METRICS_TOKEN`` is set, then answers only that bearer token: what it shows (routes, how
+many signatures and failed verifications, audit failures) is for the operator. Telling apart
+local scrapers by address would not do: a reverse proxy on the same host makes every client
+look local.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -21,8 +26,9 @@ from prometheus_client import (
 )
 from starlette.concurrency import run_in_threadpool
 
+from api.settings import Settings
 from api.wiring import Services
-from common.errors import KysoError
+from common.errors import AuthenticationError, KysoError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +106,16 @@ def _last_audit_failures(svc: Services) -> int:
     return len(json.loads(problems)) if problems else 0
 
 
+def check_scraper(request: Request, settings: Settings) -> None:
+    """Let through only a request with the metrics bearer token (404 when metrics are off)."""
+    if settings.metrics_token is None:
+        raise NotFoundError("metrics_disabled", "set KYSO_METRICS_TOKEN to serve /metrics")
+    scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+    expected = settings.metrics_token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), expected):
+        raise AuthenticationError("metrics_token_invalid", "send the metrics bearer token")
+
+
 def install(app: FastAPI, svc: Services) -> Metrics:
     metrics = Metrics()
 
@@ -115,7 +131,8 @@ def install(app: FastAPI, svc: Services) -> Metrics:
         return response
 
     @app.get("/metrics", include_in_schema=False)
-    def prometheus() -> Response:
+    def prometheus(request: Request) -> Response:
+        check_scraper(request, svc.settings)
         metrics.queue_depth.set(svc.jobs.depth())
         metrics.fixity_failures.set(_last_audit_failures(svc))
         from api.jobs import metrics as job_metrics  # jobs run in this process (in-process queue)

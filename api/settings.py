@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     #: reverse proxies (addresses or networks, comma separated) whose X-Forwarded-For and
     #: X-Forwarded-Proto are believed; empty: none, the connecting address is the client
     trusted_proxies: str = ""
-    #: bearer token Prometheus sends for ``/metrics``; unset: only loopback clients may scrape
+    #: bearer token Prometheus sends for ``/metrics`` (16 characters or more); unset: no /metrics
     metrics_token: SecretStr | None = None
 
     # keys
@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         for entry in entries:
             ipaddress.ip_network(entry, strict=False)  # ValueError: a validation error
         return ",".join(entries)
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("KYSO_METRICS_TOKEN must have at least 16 characters")
+        return value
 
     @property
     def proxy_list(self) -> list[str]:

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from apitools import Kyso, citizen_signed_pdf, metric_value, scan_image
+from apitools import Kyso, citizen_signed_pdf, make_kyso, metric_value, scan_image
 
+from api.settings import Settings
 from archive.metadata import DocumentMeta
+
+TOKEN = "prometheus-scrape-token-0123"
+
+
+@pytest.fixture
+def kyso(tmp_path: Path) -> Iterator[Kyso]:
+    """A service that serves /metrics (KYSO_METRICS_TOKEN set)."""
+    app = make_kyso(tmp_path, Settings(data_dir=tmp_path / "data", metrics_token=TOKEN))
+    yield app
+    app.services.close()
+
+
+def _scrape(kyso: Kyso) -> str:
+    answer = kyso.client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 200, answer.text
+    return answer.text
 
 
 def test_metrics_count_requests_and_verifications_by_indication(kyso: Kyso) -> None:
@@ -16,21 +35,21 @@ def test_metrics_count_requests_and_verifications_by_indication(kyso: Kyso) -> N
         "/api/v1/verify",
         files={"file": ("a.pdf", citizen_signed_pdf(kyso.services), "application/pdf")},
     )
-    text = kyso.client.get("/metrics").text
+    text = _scrape(kyso)
     assert 'kyso_http_requests_total{method="GET",route="/health",status="200"} 1.0' in text
     assert 'kyso_verifications_total{indication="TOTAL_PASSED"} 1.0' in text
     assert "kyso_job_queue_depth 0.0" in text
 
 
 def test_metrics_count_ocr_pages_and_jobs_run_in_the_api_process(kyso: Kyso) -> None:
-    before = kyso.client.get("/metrics").text
+    before = _scrape(kyso)
     answer = kyso.client.post(
         "/api/v1/archive/scans",
         files={"file": ("s.tif", scan_image(["QUYẾT ĐỊNH số 5"], pages=2, fmt="TIFF"))},
         headers=kyso.headers("archivist"),
     )
     assert kyso.services.jobs.wait(answer.json()["job_id"], 120).status == "succeeded"
-    after = kyso.client.get("/metrics").text
+    after = _scrape(kyso)
     for name, labels in [
         ("kyso_ocr_pages_total", {}),
         ("kyso_jobs_total", {"kind": "ocr.digitise", "status": "succeeded"}),
@@ -50,7 +69,7 @@ def test_fixity_failures_of_the_last_audit_are_exported(kyso: Kyso) -> None:
     path.write_bytes(b"ban goX")  # a flipped byte on disk
     jobs = kyso.services.jobs
     jobs.wait(jobs.submit("archive.audit", {"sample": 1.0}), 60)
-    assert "kyso_fixity_failures_last_audit 1.0" in kyso.client.get("/metrics").text
+    assert "kyso_fixity_failures_last_audit 1.0" in _scrape(kyso)
 
 
 def test_ready_checks_every_backend(kyso: Kyso) -> None:
