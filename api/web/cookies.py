@@ -55,7 +55,7 @@ def expected_csrf(request: Request) -> str | None:
     return request.cookies.get(cookie_name(_settings(request), CSRF_COOKIE)) or None
 
 
-def csrf_token(request: Request) -> str:
+def token_for_page(request: Request) -> str:
     """The token to put in the forms of a page (a fresh one before sign-in)."""
     return expected_csrf(request) or secrets.token_urlsafe(24)
 

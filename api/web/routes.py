@@ -18,12 +18,12 @@ from api.uploads import verify_upload
 from api.web.cookies import (
     SESSION_COOKIE,
     csrf_ok,
-    csrf_token,
     delete_cookie,
     remember_csrf,
     secure,
     session_of,
     set_cookie,
+    token_for_page,
 )
 from api.web.i18n import texts
 from common.errors import KysoError, PermissionDeniedError
@@ -48,7 +48,7 @@ def page(
     **extra: object,
 ) -> HTMLResponse:
     lang = _lang(request)
-    csrf = csrf_token(request)
+    csrf = token_for_page(request)
     t = texts(lang)
     response = templates.TemplateResponse(
         request,
