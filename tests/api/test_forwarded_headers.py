@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from served import served
+from servetools import kyso_served
 
 from api.settings import Settings
 
@@ -24,15 +24,15 @@ def _login_codes(client: httpx.Client, headers: list[dict[str, str]]) -> list[in
 
 @pytest.mark.slow
 def test_rotating_x_forwarded_for_does_not_reset_the_login_and_pin_limits(tmp_path: Path) -> None:
-    limits = {"rate_login_per_minute": "3", "rate_pin_per_minute": "2"}
-    with served(tmp_path, **limits) as server, server.client() as client:
+    limits = {"KYSO_RATE_LOGIN_PER_MINUTE": "3", "KYSO_RATE_PIN_PER_MINUTE": "2"}
+    with kyso_served(tmp_path, limits) as server, server.client() as client:
         rotated = [{"X-Forwarded-For": f"198.51.100.{n}"} for n in range(1, 7)]
         assert _login_codes(client, rotated) == [401, 401, 401, 429, 429, 429]
         pin = [
             client.post(
                 "/api/v1/csc/credentials/authorize",
                 json=APPROVAL,
-                headers={**server.headers("citizen"), **spoof},
+                headers={**server.kyso.headers("citizen"), **spoof},
             )
             for spoof in rotated[:4]
         ]
@@ -42,8 +42,8 @@ def test_rotating_x_forwarded_for_does_not_reset_the_login_and_pin_limits(tmp_pa
 
 @pytest.mark.slow
 def test_behind_a_trusted_proxy_the_limit_counts_per_forwarded_client(tmp_path: Path) -> None:
-    settings = {"rate_login_per_minute": "3", "trusted_proxies": "127.0.0.1, 10.0.0.0/8"}
-    with served(tmp_path, **settings) as server, server.client() as client:
+    env = {"KYSO_RATE_LOGIN_PER_MINUTE": "3", "KYSO_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}
+    with kyso_served(tmp_path, env) as server, server.client() as client:
         first = {"X-Forwarded-For": "203.0.113.7"}
         assert _login_codes(client, [first] * 4) == [401, 401, 401, 429]
         # another client behind the same proxy has its own window

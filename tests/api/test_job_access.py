@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from apitools import PASSWORD, Kyso, scan_image
-from served import Served, served
+from servetools import Served, kyso_served
 
 from api.accounts.service import Role
 from api.settings import Settings
@@ -46,8 +46,8 @@ def test_an_archivists_ocr_job_is_unknown_to_other_roles_and_shows_no_server_pat
     tmp_path: Path,
 ) -> None:
     server: Served
-    with served(tmp_path) as server, server.client() as client:
-        archivist = server.headers("archivist")
+    with kyso_served(tmp_path) as server, server.client() as client:
+        archivist = server.kyso.headers("archivist")
         started = client.post(
             "/api/v1/archive/scans",
             files={"file": ("ho-so.png", scan_image(LINES))},
@@ -60,14 +60,14 @@ def test_an_archivists_ocr_job_is_unknown_to_other_roles_and_shows_no_server_pat
         assert job["result"]["pages"] == 1  # type: ignore[index]
 
         for role in [*OUTSIDERS, "auditor"]:  # auditors follow audits, not the scan desk
-            answer = client.get(f"/api/v1/jobs/{job_id}", headers=server.headers(role))
+            answer = client.get(f"/api/v1/jobs/{job_id}", headers=server.kyso.headers(role))
             assert _unknown(answer, job_id), (role, answer.status_code, answer.text)
         missing = "job_01jzzzzzzzzzzzzzzzzzzzzzzz"
         assert _unknown(client.get(f"/api/v1/jobs/{missing}", headers=archivist), missing)
 
         data_dir = str(tmp_path)
         for role in ("archivist", "admin"):
-            answer = client.get(f"/api/v1/jobs/{job_id}", headers=server.headers(role))
+            answer = client.get(f"/api/v1/jobs/{job_id}", headers=server.kyso.headers(role))
             assert answer.status_code == 200, (role, answer.text)
             assert data_dir not in answer.text and "/scans/" not in answer.text, answer.text
             assert "output" not in answer.json()["result"]
@@ -75,14 +75,14 @@ def test_an_archivists_ocr_job_is_unknown_to_other_roles_and_shows_no_server_pat
         assert state.status_code == 200 and data_dir not in state.text, state.text
 
         audit = client.post(
-            "/api/v1/archive/audits", json={"sample": 1.0}, headers=server.headers("auditor")
+            "/api/v1/archive/audits", json={"sample": 1.0}, headers=server.kyso.headers("auditor")
         )
         assert audit.status_code == 202, audit.text
         audit_id = audit.json()["id"]
         for role in ("auditor", "archivist", "admin"):
-            assert _poll(client, audit_id, server.headers(role))["status"] == "succeeded"
+            assert _poll(client, audit_id, server.kyso.headers(role))["status"] == "succeeded"
         for role in OUTSIDERS:
-            answer = client.get(f"/api/v1/jobs/{audit_id}", headers=server.headers(role))
+            answer = client.get(f"/api/v1/jobs/{audit_id}", headers=server.kyso.headers(role))
             assert _unknown(answer, audit_id), (role, answer.text)
 
 

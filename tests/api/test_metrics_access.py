@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from apitools import metric_value
-from served import served
+from servetools import kyso_served
 
 from api.settings import Settings
 
@@ -18,7 +18,7 @@ TOKEN = "prometheus-scrape-token-0123"
 
 
 def test_metrics_are_off_by_default_even_from_the_same_host(tmp_path: Path) -> None:
-    with served(tmp_path) as server, server.client() as client:
+    with kyso_served(tmp_path) as server, server.client() as client:
         answer = client.get("/metrics")
         assert answer.status_code == 404, answer.text
         assert answer.json()["error"]["code"] == "metrics_disabled"
@@ -26,13 +26,13 @@ def test_metrics_are_off_by_default_even_from_the_same_host(tmp_path: Path) -> N
 
 
 def test_with_a_token_only_its_bearer_scrapes(tmp_path: Path) -> None:
-    with served(tmp_path, metrics_token=TOKEN) as server, server.client() as client:
+    with kyso_served(tmp_path, {"KYSO_METRICS_TOKEN": TOKEN}) as server, server.client() as client:
         for headers in (
             {},
             {"Authorization": "Bearer wrong-token-wrong-token"},
             {"Authorization": f"Basic {TOKEN}"},
             {"Authorization": "Bearer", "X-Forwarded-For": "127.0.0.1"},
-            server.headers("admin"),  # an account's token is not the scrape token
+            server.kyso.headers("admin"),  # an account's token is not the scrape token
         ):
             answer = client.get("/metrics", headers=headers)
             assert answer.status_code == 401, (headers, answer.text)

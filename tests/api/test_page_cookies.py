@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from apitools import PASSWORD
-from served import Served, served
+from servetools import Served, kyso_served
 
 from api.web.cookies import csrf_for_session
 
@@ -49,13 +49,19 @@ def _sign_in(client: httpx.Client, prefix: str) -> tuple[httpx.Response, httpx.R
     return form, signed_in
 
 
+def _session(server: Served, role: str) -> str:
+    """A page session (the cookie's value) of the role's account."""
+    accounts = server.kyso.services.accounts
+    return accounts.issue_token(accounts.by_username(f"{role}1"), "session")
+
+
 def _enrolments(server: Served) -> int:
     return len(server.kyso.services.enrolment.list())
 
 
 def test_a_planted_csrf_cookie_does_not_forge_a_signed_in_users_form(tmp_path: Path) -> None:
-    with served(tmp_path) as server, server.client() as client:
-        session = server.session("citizen")
+    with kyso_served(tmp_path) as server, server.client() as client:
+        session = _session(server, "citizen")
         planted = {"Cookie": f"kyso_session={session}; kyso_csrf=evil"}
         enrol = {"full_name": "Kẻ Giả Mạo", "cccd": "001203009999", "csrf_token": "evil"}
         forged = client.post("/enrol", data=enrol, headers=planted)
@@ -82,7 +88,7 @@ def test_a_planted_csrf_cookie_does_not_forge_a_signed_in_users_form(tmp_path: P
 
 
 def test_over_plain_http_the_cookies_are_not_secure_and_not_prefixed(tmp_path: Path) -> None:
-    with served(tmp_path) as server, server.client() as client:
+    with kyso_served(tmp_path) as server, server.client() as client:
         form, signed_in = _sign_in(client, "")
         csrf = _cookies(form)["kyso_csrf"]
         assert (csrf["httponly"], csrf["samesite"].lower(), csrf["secure"]) == (True, "strict", "")
@@ -98,7 +104,7 @@ def test_with_an_https_public_url_cookies_are_host_prefixed_and_secure_whatever_
     tmp_path: Path,
 ) -> None:
     # the request reaches kyso over plain HTTP (a TLS proxy that sends no X-Forwarded-Proto)
-    with served(tmp_path, public_url=HTTPS_URL) as server, server.client() as client:
+    with kyso_served(tmp_path, {"KYSO_PUBLIC_URL": HTTPS_URL}) as server, server.client() as client:
         form, signed_in = _sign_in(client, "__Host-")
         issued = _cookies(signed_in)["__Host-kyso_session"]
         for cookie in (_cookies(form)["__Host-kyso_csrf"], issued):

@@ -342,6 +342,8 @@ def test_the_desk_page_replaces_a_credential_and_shows_the_new_code(served: Serv
         enrolments = served.kyso.services.enrolment.list("issued")
         [mine] = [e for e in enrolments if e.serial == citizen.serial]
         assert f"/officer/credentials/{mine.id}/replace" in listed.text
+        # signed in, the page's forms carry the session's own CSRF token
+        csrf = listed.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         shown = http.post(
             f"/officer/credentials/{mine.id}/replace",
             data={"pin": "864200", "csrf_token": csrf},

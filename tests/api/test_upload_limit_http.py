@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from apitools import make_pdf
-from served import Served, served
+from servetools import Served, kyso_served
 
 BOUNDARY = "kyso-limit-boundary"
 LIMIT = 1024 * 1024
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with served(tmp_path_factory.mktemp("limits"), max_upload_mb="1") as running:
+    with kyso_served(tmp_path_factory.mktemp("limits"), {"KYSO_MAX_UPLOAD_MB": "1"}) as running:
         yield running
 
 
@@ -68,7 +68,7 @@ ROUTES = [
 def test_a_chunked_upload_over_the_limit_is_413_upload_too_large(
     server: Served, path: str, role: str | None, fields: dict[str, str]
 ) -> None:
-    headers = server.headers(role) if role else {}
+    headers = server.kyso.headers(role) if role else {}
     with server.client() as client:
         answer = _post_chunked(client, path, _multipart(LIMIT + 2 * CHUNK, fields), **headers)
     assert answer.status_code == 413, answer.text
