@@ -16,7 +16,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from api.accounts.models import ApiBase, DossierRow
-from api.database import alembic_config
+from api.database import alembic_config, migrate
 from api.dossiers import DossierDesk, promised_date
 from api.settings import Settings
 from archive.catalog.tables import metadata as archive_metadata
@@ -108,8 +108,8 @@ def test_promises_stored_by_the_old_code_on_sqlite_move_to_utc(tmp_path: Path) -
 
     kyso = make_kyso(tmp_path)
     engine = kyso.services.engine
-    config = alembic_config(engine)
-    command.downgrade(config, "a0003")
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "a0003")
     with engine.begin() as conn:  # what SQLAlchemy wrote for 17:00+07:00 before: 17:00
         conn.execute(
             sa.text(
@@ -119,7 +119,7 @@ def test_promises_stored_by_the_old_code_on_sqlite_move_to_utc(tmp_path: Path) -
                 " '2026-11-30 17:00:00.000000', 'doc_1', 'TOTAL_PASSED')"
             )
         )
-    command.upgrade(config, "heads")
+    migrate(engine)
     old = DossierDesk(kyso.services).get("HS-OLD", None)
     assert old.promised_at == promised_date(SUBMITTED, 5) == PROMISED
     kyso.services.close()
