@@ -30,7 +30,7 @@ def test_rotating_x_forwarded_for_does_not_reset_the_login_and_pin_limits(tmp_pa
         assert _login_codes(client, rotated) == [401, 401, 401, 429, 429, 429]
         pin = [
             client.post(
-                "/api/v1/csc/credentials/authorize",
+                "/csc/v1/credentials/authorize",
                 json=APPROVAL,
                 headers={**server.kyso.headers("citizen"), **spoof},
             )
