@@ -49,7 +49,7 @@ def test_cli_commands_on_a_full_disk_say_storage_full(tmp_path: Path, small_disk
     filler.unlink()
     _ok(env, "archive", "put", str(second), "--dossier", "HS-FULL-2")
     _ok(env, "sign", str(unsigned), "-o", str(signed), "--signer", serial, "--level", "B-B")
-    assert "checked 2, OK" in _ok(env, "archive", "audit")
+    assert "checked 2 of 2 versions, OK" in _ok(env, "archive", "audit")
     _ok(env, "archive", "log", "verify")
     assert_archive_sound(build_archive(Settings(data_dir=small_disk)))
 

@@ -12,11 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from api.database import alembic_config, make_engine, migrate
+from api.database import make_engine, migrate, upgrade
 from common.clock import FrozenClock
 from signing.errors import RemoteAuthError, SigningConflictError, SigningNotFoundError
 from signing.remote import RemoteOptions, RemoteSigningService
@@ -131,7 +130,7 @@ def _old_credential(conn: sa.Connection, credential_id: str, serial: str, at: da
 def old_install(database_url: str) -> Iterator[Engine]:
     """A database whose signing tables are at the first revision (before the constraint)."""
     engine = make_engine(database_url)
-    command.upgrade(alembic_config(engine), "s0001")
+    upgrade(engine, "s0001")
     yield engine
     engine.dispose()
 
