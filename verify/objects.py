@@ -60,9 +60,11 @@ class _Walker:
         if not self.mark(obj, role):
             return
         if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-            for key in obj:
+            # items(), not get(key): a key that is not valid UTF-8 comes back as a str that
+            # pikepdf cannot take as an argument again (TypeError; found by the fuzzer)
+            for key, value in obj.items():
                 if key not in _SKIP_KEYS:
-                    self.walk(obj.get(str(key)), role, depth + 1)
+                    self.walk(value, role, depth + 1)
         elif isinstance(obj, pikepdf.Array):
             for item in obj:
                 self.walk(item, role, depth + 1)

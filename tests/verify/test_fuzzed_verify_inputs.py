@@ -215,3 +215,27 @@ def test_signer_key_of_an_unknown_type_is_a_finding_not_an_exception(kit: Kit) -
     data = (Path(__file__).parent / "data" / "fuzz-unknown-key-type.pdf").read_bytes()
     report = verify_pdf(data, kit.options(online=False))
     assert report.indication is not Indication.TOTAL_PASSED
+
+
+def test_a_resource_name_that_is_not_utf8_is_walked_not_a_crash() -> None:
+    # the fuzzer's input: a resource key /F#FF (byte 0xFF) came back from pikepdf as a str
+    # that pikepdf's own get() refused (TypeError) while the change analysis mapped objects
+    import io
+
+    import pikepdf
+
+    from tests.verify.pdftraps import hand_made_pdf
+    from verify.objects import roles_of
+
+    data = hand_made_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources 4 0 R >>",
+            b"<< /Font << /F#FF 5 0 R >> >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        roles = roles_of(pdf)
+    assert roles[(5, 0)].kind == "resource"
