@@ -88,22 +88,8 @@ def checks(svc: Services) -> dict[str, str]:
 
 
 def _last_audit_failures(svc: Services) -> int:
-    import json
-
-    import sqlalchemy as sa
-
-    from archive.catalog import tables as t
-
-    runs = t.fixity_runs
-    query = (
-        sa.select(runs.c.problems)
-        .where(runs.c.finished_at.is_not(None))
-        .order_by(runs.c.finished_at.desc())
-        .limit(1)
-    )
-    with svc.engine.connect() as conn:
-        problems = conn.scalar(query)
-    return len(json.loads(problems)) if problems else 0
+    newest = svc.catalog.fixity_runs(1, finished=True)
+    return len(newest[0].problems) if newest else 0
 
 
 def check_scraper(request: Request, settings: Settings) -> None:

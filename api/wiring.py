@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from api.reportcache import ReportCache
     from api.verifier_pool import VerifierPool
     from archive.ingest import Archive
+    from archive.protocols import Catalog
     from certs.enrolment import EnrolmentDesk
     from certs.keys import KeyStore
     from certs.ocsp import OcspResponder
@@ -176,16 +177,22 @@ class Services:
         return InProcessQueue(registry)
 
     @cached_property
+    def catalog(self) -> Catalog:
+        """The archive's catalog and its audit log (on the service database)."""
+        from archive.catalog.sql import SqlCatalog
+
+        return SqlCatalog(self.engine, self.clock)
+
+    @cached_property
     def archive(self) -> Archive:
         """The archive; signed PDFs get a verification summary in the catalog on ingest."""
         from api.adapters import ReportVerifier
         from api.wiring_archive import build_store
-        from archive.catalog.sql import SqlCatalog
         from archive.ingest import Archive
 
         return Archive(
             build_store(self.settings, self.clock),
-            SqlCatalog(self.engine, self.clock),
+            self.catalog,
             verifier=ReportVerifier(self.verify_options()),
         )
 

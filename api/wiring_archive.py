@@ -10,7 +10,7 @@ from api.settings import Settings
 from archive.catalog.sql import SqlCatalog
 from archive.errors import ArchiveInputError, StoreUnavailableError
 from archive.ingest import Archive
-from archive.store import ObjectStore
+from archive.store.base import ObjectStore
 from archive.store.folder import FolderStore
 from common.clock import Clock, SystemClock
 

@@ -23,14 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-import sqlalchemy as sa
-
 from archive.bag_metadata import BagContents, BagVersion, read_contents
 from archive.catalog.codec import meta_to_json
-from archive.catalog.recording import NewVersion, insert_document, insert_dossier, insert_version
 from archive.errors import ArchiveConflictError, ArchiveInputError, IntegrityError
 from archive.ingest import Archive
-from archive.metadata import SignatureSummary
+from archive.metadata import NewVersion, SignatureSummary
+from archive.protocols import CatalogWrite
 from archive.store.base import ObjectLock, StoredObject
 from common.hashing import CHUNK_SIZE, iter_chunks, sha256_chunks, sha256_file
 from common.ids import new_id
@@ -241,8 +239,8 @@ def import_bag(archive: Archive, bag: Path, *, actor: str = "import") -> BagRepo
             item.ingest_id: archive.summarise(stored[item.ingest_id], item.version.media_type)
             for item in items
         }
-        with archive.catalog.writing() as conn:
-            ids = _record(archive, conn, contents, items, stored, signatures, actor)
+        with archive.catalog.writing() as write:
+            ids = _record(archive, write, contents, items, stored, signatures, actor)
     except BaseException:
         for item in items:
             archive.roll_back(item.ingest_id, stored.get(item.ingest_id))
@@ -255,7 +253,7 @@ def import_bag(archive: Archive, bag: Path, *, actor: str = "import") -> BagRepo
 
 def _record(
     archive: Archive,
-    conn: sa.Connection,
+    write: CatalogWrite,
     contents: BagContents,
     items: list[_Item],
     stored: dict[str, StoredObject],
@@ -263,14 +261,14 @@ def _record(
     actor: str,
 ) -> list[str]:
     """The bag's dossier, documents and versions, then (last) the object locks."""
-    catalog, clock, dossier = archive.catalog, archive.clock, contents.dossier
+    dossier = contents.dossier
     for item in items:
-        if not catalog.take_pending(conn, item.ingest_id):
+        if not write.take_pending(item.ingest_id):
             raise ArchiveConflictError("archive_ingest_abandoned", "reconcile dropped the import")
-    insert_dossier(conn, clock, dossier, actor=actor)
+    write.add_dossier(dossier, actor=actor)
     ids = [new_id("d") for _document in contents.documents]
     for document_id, document in zip(ids, contents.documents, strict=True):
-        insert_document(conn, clock, document_id, dossier.code, document.meta, actor=actor)
+        write.add_document(document_id, dossier.code, document.meta, actor=actor)
     locks: list[tuple[StoredObject, ObjectLock]] = []
     for item in items:
         document = contents.documents[item.document]
@@ -288,7 +286,7 @@ def _record(
             retain_until=lock.retain_until,
             signature=signatures[item.ingest_id],
         )
-        insert_version(conn, clock, new, number=item.version.number, actor=actor)
+        write.add_version(new, number=item.version.number, actor=actor)
         locks.append((obj, lock))
     for obj, lock in locks:  # last: a catalog failure before this leaves nothing locked
         archive.store.protect(obj, lock)

@@ -11,7 +11,7 @@ Order:
 1. journal the ingest (committed): ``reconcile`` can find whatever it leaves behind;
 2. stream the bytes into the store while hashing (folder: a temp file linked to its content
    address; S3: ``objects/<ingest id>``) and ask the verifier about a PDF;
-3. one serialised catalog transaction (``SqlCatalog.writing``): deduplicate (the same bytes as
+3. one serialised catalog transaction (``Catalog.writing``): deduplicate (the same bytes as
    an original of this dossier, or as this document's newest version, are that document;
    identical bytes elsewhere share one stored object); take the journal row (gone: a
    ``reconcile`` dropped the ingest meanwhile, and the put fails); create the dossier if it is
@@ -33,16 +33,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import BinaryIO
 
-import sqlalchemy as sa
-
-from archive.catalog.recording import (
-    NewVersion,
-    hold_document,
-    insert_document,
-    insert_dossier,
-    insert_version,
-)
-from archive.catalog.sql import SqlCatalog
 from archive.errors import (
     ArchiveConflictError,
     ArchiveError,
@@ -56,13 +46,14 @@ from archive.metadata import (
     DocumentRecord,
     DossierMeta,
     IngestResult,
+    NewVersion,
     SignatureSummary,
     VersionKind,
     VersionRecord,
     check_media_type,
     retention_years,
 )
-from archive.protocols import Verifier
+from archive.protocols import Catalog, CatalogWrite, Verifier
 from archive.store.base import LockMode, ObjectLock, ObjectStore, StoredObject
 from common.ids import new_id
 
@@ -70,8 +61,6 @@ log = logging.getLogger(__name__)
 
 #: object-lock horizon of permanent records; extended by a later ``protect`` when it nears
 PERMANENT_LOCK_YEARS = 100
-#: what a clean-up may meet and leave to ``reconcile`` (never hiding the put's own failure)
-CLEANUP_ERRORS = (ArchiveError, OSError, sa.exc.SQLAlchemyError)
 
 
 @dataclass(frozen=True)
@@ -113,12 +102,12 @@ def _add_years(moment: datetime, years: int) -> datetime:
 
 
 class Archive:
-    """Originals in an ObjectStore, described in a SqlCatalog."""
+    """Originals in an ObjectStore, described in a Catalog."""
 
     def __init__(
         self,
         store: ObjectStore,
-        catalog: SqlCatalog,
+        catalog: Catalog,
         options: ArchiveOptions | None = None,
         verifier: Verifier | None = None,
     ) -> None:
@@ -128,6 +117,12 @@ class Archive:
         self.options = options or ArchiveOptions()
         #: asked for a signature summary of each stored PDF
         self.verifier = verifier
+        #: what a clean-up may meet and leave to ``reconcile`` (never hiding the put's failure)
+        self.cleanup_errors: tuple[type[Exception], ...] = (
+            ArchiveError,
+            OSError,
+            *catalog.database_errors,
+        )
 
     def retain_until(self, retention: str, dossier: DossierMeta) -> datetime:
         """End of retention: counted from the dossier's end date (or today), in UTC."""
@@ -176,8 +171,8 @@ class Archive:
             stored = self.store.put(ingest_id, stream, media_type=target.media_type)
             self.store.keep(ingest_id, stored)  # identical bytes a failed put just removed
             signature = self.summarise(stored, target.media_type)
-            with self.catalog.writing() as conn:
-                result, kept_copy = self._record(conn, ingest_id, stored, target, signature)
+            with self.catalog.writing() as write:
+                result, kept_copy = self._record(write, ingest_id, stored, target, signature)
         except BaseException:
             self.roll_back(ingest_id, stored)
             raise
@@ -217,7 +212,7 @@ class Archive:
 
     def _record(
         self,
-        conn: sa.Connection,
+        write: CatalogWrite,
         ingest_id: str,
         stored: StoredObject,
         target: _Target,
@@ -225,29 +220,29 @@ class Archive:
     ) -> tuple[IngestResult, bool]:
         """Inside the write lock: the result, and whether the catalog took the stored copy."""
         if target.meta is None:
-            record = self._live(self.catalog.document(target.document_id, conn))
+            record = self._live(write.document(target.document_id))
             if record.versions and record.versions[-1].sha256 == stored.sha256:
                 return IngestResult(record.id, record.versions[-1], deduplicated=True), False
             retention, dossier_code = record.retention, record.dossier_code
         else:
-            same = self.catalog.document_with_original(target.dossier_code, stored.sha256, conn)
+            same = write.document_with_original(target.dossier_code, stored.sha256)
             if same is not None:  # the journal row stays until the unused copy is deleted
-                version = self.catalog.version(same, conn=conn)
+                version = write.version(same)
                 return IngestResult(same, version, deduplicated=True), False
             retention, dossier_code = target.meta.retention or "", target.dossier_code
-        if ingest_id not in self.catalog.pending_ids(conn, ingest_id):
+        if ingest_id not in write.pending_ids(ingest_id):
             raise ArchiveConflictError(
                 "archive_ingest_abandoned",
                 "reconcile dropped this ingest while it ran: nothing was stored, send it again",
             )
-        dossier = self.catalog.find_dossier(dossier_code, conn)
+        dossier = write.find_dossier(dossier_code)
         if dossier is None:
             if target.meta is None or not self.options.create_missing_dossiers:
                 raise ArchiveNotFoundError("archive_dossier_not_found", f"no {dossier_code}")
             dossier = DossierMeta(dossier_code, dossier_code)
-            insert_dossier(conn, self.clock, dossier, actor=target.actor)
+            write.add_dossier(dossier, actor=target.actor)
         retention = retention or dossier.retention
-        shared = self.catalog.live_version_with_sha(conn, stored.sha256)
+        shared = write.live_version_with_sha(stored.sha256)
         obj = stored
         if shared is not None:
             obj = StoredObject(
@@ -255,13 +250,11 @@ class Archive:
             )
         kept_copy = (obj.key, obj.version_id) == (stored.key, stored.version_id)
         if kept_copy:  # else the row stays until the unused copy is deleted (``settle``)
-            self.catalog.take_pending(conn, ingest_id)
+            write.take_pending(ingest_id)
             self.store.keep(ingest_id, stored)
         lock = self.lock_for(retention, dossier, target.legal_hold)
         if target.meta is not None:
-            insert_document(
-                conn,
-                self.clock,
+            write.add_document(
                 target.document_id,
                 dossier.code,
                 target.meta,
@@ -271,12 +264,10 @@ class Archive:
             )
         else:
             if target.extra_text:  # e.g. the OCR text of a derivative version
-                self.catalog.append_search_text(conn, target.document_id, target.extra_text)
+                write.append_search_text(target.document_id, target.extra_text)
             if target.legal_hold and not record.legal_hold:
-                hold_document(conn, self.clock, target.document_id, actor=target.actor)
-        version = insert_version(
-            conn,
-            self.clock,
+                write.set_legal_hold(target.document_id, True, actor=target.actor)
+        version = write.add_version(
             NewVersion(
                 document_id=target.document_id,
                 kind=target.kind,
@@ -296,17 +287,15 @@ class Archive:
     # -- cleaning up -----------------------------------------------------------------------
     def _drop(self, ingest_id: str, obj: StoredObject | None) -> None:
         """Remove an uncatalogued copy (kept when a catalogued version shares it) and its row."""
-        with self.catalog.writing() as conn:
-            if obj is not None and not self.catalog.versions_of_object(
-                obj.key, obj.version_id, conn
-            ):
+        with self.catalog.writing() as write:
+            if obj is not None and not write.versions_of_object(obj.key, obj.version_id):
                 try:
                     self.store.delete(obj.key, obj.version_id)
                 except ObjectLockedError:
                     log.warning("an unreferenced locked copy stays: %s", obj.key)
                 except ArchiveNotFoundError:
                     pass
-            self.catalog.take_pending(conn, ingest_id)
+            write.take_pending(ingest_id)
 
     def roll_back(self, ingest_id: str, stored: StoredObject | None) -> None:
         """Undo a failed ingest; what cannot be undone now is left to ``reconcile``."""
@@ -314,12 +303,12 @@ class Archive:
         if obj is None:  # the store failed: did it keep a complete copy all the same?
             try:
                 obj = self.store.locate(ingest_id)
-            except CLEANUP_ERRORS as exc:  # unreachable: a copy, if any, stays unreferenced
+            except self.cleanup_errors as exc:  # unreachable: a copy, if any, stays unreferenced
                 log.warning("ingest %s: cannot look for a stored copy (%s)", ingest_id, exc)
         try:
             self._drop(ingest_id, obj)
             self.store.forget_ingest(ingest_id)
-        except CLEANUP_ERRORS as exc:
+        except self.cleanup_errors as exc:
             log.warning("ingest %s failed; reconcile will drop it (%s)", ingest_id, exc)
 
     def settle(self, ingest_id: str, unused: StoredObject | None) -> None:
@@ -328,7 +317,7 @@ class Archive:
             if unused is not None:
                 self._drop(ingest_id, unused)
             self.store.forget_ingest(ingest_id)
-        except CLEANUP_ERRORS as exc:
+        except self.cleanup_errors as exc:
             log.warning("ingest %s stored; clean-up left to reconcile (%s)", ingest_id, exc)
 
     def reconcile(self, started_before: datetime | None = None) -> ReconcileReport:
@@ -343,8 +332,8 @@ class Archive:
             self._drop(ingest_id, self.store.locate(ingest_id))
             self.store.forget_ingest(ingest_id)
             dropped.append(ingest_id)
-        with self.catalog.writing() as conn:  # no ingest starts or finishes meanwhile
-            removed = self.store.sweep(self.catalog.pending_ids(conn))
+        with self.catalog.writing() as write:  # no ingest starts or finishes meanwhile
+            removed = self.store.sweep(write.pending_ids())
         if dropped or removed:
             log.info("reconcile: %d ingests dropped, %d files removed", len(dropped), removed)
         return ReconcileReport(tuple(dropped), removed)

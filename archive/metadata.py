@@ -1,4 +1,4 @@
-"""Archival metadata and results: frozen dataclasses, validated on construction.
+"""Archival metadata and the catalog's records: frozen dataclasses, validated on construction.
 
 Dossier fields follow Circular 05/2025/TT-BNV, document fields Circular 02/2019/TT-BNV
 (DOMAIN.md). Retention is "permanent" or a number of years (Circular 10/2022/TT-BNV lists
@@ -193,3 +193,94 @@ class IngestResult:
     document_id: str
     version: VersionRecord
     deduplicated: bool
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A version to catalogue: the stored object plus its cataloguing facts."""
+
+    document_id: str
+    kind: VersionKind
+    sha256: str
+    size: int
+    media_type: str
+    storage_key: str
+    storage_version_id: str
+    retain_until: datetime | None
+    signature: SignatureSummary | None = None
+
+
+@dataclass(frozen=True)
+class DisposalProposal:
+    """A proposal to dispose of a document; a second, different person approves it."""
+
+    id: str
+    document_id: str
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+    state: str  # "proposed", "executed"
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FixityProblem:
+    document_id: str
+    number: int
+    problem: str  # "missing", "corrupted" or "unreadable"
+    expected_sha256: str
+    actual_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class FixityRun:
+    """A fixity audit as the catalog keeps it: its cursor is the last version row checked."""
+
+    id: str
+    started_at: datetime
+    sample: float
+    cursor: int = 0
+    checked: int = 0
+    problems: tuple[FixityProblem, ...] = ()
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    fonds_code: str | None = None
+    dossier_code: str | None = None
+    document_type: str | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None
+    clearance: AccessLevel = "public"
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document_id: str
+    dossier_code: str
+    title: str
+    document_type: str
+    issue_date: date | None
+    access_level: str
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    problem: str  # "edited", "missing_or_reordered", "head_mismatch", "anchor_mismatch", ...
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What a check of the hash-chained audit log found."""
+
+    entries: int
+    anchors: int
+    problems: tuple[ChainProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems

@@ -274,8 +274,8 @@ def bench_search(docs: int, queries: int) -> list[tuple[str, ...]]:
     from sqlalchemy import create_engine, insert, text
 
     from archive.catalog import tables as t
-    from archive.metadata import DossierMeta
-    from archive.search import SearchFilters, search
+    from archive.metadata import DossierMeta, SearchFilters
+    from archive.search import search
     from archive.text import fold
 
     name = "kyso_bench_" + secrets.token_hex(4)

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from api.settings import Settings
-from archive import auditlog, bagit, fixity, retention
+from archive import bagit, fixity, retention
 from archive.errors import ArchiveInputError, IntegrityError
-from archive.metadata import DocumentMeta, check_access_level
-from archive.search import SearchFilters, search
+from archive.metadata import DocumentMeta, SearchFilters, check_access_level
+from archive.search import search
 
 if TYPE_CHECKING:
     from archive.ingest import Archive
@@ -226,7 +226,7 @@ def reconcile(
 @log_app.command("verify")
 def log_verify() -> None:
     """Kiểm tra chuỗi băm (find edited, deleted or reordered audit-log entries)."""
-    report = auditlog.verify(_archive().catalog.engine)
+    report = _archive().catalog.audit_log.verify()
     for p in report.problems:
         typer.echo(f"entry {p.seq}: {p.problem}")
     typer.echo(
@@ -246,10 +246,7 @@ def log_anchor() -> None:
     settings = Settings()
     services = Services(settings)
     services.ensure_pki()
-    archive = _archive()
-    seq = auditlog.anchor(
-        archive.catalog.engine, TsaAnchorer(services.timestamp_source), archive.clock
-    )
+    seq = _archive().catalog.audit_log.anchor(TsaAnchorer(services.timestamp_source))
     typer.echo("nothing to anchor" if seq is None else f"anchored entry {seq}")
 
 

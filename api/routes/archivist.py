@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -17,9 +15,8 @@ from api.archivist import ArchiveRequest, ScanDesk
 from api.deps import ServicesDep, optional_user, require
 from api.uploads import save_upload
 from archive import retention
-from archive.catalog import tables as t
-from archive.metadata import AccessLevel, DossierMeta
-from archive.search import SearchFilters, search
+from archive.metadata import AccessLevel, DossierMeta, SearchFilters
+from archive.search import search
 
 router = APIRouter(prefix="/api/v1/archive", tags=["archive"])
 Archivist = Annotated[User, Depends(require(Role.ARCHIVIST))]
@@ -164,20 +161,17 @@ Keeper = Annotated[User, Depends(require(Role.ARCHIVIST, Role.AUDITOR))]
 @router.get("/audits")
 def audit_runs(svc: ServicesDep, _user: Keeper) -> list[AuditRun]:
     """Fixity audit reports, newest first (start one with POST /api/v1/archive/audits)."""
-    runs = t.fixity_runs
-    with svc.archive.catalog.engine.connect() as conn:
-        rows = conn.execute(sa.select(runs).order_by(runs.c.started_at.desc()).limit(50))
-        return [
-            AuditRun(
-                id=row.id,
-                started_at=row.started_at,
-                finished_at=row.finished_at,
-                sample=row.sample,
-                checked=row.checked,
-                problems=json.loads(row.problems),
-            )
-            for row in rows
-        ]
+    return [
+        AuditRun(
+            id=run.id,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+            sample=run.sample,
+            checked=run.checked,
+            problems=[asdict(problem) for problem in run.problems],
+        )
+        for run in svc.archive.catalog.fixity_runs(50)
+    ]
 
 
 @router.post("/disposals", status_code=201)

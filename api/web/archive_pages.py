@@ -14,7 +14,8 @@ from api.archivist import ArchiveRequest, ScanDesk
 from api.deps import ServicesDep
 from api.routes.archivist import clearance_for, save_scan
 from api.web.routes import MaybeUser, check_csrf, page
-from archive.search import SearchFilters, search
+from archive.metadata import SearchFilters
+from archive.search import search
 from common.errors import KysoError
 
 router = APIRouter(include_in_schema=False)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -14,7 +12,6 @@ from api.deps import ServicesDep
 from api.web.routes import MaybeUser, check_csrf, page
 from api.wiring import Services
 from archive import retention
-from archive.catalog import tables as t
 from common.errors import KysoError
 
 router = APIRouter(include_in_schema=False)
@@ -22,16 +19,8 @@ KEEPERS = (Role.ARCHIVIST, Role.AUDITOR, Role.ADMIN)
 
 
 def _context(svc: Services) -> dict[str, object]:
-    runs, disposals = t.fixity_runs, t.disposals
-    with svc.archive.catalog.engine.connect() as conn:
-        audits = [
-            {**row._asdict(), "problems": json.loads(row.problems)}
-            for row in conn.execute(sa.select(runs).order_by(runs.c.started_at.desc()).limit(20))
-        ]
-        proposals = list(
-            conn.execute(sa.select(disposals).order_by(disposals.c.proposed_at.desc()).limit(50))
-        )
-    return {"audits": audits, "proposals": proposals}
+    catalog = svc.archive.catalog
+    return {"audits": catalog.fixity_runs(20), "proposals": catalog.proposals(50)}
 
 
 def _keeper(user: User | None) -> bool:

@@ -8,13 +8,11 @@ lock: two writers never pick the same number.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from archive import auditlog
+from archive.catalog import auditlog
 from archive.catalog import tables as t
 from archive.catalog.codec import (
     as_utc,
@@ -24,31 +22,9 @@ from archive.catalog.codec import (
     signature_to_json,
 )
 from archive.errors import ArchiveConflictError, ArchiveNotFoundError
-from archive.metadata import (
-    ACCESS_LEVELS,
-    DocumentMeta,
-    DossierMeta,
-    SignatureSummary,
-    VersionKind,
-    VersionRecord,
-)
+from archive.metadata import ACCESS_LEVELS, DocumentMeta, DossierMeta, NewVersion, VersionRecord
 from archive.text import fold
 from common.clock import Clock
-
-
-@dataclass(frozen=True)
-class NewVersion:
-    """What ``insert_version`` writes: the stored object plus its cataloguing facts."""
-
-    document_id: str
-    kind: VersionKind
-    sha256: str
-    size: int
-    media_type: str
-    storage_key: str
-    storage_version_id: str
-    retain_until: datetime | None
-    signature: SignatureSummary | None = None
 
 
 def version_from_row(row: sa.RowMapping | Mapping[str, Any]) -> VersionRecord:
@@ -150,12 +126,15 @@ def insert_document(
         auditlog.append(conn, clock, actor=actor, action="legal_hold.on", subject=document_id)
 
 
-def hold_document(conn: sa.Connection, clock: Clock, document_id: str, *, actor: str) -> None:
-    """The document is under legal hold (a version was stored with one)."""
+def set_legal_hold(
+    conn: sa.Connection, clock: Clock, document_id: str, on: bool, *, actor: str
+) -> None:
+    """Put (or lift) the document's legal hold in the catalog."""
     conn.execute(
-        sa.update(t.documents).where(t.documents.c.id == document_id).values(legal_hold=True)
+        sa.update(t.documents).where(t.documents.c.id == document_id).values(legal_hold=on)
     )
-    auditlog.append(conn, clock, actor=actor, action="legal_hold.on", subject=document_id)
+    action = "legal_hold.on" if on else "legal_hold.off"
+    auditlog.append(conn, clock, actor=actor, action=action, subject=document_id)
 
 
 def insert_version(
@@ -212,3 +191,9 @@ def append_search_text(conn: sa.Connection, document_id: str, text: str) -> None
             sa.text("UPDATE archive_search_fts SET body = :b WHERE document_id = :d"),
             {"b": body, "d": document_id},
         )
+
+
+def take_pending(conn: sa.Connection, ingest_id: str) -> bool:
+    """Delete the ingest's journal row; False when it was already gone."""
+    done = conn.execute(sa.delete(t.pending_ingests).where(t.pending_ingests.c.id == ingest_id))
+    return bool(done.rowcount)

@@ -1,14 +1,15 @@
-"""The catalog on SQLAlchemy 2 Core: works the same on SQLite and PostgreSQL.
+"""The catalog on SQLAlchemy 2 Core (archive ``Catalog``): the same on SQLite and PostgreSQL.
 
 Every change is one transaction that also appends its audit-log entry, so the catalog and
 the audit chain never disagree. Writes go through ``writing()``: one serialised transaction
-(the audit chain's head row is locked first), so what a writer looks up inside it - the next
-version number, whether a dossier exists, whether these bytes are already catalogued - is
-still true when it commits, on SQLite and on PostgreSQL, across threads and processes.
+(the audit chain's head row is locked first, archive/catalog/writing.py).
 
 An ingest is first journalled in ``archive_pending_ingests`` (committed before any byte is
 stored); the transaction that records the version deletes the journal row. A row left
 behind belongs to an ingest that never committed: ``reconcile`` drops it (archive/ingest.py).
+
+Only this package reaches the engine: the rest of kyso speaks to the catalog through the
+``Catalog`` protocol (archive/protocols.py) in frozen records (archive/metadata.py).
 """
 
 from __future__ import annotations
@@ -20,57 +21,54 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from archive import auditlog
+from archive.catalog import auditlog, disposals, fixity_runs, reads
 from archive.catalog import tables as t
-from archive.catalog.codec import as_utc, maybe_utc, meta_from_json
-from archive.catalog.recording import (
-    NewVersion,
-    append_search_text,
-    insert_dossier,
-    version_from_row,
-)
+from archive.catalog.auditlog import SqlAuditLog
+from archive.catalog.codec import as_utc
+from archive.catalog.search import search
+from archive.catalog.writing import SqlWrite
 from archive.errors import ArchiveNotFoundError
-from archive.metadata import DocumentMeta, DocumentRecord, DossierMeta, VersionRecord
+from archive.metadata import (
+    DisposalProposal,
+    DocumentRecord,
+    DossierMeta,
+    FixityRun,
+    SearchFilters,
+    SearchHit,
+    VersionRecord,
+)
 from common.clock import Clock
-
-__all__ = ["NewVersion", "SqlCatalog"]
 
 
 class SqlCatalog:
-    """Fonds, dossiers, documents and versions in SQL."""
+    """Fonds, dossiers, documents and versions, fixity runs, disposals, audit log in SQL."""
+
+    #: what SQLAlchemy raises for a failing database (api/failures.py names the causes)
+    database_errors: tuple[type[Exception], ...] = (sa.exc.SQLAlchemyError,)
 
     def __init__(self, engine: sa.Engine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
-        self.is_postgres = engine.dialect.name == "postgresql"
+        self.audit_log = SqlAuditLog(engine, clock)
 
     @contextmanager
-    def writing(self) -> Iterator[sa.Connection]:
+    def writing(self) -> Iterator[SqlWrite]:
         """One serialised write transaction (committed when the block ends without error)."""
         with self.engine.begin() as conn:
             auditlog.lock_chain(conn)
-            yield conn
-
-    @contextmanager
-    def _reading(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
-        if conn is not None:
-            yield conn
-        else:
-            with self.engine.connect() as own:
-                yield own
+            yield SqlWrite(conn, self.clock)
 
     # -- dossiers ------------------------------------------------------------------------
     def create_dossier(self, meta: DossierMeta, *, actor: str) -> None:
-        with self.writing() as conn:
-            insert_dossier(conn, self.clock, meta, actor=actor)
+        with self.writing() as write:
+            write.add_dossier(meta, actor=actor)
 
-    def find_dossier(self, code: str, conn: sa.Connection | None = None) -> DossierMeta | None:
-        with self._reading(conn) as reader:
-            text = reader.scalar(sa.select(t.dossiers.c.meta).where(t.dossiers.c.code == code))
-        return None if text is None else meta_from_json(DossierMeta, text)
+    def find_dossier(self, code: str) -> DossierMeta | None:
+        with self.engine.connect() as conn:
+            return reads.find_dossier(conn, code)
 
-    def dossier(self, code: str, conn: sa.Connection | None = None) -> DossierMeta:
-        found = self.find_dossier(code, conn)
+    def dossier(self, code: str) -> DossierMeta:
+        found = self.find_dossier(code)
         if found is None:
             raise ArchiveNotFoundError("archive_dossier_not_found", f"no dossier {code}")
         return found
@@ -102,162 +100,80 @@ class SqlCatalog:
             rows = conn.execute(query)
             return [(row.id, json.loads(row.payload)) for row in rows]
 
-    def pending_ids(self, conn: sa.Connection, *only: str) -> set[str]:
-        """Ids of the journalled ingests (of ``only`` these, when given)."""
-        query = sa.select(t.pending_ingests.c.id)
-        if only:
-            query = query.where(t.pending_ingests.c.id.in_(only))
-        return {str(row.id) for row in conn.execute(query)}
-
-    def take_pending(self, conn: sa.Connection, ingest_id: str) -> bool:
-        """Delete the journal row inside ``conn``; False when it was already gone."""
-        done = conn.execute(sa.delete(t.pending_ingests).where(t.pending_ingests.c.id == ingest_id))
-        return bool(done.rowcount)
-
     def drop_pending(self, ingest_id: str) -> None:
-        with self.writing() as conn:
-            self.take_pending(conn, ingest_id)
+        with self.writing() as write:
+            write.take_pending(ingest_id)
 
-    # -- look-ups ------------------------------------------------------------------------
+    # -- documents and versions ----------------------------------------------------------
+    def document(self, document_id: str) -> DocumentRecord:
+        with self.engine.connect() as conn:
+            return reads.document(conn, document_id)
+
+    def version(self, document_id: str, number: int | None = None) -> VersionRecord:
+        with self.engine.connect() as conn:
+            return reads.version(conn, document_id, number)
+
     def version_with_sha(self, sha256: str) -> VersionRecord | None:
         """The first catalogued version with these bytes (of any document)."""
         with self.engine.connect() as conn:
-            row = (
-                conn.execute(
-                    sa.select(t.versions)
-                    .where(t.versions.c.sha256 == sha256)
-                    .order_by(t.versions.c.id)
-                    .limit(1)
-                )
-                .mappings()
-                .first()
-            )
-        return version_from_row(row) if row else None
-
-    def live_version_with_sha(self, conn: sa.Connection, sha256: str) -> VersionRecord | None:
-        """A version of a live (not disposed) document with these bytes: its object is kept."""
-        row = (
-            conn.execute(
-                sa.select(t.versions)
-                .join(t.documents, t.documents.c.id == t.versions.c.document_id)
-                .where(t.versions.c.sha256 == sha256, t.documents.c.disposed_at.is_(None))
-                .order_by(t.versions.c.id)
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-        return version_from_row(row) if row else None
-
-    def document_with_original(
-        self, dossier_code: str, sha256: str, conn: sa.Connection | None = None
-    ) -> str | None:
-        """The live document of this dossier whose original has these bytes, if any."""
-        query = (
-            sa.select(t.documents.c.id)
-            .join(t.dossiers, t.dossiers.c.id == t.documents.c.dossier_id)
-            .join(t.versions, t.versions.c.document_id == t.documents.c.id)
-            .where(
-                t.dossiers.c.code == dossier_code,
-                t.versions.c.sha256 == sha256,
-                t.versions.c.kind == "original",
-                t.documents.c.disposed_at.is_(None),
-            )
-            .order_by(t.documents.c.created_at, t.documents.c.id)
-            .limit(1)
-        )
-        with self._reading(conn) as reader:
-            found = reader.scalar(query)
-        return None if found is None else str(found)
-
-    def latest_sha(self, document_id: str) -> str | None:
-        newest = self.document(document_id).versions
-        return newest[-1].sha256 if newest else None
-
-    def append_search_text(self, conn: sa.Connection, document_id: str, text: str) -> None:
-        """Make ``text`` findable with the document (inside the caller's transaction)."""
-        append_search_text(conn, document_id, text)
-
-    # -- reading -------------------------------------------------------------------------
-    def document(self, document_id: str, conn: sa.Connection | None = None) -> DocumentRecord:
-        with self._reading(conn) as reader:
-            row = reader.execute(
-                sa.select(t.documents, t.dossiers.c.code.label("dossier_code"))
-                .join(t.dossiers, t.dossiers.c.id == t.documents.c.dossier_id)
-                .where(t.documents.c.id == document_id)
-            ).first()
-            if row is None:
-                raise ArchiveNotFoundError(
-                    "archive_document_not_found", f"no document {document_id}"
-                )
-            version_rows = reader.execute(
-                sa.select(t.versions)
-                .where(t.versions.c.document_id == document_id)
-                .order_by(t.versions.c.number)
-            ).mappings()
-            versions = tuple(version_from_row(v) for v in version_rows)
-        return DocumentRecord(
-            id=row.id,
-            dossier_code=row.dossier_code,
-            meta=meta_from_json(DocumentMeta, row.meta),
-            retention=row.retention,
-            access_level=row.access_level,
-            created_at=as_utc(row.created_at),
-            legal_hold=bool(row.legal_hold),
-            disposed_at=maybe_utc(row.disposed_at),
-            versions=versions,
-        )
-
-    def version(
-        self, document_id: str, number: int | None = None, conn: sa.Connection | None = None
-    ) -> VersionRecord:
-        versions = self.document(document_id, conn).versions
-        if not versions:
-            raise ArchiveNotFoundError("archive_version_not_found", "the document has no version")
-        if number is None:
-            return versions[-1]
-        for version in versions:
-            if version.number == number:
-                return version
-        raise ArchiveNotFoundError("archive_version_not_found", f"no version {number}")
+            return reads.version_with_sha(conn, sha256, live=False)
 
     def versions_after(self, cursor: int, limit: int) -> list[tuple[int, VersionRecord]]:
         """Versions with a row id above ``cursor``, in id order (fixity audits resume on it)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(t.versions)
-                .where(t.versions.c.id > cursor)
-                .order_by(t.versions.c.id)
-                .limit(limit)
-            ).mappings()
-            return [(int(row["id"]), version_from_row(row)) for row in rows]
+            return reads.versions_after(conn, cursor, limit)
 
     def versions_of_object(
-        self,
-        storage_key: str,
-        storage_version_id: str,
-        conn: sa.Connection | None = None,
-        *,
-        other_than: str | None = None,
+        self, storage_key: str, storage_version_id: str, *, other_than: str | None = None
     ) -> int:
         """How many catalogued versions (of any document but ``other_than``) share an object."""
-        query = sa.select(sa.func.count()).where(
-            t.versions.c.storage_key == storage_key,
-            t.versions.c.storage_version_id == storage_version_id,
-        )
-        if other_than is not None:
-            query = query.where(t.versions.c.document_id != other_than)
-        with self._reading(conn) as reader:
-            return int(reader.scalar(query) or 0)
+        with self.engine.connect() as conn:
+            return reads.versions_of_object(conn, storage_key, storage_version_id, other_than)
 
     def document_ids(self, dossier_code: str, *, include_disposed: bool = False) -> list[str]:
-        query = (
-            sa.select(t.documents.c.id)
-            .join(t.dossiers, t.dossiers.c.id == t.documents.c.dossier_id)
-            .where(t.dossiers.c.code == dossier_code)
-            .order_by(t.documents.c.created_at, t.documents.c.id)
-        )
-        if not include_disposed:
-            query = query.where(t.documents.c.disposed_at.is_(None))
         with self.engine.connect() as conn:
-            return [str(row.id) for row in conn.execute(query)]
+            return reads.document_ids(conn, dossier_code, include_disposed)
+
+    def live_version_count(self) -> int:
+        with self.engine.connect() as conn:
+            return reads.live_version_count(conn)
+
+    def disposed_document_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return reads.disposed_document_ids(conn)
+
+    def renewal_candidates(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return reads.renewal_candidates(conn)
+
+    def search(self, words: Sequence[str], filters: SearchFilters) -> tuple[SearchHit, ...]:
+        with self.engine.connect() as conn:
+            return search(conn, words, filters)
+
+    # -- disposal proposals --------------------------------------------------------------
+    def proposal(self, proposal_id: str) -> DisposalProposal:
+        with self.engine.connect() as conn:
+            return disposals.proposal(conn, proposal_id)
+
+    def proposals(self, limit: int) -> tuple[DisposalProposal, ...]:
+        with self.engine.connect() as conn:
+            return disposals.proposals(conn, limit)
+
+    # -- fixity runs ---------------------------------------------------------------------
+    def start_fixity_run(self, run_id: str, sample: float) -> FixityRun:
+        run = FixityRun(run_id, as_utc(self.clock.now()), sample)
+        with self.engine.begin() as conn:
+            fixity_runs.start_run(conn, run)
+        return run
+
+    def save_fixity_run(self, run: FixityRun) -> None:
+        with self.engine.begin() as conn:
+            fixity_runs.save_run(conn, run)
+
+    def finish_fixity_run(self, run: FixityRun, *, actor: str) -> None:
+        with self.engine.begin() as conn:
+            fixity_runs.finish_run(conn, self.clock, run, actor=actor)
+
+    def fixity_runs(self, limit: int, *, finished: bool | None = None) -> tuple[FixityRun, ...]:
+        with self.engine.connect() as conn:
+            return fixity_runs.fixity_runs(conn, limit, finished)

@@ -158,14 +158,13 @@ def test_citizen_enrolment_is_approved_by_an_official_over_the_api(kyso: Kyso) -
     serial = approved.json()["serial"]
     from sqlalchemy import select
 
-    from archive.auditlog import verify
     from archive.catalog import tables
 
     log = tables.audit_log
     with kyso.services.engine.connect() as conn:
         entries = conn.execute(select(log.c.actor, log.c.action, log.c.subject)).all()
     assert ("official1", "enrolment.approved", enrolment_id) in [tuple(e) for e in entries]
-    assert verify(kyso.services.engine).ok
+    assert kyso.services.catalog.audit_log.verify().ok
     cert = kyso.client.get(f"/api/v1/certificates/{serial}").json()
     assert "CN=Nguyễn Thị Hoa" in cert["subject"] and cert["status"] == "good"
     duplicate = kyso.client.post(

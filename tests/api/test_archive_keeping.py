@@ -14,7 +14,8 @@ from common.clock import FrozenClock
 def test_disposal_needs_ended_retention_and_a_second_person(kyso: Kyso) -> None:
     clock = FrozenClock(datetime(2020, 1, 1, tzinfo=UTC))
     kyso.services.clock = clock
-    kyso.services.__dict__.pop("archive", None)  # built at start-up: built again with this clock
+    for built in ("catalog", "archive"):  # built at start-up: built again with this clock
+        kyso.services.__dict__.pop(built, None)
     document = kyso.services.archive.put(
         io.BytesIO(b"so dang ky cong van den 2019"),
         dossier_code="HS-2019-9",

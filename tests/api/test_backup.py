@@ -19,7 +19,6 @@ from sqlalchemy import create_engine, text
 from api.backup import backup, restore
 from api.settings import Settings
 from api.wiring import Services
-from archive.auditlog import verify as verify_chain
 from archive.fixity import audit
 from archive.metadata import DocumentMeta
 from common.errors import ConflictError, InputError
@@ -43,7 +42,7 @@ def _populate(services: Services) -> str:
 def _check_restored(services: Services, document_id: str) -> None:
     report = audit(services.archive)
     assert report.ok and report.checked == 1
-    assert verify_chain(services.engine).ok
+    assert services.catalog.audit_log.verify().ok
     _version, chunks = services.archive.read(document_id)
     verdict = verify_pdf(b"".join(chunks), services.verify_options())
     assert verdict.indication.value == "TOTAL_PASSED"

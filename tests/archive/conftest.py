@@ -13,7 +13,7 @@ from minio import Minio
 from api.database import make_engine, migrate
 from archive.catalog.sql import SqlCatalog
 from archive.ingest import Archive
-from archive.store import ObjectStore
+from archive.store.base import ObjectStore
 from archive.store.folder import FolderStore
 from archive.store.s3 import S3Store
 from common.clock import FrozenClock

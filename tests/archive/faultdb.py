@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from archive.store import ObjectStore
+from archive.store.base import ObjectStore
 from archive.store.folder import FolderStore
 from archive.store.s3 import S3Store
 

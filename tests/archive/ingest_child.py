@@ -20,7 +20,7 @@ from api.database import make_engine
 from archive.catalog.sql import SqlCatalog
 from archive.ingest import Archive
 from archive.metadata import DocumentMeta, SignatureSummary
-from archive.store import ObjectStore
+from archive.store.base import ObjectStore
 from common.clock import SystemClock
 
 SIGNAL_AFTER = 40 * 1024 * 1024

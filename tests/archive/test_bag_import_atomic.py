@@ -25,7 +25,7 @@ from archive.catalog.sql import SqlCatalog
 from archive.errors import ArchiveError
 from archive.ingest import Archive
 from archive.metadata import DocumentMeta, DossierMeta
-from archive.store import ObjectStore
+from archive.store.base import ObjectStore
 from archive.store.folder import FolderStore
 from common.clock import FrozenClock
 from common.hashing import sha256_file

@@ -20,12 +20,12 @@ import pytest
 import sqlalchemy as sa
 
 from api.settings import Settings
-from archive import auditlog, fixity, retention
+from archive import fixity, retention
 from archive.catalog import tables as t
 from archive.catalog.sql import SqlCatalog
 from archive.ingest import Archive
 from archive.metadata import DocumentMeta, DossierMeta, IngestResult
-from archive.store import ObjectStore
+from archive.store.base import ObjectStore
 from archive.store.folder import FolderStore
 from archive.store.s3 import S3Store
 
@@ -68,7 +68,7 @@ def assert_sound(archive: Archive) -> None:
                 range(1, len(document.versions) + 1)
             )
     assert fixity.audit(archive).ok
-    assert auditlog.verify(engine).ok
+    assert archive.catalog.audit_log.verify().ok
 
 
 @pytest.fixture

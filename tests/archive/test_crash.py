@@ -18,7 +18,7 @@ from archive.catalog import tables as t
 from archive.catalog.sql import SqlCatalog
 from archive.ingest import Archive
 from archive.metadata import DocumentMeta
-from archive.store import ObjectStore
+from archive.store.base import ObjectStore
 from archive.store.folder import FolderStore
 from archive.store.s3 import S3Store
 from common.clock import FrozenClock

@@ -25,8 +25,7 @@ from archive.catalog import tables as t
 from archive.errors import ArchiveConflictError
 from archive.ingest import Archive
 from archive.metadata import DocumentMeta, SignatureSummary
-from archive.store import ObjectStore
-from archive.store.base import ObjectLock, StoredObject
+from archive.store.base import ObjectLock, ObjectStore, StoredObject
 from archive.store.folder import FolderStore
 from tests.archive.faultdb import free, refuse, stored_objects
 

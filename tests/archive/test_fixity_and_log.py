@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from api.wiring_archive import TsaAnchorer
-from archive import auditlog, fixity, lta
+from archive import fixity, lta
 from archive.catalog import tables as t
 from archive.ingest import Archive
 from archive.metadata import DocumentMeta
@@ -92,7 +93,7 @@ def test_resumed_audit_continues_where_the_interrupted_one_stopped(
 
 def test_untouched_audit_log_verifies(archive: Archive) -> None:
     _fill(archive, 3)
-    report = auditlog.verify(archive.catalog.engine)
+    report = archive.catalog.audit_log.verify()
     assert report.ok and report.entries >= 6
 
 
@@ -100,7 +101,7 @@ def test_an_edited_audit_row_is_found(archive: Archive) -> None:
     _fill(archive, 3)
     with archive.catalog.engine.begin() as conn:
         conn.execute(sa.update(t.audit_log).where(t.audit_log.c.seq == 3).values(actor="mallory"))
-    problems = auditlog.verify(archive.catalog.engine).problems
+    problems = archive.catalog.audit_log.verify().problems
     assert (3, "edited") in [(p.seq, p.problem) for p in problems]
 
 
@@ -108,7 +109,7 @@ def test_a_deleted_audit_row_is_found(archive: Archive) -> None:
     _fill(archive, 3)
     with archive.catalog.engine.begin() as conn:
         conn.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq == 2))
-    problems = auditlog.verify(archive.catalog.engine).problems
+    problems = archive.catalog.audit_log.verify().problems
     assert (3, "missing_or_reordered") in [(p.seq, p.problem) for p in problems]
 
 
@@ -120,7 +121,7 @@ def test_reordered_audit_rows_are_found(archive: Archive) -> None:
         for row, seq in ((a, 3), (b, 2)):
             values = {k: v for k, v in row.items() if k != "seq"}
             conn.execute(sa.update(t.audit_log).where(t.audit_log.c.seq == seq).values(**values))
-    assert not auditlog.verify(archive.catalog.engine).ok
+    assert not archive.catalog.audit_log.verify().ok
 
 
 def test_truncating_the_newest_rows_is_found(archive: Archive) -> None:
@@ -128,7 +129,7 @@ def test_truncating_the_newest_rows_is_found(archive: Archive) -> None:
     with archive.catalog.engine.begin() as conn:
         top = conn.scalar(sa.select(sa.func.max(t.audit_log.c.seq)))
         conn.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq == top))
-    assert not auditlog.verify(archive.catalog.engine).ok
+    assert not archive.catalog.audit_log.verify().ok
 
 
 def test_anchor_with_kyso_tsa_token_covers_the_chain_head(
@@ -139,14 +140,14 @@ def test_anchor_with_kyso_tsa_token_covers_the_chain_head(
 
     pki = make_pki(request, tmp_path / "pki", "sqlite", "file")
     _fill(archive, 2)
-    seq = auditlog.anchor(archive.catalog.engine, TsaAnchorer(tsa_from_pki(pki)), archive.clock)
+    seq = archive.catalog.audit_log.anchor(TsaAnchorer(tsa_from_pki(pki)))
     assert seq is not None
-    report = auditlog.verify(archive.catalog.engine)
+    report = archive.catalog.audit_log.verify()
     assert report.ok and report.anchors == 1
     with archive.catalog.engine.begin() as conn:
         conn.execute(sa.delete(t.audit_log).where(t.audit_log.c.seq >= seq - 1))
         conn.execute(sa.update(t.audit_head).values(seq=seq - 2))
-    problems = auditlog.verify(archive.catalog.engine).problems
+    problems = archive.catalog.audit_log.verify().problems
     assert "anchor_mismatch" in [p.problem for p in problems]
 
 
@@ -165,16 +166,16 @@ def test_periodic_anchoring_waits_for_the_interval_and_new_entries(
     archive: Archive, clock: FrozenClock
 ) -> None:
     anchorer = _CountingAnchorer()
-    engine = archive.catalog.engine
+    audit_log = archive.catalog.audit_log
     _fill(archive, 1)
-    assert auditlog.anchor_if_due(engine, anchorer, clock, timedelta(hours=1)) is not None
+    assert audit_log.anchor_if_due(anchorer, timedelta(hours=1)) is not None
     archive.put(io.BytesIO(b"a new entry"), dossier_code="HS-F", meta=META)
-    assert auditlog.anchor_if_due(engine, anchorer, clock, timedelta(hours=1)) is None
+    assert audit_log.anchor_if_due(anchorer, timedelta(hours=1)) is None
     clock.advance(timedelta(hours=2))
-    assert auditlog.anchor_if_due(engine, anchorer, clock, timedelta(hours=1)) is not None
-    assert auditlog.anchor_if_due(engine, anchorer, clock, timedelta(hours=1)) is None
+    assert audit_log.anchor_if_due(anchorer, timedelta(hours=1)) is not None
+    assert audit_log.anchor_if_due(anchorer, timedelta(hours=1)) is None
     assert anchorer.calls == 2
-    assert auditlog.verify(engine).ok
+    assert audit_log.verify().ok
 
 
 class _Renewer:
@@ -208,3 +209,44 @@ def test_lta_job_adds_a_renewed_version_only_where_needed(archive: Archive) -> N
     newest = archive.catalog.version(due)
     assert newest.kind == "lta" and newest.number == 2
     assert len(archive.catalog.document(fresh).versions) == 1
+
+
+def test_fixity_runs_read_back_as_frozen_records_newest_first(
+    archive: Archive, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _fill(archive, 3)
+    _flip_a_byte(archive, ids[2])
+    first = fixity.audit(archive)
+    clock.advance(timedelta(minutes=5))
+
+    def interrupted(arch: Archive, version: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fixity, "check_version", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fixity.audit(archive, sample=0.5)
+    monkeypatch.undo()
+    newest, oldest = archive.catalog.fixity_runs(10)
+    assert oldest.id == first.run_id and newest.finished_at is None
+    assert (oldest.checked, oldest.sample, oldest.finished_at) == (
+        3,
+        1.0,
+        clock.now() - timedelta(minutes=5),
+    )
+    assert [(p.document_id, p.number, p.problem) for p in oldest.problems] == [
+        (ids[2], 1, "corrupted")
+    ]
+    assert archive.catalog.fixity_runs(10, finished=True) == (oldest,)
+    assert archive.catalog.fixity_runs(10, finished=False) == (newest,)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        oldest.checked = 0  # type: ignore[misc]
+
+
+def test_the_audit_log_appends_in_its_own_transaction(archive: Archive) -> None:
+    _fill(archive, 1)
+    before = archive.catalog.audit_log.verify().entries
+    seq = archive.catalog.audit_log.append(
+        actor="can-bo-1", action="dossier.viewed", subject="HS-F", details={"page": 2}
+    )
+    report = archive.catalog.audit_log.verify()
+    assert seq == before + 1 and report.entries == before + 1 and report.ok

@@ -125,7 +125,8 @@ def test_ingest_on_s3_locks_the_original_with_retention(
 
 
 class _StubVerifier:
-    """Stands in for verify/ (not written yet): reports every PDF as TOTAL_PASSED."""
+    """The archive's side of the Verifier contract (the real one, verify/ through
+    api.adapters.ReportVerifier: tests/api/test_archive_integration.py): every PDF passes."""
 
     def summarise(self, chunks: Iterator[bytes]) -> SignatureSummary | None:
         data = b"".join(chunks)

@@ -10,8 +10,8 @@ import pytest
 from archive import retention
 from archive.errors import ArchiveConflictError, ArchiveNotFoundError, ObjectLockedError
 from archive.ingest import Archive
-from archive.metadata import DocumentMeta, DossierMeta
-from archive.search import SearchFilters, index_text, search
+from archive.metadata import DocumentMeta, DossierMeta, SearchFilters
+from archive.search import index_text, search
 from archive.text import fold
 from common.clock import FrozenClock
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from archive.errors import ArchiveNotFoundError, ObjectLockedError
-from archive.store import ObjectLock, ObjectStore
+from archive.store.base import ObjectLock, ObjectStore
 from common.clock import FrozenClock
 from common.hashing import sha256_bytes
 

@@ -140,13 +140,13 @@ class PrivateRedis:
 def assert_archive_sound(archive: Archive) -> None:
     """After a fault: interrupted ingests resolved, every stored byte as catalogued, the
     audit chain unbroken."""
-    from archive import auditlog, fixity
+    from archive import fixity
 
     archive.reconcile()
     assert archive.catalog.pending_ingests() == []
     report = fixity.audit(archive)
     assert report.ok, report.problems
-    chain = auditlog.verify(archive.catalog.engine)
+    chain = archive.catalog.audit_log.verify()
     assert chain.ok, chain.problems
 
 

@@ -58,7 +58,8 @@ def test_fixity_audit_and_two_person_disposal_in_the_browser(
 
     clock = FrozenClock(datetime(2020, 1, 1, tzinfo=UTC))
     live.services.clock = clock
-    live.services.__dict__.pop("archive", None)  # built at start-up: built again with this clock
+    for built in ("catalog", "archive"):  # built at start-up: built again with this clock
+        live.services.__dict__.pop(built, None)
     document = live.services.archive.put(
         io.BytesIO(b"so cong van den 2019"),
         dossier_code="HS-2019-9",

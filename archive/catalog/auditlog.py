@@ -4,7 +4,8 @@ Each entry's hash covers the previous entry's hash and the entry's own fields, s
 deleting or reordering rows breaks the chain at that row. Deleting the newest rows leaves a
 valid shorter chain; the head row and the anchors (time-stamps over an entry hash, made by
 a TSA outside kyso) reveal that: an anchor pointing past the end or at a different hash fails.
-Entries are appended in the same transaction as the change they record.
+Entries are appended in the same transaction as the change they record; ``SqlAuditLog`` is
+the catalog's ``AuditLog`` (``SqlCatalog.audit_log``) for callers that hold no transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -20,27 +20,11 @@ from asn1crypto import cms, tsp
 
 from archive.catalog import tables as t
 from archive.catalog.codec import as_utc
+from archive.metadata import ChainProblem, ChainReport
 from archive.protocols import Anchorer
 from common.clock import Clock
 
 GENESIS = "0" * 64
-
-
-@dataclass(frozen=True)
-class ChainProblem:
-    seq: int
-    problem: str  # "edited", "missing_or_reordered", "head_mismatch", "anchor_mismatch", ...
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    entries: int
-    anchors: int
-    problems: tuple[ChainProblem, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def entry_hash(
@@ -196,3 +180,33 @@ def verify(engine: sa.Engine) -> ChainReport:
         if imprint is not None and imprint != bytes.fromhex(anchor_row["entry_hash"]):
             problems.append(ChainProblem(seq, "anchor_token_mismatch"))
     return ChainReport(count, len(anchor_rows), tuple(problems))
+
+
+class SqlAuditLog:
+    """archive ``AuditLog`` on the catalog's database."""
+
+    def __init__(self, engine: sa.Engine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def append(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        details: Mapping[str, object] | None = None,
+    ) -> int:
+        with self._engine.begin() as conn:
+            return append(
+                conn, self._clock, actor=actor, action=action, subject=subject, details=details
+            )
+
+    def verify(self) -> ChainReport:
+        return verify(self._engine)
+
+    def anchor(self, anchorer: Anchorer) -> int | None:
+        return anchor(self._engine, anchorer, self._clock)
+
+    def anchor_if_due(self, anchorer: Anchorer, every: timedelta) -> int | None:
+        return anchor_if_due(self._engine, anchorer, self._clock, every)
