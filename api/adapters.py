@@ -15,9 +15,7 @@ from signing.extend import extend_to_lta
 from signing.pades import SigningContext
 from verify.engine import verify_pdf
 from verify.options import VerifyOptions
-
-#: digests whose time-stamps no longer prove anything (Circular 15/2025/TT-BKHCN)
-WEAK_DIGESTS = {"md5", "sha1"}
+from verify.policy import STRICT
 
 
 class ReportVerifier:
@@ -45,13 +43,22 @@ class ArchiveTimeStampRenewer:
     """archive ``LtaRenewer``: a fresh document time-stamp before the newest one weakens.
 
     Renewal is due when the newest document time-stamp's TSA certificate expires within
-    ``horizon``, or when it was made with a digest that is no longer accepted.
+    ``horizon``, or when its imprint of the document or the TSA's signature uses a digest the
+    verification policy forbids (verify/policy.py, Circular 15/2025/TT-BKHCN): such a
+    time-stamp no longer proves anything.
     """
 
-    def __init__(self, context: SigningContext, clock: Clock, horizon: timedelta) -> None:
+    def __init__(
+        self,
+        context: SigningContext,
+        clock: Clock,
+        horizon: timedelta,
+        forbidden_digests: frozenset[str] = STRICT.algorithms.forbidden_digests,
+    ) -> None:
         self._context = context
         self._clock = clock
         self._horizon = horizon
+        self._forbidden = forbidden_digests
 
     def needs_renewal(self, chunks: Iterator[bytes]) -> bool:
         reader = PdfFileReader(io.BytesIO(b"".join(chunks)), strict=False)
@@ -59,7 +66,8 @@ class ArchiveTimeStampRenewer:
         if not stamps:
             return False  # not a B-LTA document: nothing of the archive's to renew
         newest = stamps[-1]
-        if newest.md_algorithm in WEAK_DIGESTS:
+        digests = {newest.md_algorithm, newest.external_md_algorithm}
+        if {d.lower().replace("-", "") for d in digests} & self._forbidden:
             return True
         expires = newest.signer_cert["tbs_certificate"]["validity"]["not_after"].native
         return bool(expires - self._clock.now() < self._horizon)
