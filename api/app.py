@@ -20,6 +20,7 @@ from api.web.dossier_pages import router as dossier_pages
 from api.web.keeping_pages import router as keeping_pages
 from api.web.routes import router as pages
 from api.wiring import Services
+from common.version import kyso_version
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -28,7 +29,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or Services(settings)
     services.ensure_pki()
     recover(services)
-    app = FastAPI(title="kyso", version="0.1.0", openapi_url="/api/v1/openapi.json")
+    app = FastAPI(title="kyso", version=kyso_version(), openapi_url="/api/v1/openapi.json")
     app.state.settings = settings
     app.state.services = services
     install_error_handlers(app)

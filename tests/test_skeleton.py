@@ -22,3 +22,13 @@ def test_cli_help_renders_vietnamese_text() -> None:
 def test_default_database_is_sqlite_under_data_dir(tmp_path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert settings.resolved_database_url == f"sqlite:///{tmp_path.resolve()}/kyso.db"
+
+
+def test_the_api_states_the_version_written_in_pyproject(tmp_path) -> None:
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    client = TestClient(create_app(Settings(data_dir=tmp_path)))
+    info = client.get("/api/v1/openapi.json").json()["info"]
+    assert info["version"] == pyproject["project"]["version"]
