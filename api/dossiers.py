@@ -24,10 +24,10 @@ from common.clock import VN_TZ
 from common.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from common.ids import short_code
 from signing.batch import BatchItem, RemoteIdentity, sign_batch_remotely
-from signing.options import Level, Placement, ReservedField, SignOptions
+from signing.options import Level, Placement, ReservedField, SignOptions, StampKind
 from signing.pades import PadesSigner
 from signing.pki_adapter import signing_key
-from signing.stamps import StampKind, content_for
+from signing.stamps import content_for
 
 OFFICIAL_FIELD = "ChuKyCanBo"
 OFFICIAL_BOX = (215.0, 30.0, 575.0, 160.0)

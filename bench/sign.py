@@ -36,10 +36,10 @@ from api.database import make_engine, migrate  # noqa: E402
 from certs.keystore_file import FileKeyStore  # noqa: E402
 from certs.pki import Pki, PkiOptions  # noqa: E402
 from certs.records import to_pem  # noqa: E402
-from signing.options import Level, SignOptions  # noqa: E402
+from signing.options import Level, SignOptions, StampKind  # noqa: E402
 from signing.pades import PadesSigner, SigningContext  # noqa: E402
 from signing.pki_adapter import signing_key, trust_from_pki, tsa  # noqa: E402
-from signing.stamps import StampKind, content_for  # noqa: E402
+from signing.stamps import content_for  # noqa: E402
 
 PASSPHRASE = b"bench-passphrase-0123456789"
 

@@ -29,8 +29,8 @@ def main() -> None:
     with harness.instrumented(args):
         from api.dossiers import _pages  # pikepdf only: no app, settings or engine at import
         from common.errors import KysoError
-        from signing.options import Level, SignOptions
-        from signing.stamps import StampKind, content_for
+        from signing.options import Level, SignOptions, StampKind
+        from signing.stamps import content_for
     import seeds  # after the block: kyso imported its libraries inside it (see --instrument)
 
     harness.quiet_logs()

@@ -27,11 +27,11 @@ from certs.keys import KeyStore
 from common.clock import Clock, SystemClock
 from signing.errors import SigningBackendError, SigningConflictError, SigningInputError
 from signing.fonts import FontSet
-from signing.options import Level, SignedDocument, SignOptions
+from signing.options import Level, SignedDocument, SignOptions, StampKind
 from signing.pdfinput import READ_ERRORS, field_spec, open_pdf, reading_input
 from signing.revinfo import TrustMaterial
 from signing.signer import KeyStoreSigner, SigningKey
-from signing.stamps import StampKind, style_for
+from signing.stamps import style_for
 from signing.timestamps import SourceTimeStamper, TimeStampSource
 
 

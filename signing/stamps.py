@@ -29,7 +29,7 @@ from pyhanko.stamp.base import BaseStamp, BaseStampStyle
 from common.clock import iso_vn
 from signing.errors import SigningInputError
 from signing.fonts import FontSet, ScaledGlyphAccumulator, default_fonts, font_engine
-from signing.options import StampKind as StampKind  # re-exported: its home was here
+from signing.options import StampKind
 from signing.seal import seal_image
 
 BLACK = (0.0, 0.0, 0.0)

@@ -20,10 +20,10 @@ from certs.keystore_file import FileKeyStore
 from certs.pki import Pki, PkiOptions
 from certs.records import IssuedCertificate
 from common.clock import SystemClock
-from signing.options import SignOptions
+from signing.options import SignOptions, StampKind
 from signing.pades import PadesSigner, SigningContext
 from signing.pki_adapter import signing_key, trust_from_pki, tsa
-from signing.stamps import StampKind, content_for
+from signing.stamps import content_for
 
 AGENCY = "Ủy ban nhân dân phường Bến Nghé"
 

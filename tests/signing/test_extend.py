@@ -9,8 +9,7 @@ import pytest
 
 from signing.errors import SigningInputError
 from signing.extend import extend_to_lta
-from signing.options import Level, SignOptions
-from signing.stamps import StampKind
+from signing.options import Level, SignOptions, StampKind
 from tests.signing.checks import lta_indications, offline_lt_statuses, pdfsig, statuses
 from tests.signing.conftest import Kit
 

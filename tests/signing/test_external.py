@@ -10,8 +10,8 @@ from certs.keys import KeyAlgorithm, SignatureScheme
 from certs.keystore_file import new_private_key, public_key_info, sign_with_private_key
 from signing.errors import SigningInputError
 from signing.interrupted import finish_external, prepare_external
-from signing.options import Level, SignOptions
-from signing.stamps import StampKind, content_for
+from signing.options import Level, SignOptions, StampKind
+from signing.stamps import content_for
 from tests.signing.checks import pdfsig, statuses
 from tests.signing.conftest import Kit
 

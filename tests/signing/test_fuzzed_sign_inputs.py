@@ -18,8 +18,7 @@ import pytest
 from api.dossiers import _pages
 from common.errors import InputError
 from signing.errors import SigningInputError
-from signing.options import SignOptions
-from signing.stamps import StampKind
+from signing.options import SignOptions, StampKind
 
 CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
 PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"

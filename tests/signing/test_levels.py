@@ -6,8 +6,7 @@ import asyncio
 
 import pytest
 
-from signing.options import Level, SignOptions
-from signing.stamps import StampKind
+from signing.options import Level, SignOptions, StampKind
 from tests.signing.checks import lta_indications, offline_lt_statuses, pdfsig, statuses
 from tests.signing.conftest import Kit
 

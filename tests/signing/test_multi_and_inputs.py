@@ -11,9 +11,8 @@ import pytest
 
 from signing.errors import SigningConflictError, SigningInputError, WeakAlgorithmError
 from signing.extend import extend_to_lta
-from signing.options import Level, Placement, ReservedField, SignOptions
+from signing.options import Level, Placement, ReservedField, SignOptions, StampKind
 from signing.policy import check_digest, check_public_key
-from signing.stamps import StampKind
 from tests.signing.checks import lta_indications, pdfsig, statuses
 from tests.signing.conftest import Kit, make_pdf
 
