@@ -7,9 +7,11 @@ JSON by ``verify.serialize`` (schema: docs/verify-report.schema.json) and into H
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from common.version import kyso_version
 
 
 class Indication(StrEnum):
@@ -199,7 +201,7 @@ class ValidationReport:
     validated_at: datetime
     policy: str
     online_revocation: bool
-    kyso_version: str = "0.1.0"
+    kyso_version: str = field(default_factory=kyso_version)
 
     def all_findings(self) -> tuple[Finding, ...]:
         out = list(self.findings)

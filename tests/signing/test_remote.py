@@ -14,9 +14,8 @@ from argon2 import PasswordHasher
 from common.clock import FrozenClock
 from signing.batch import BatchItem, RemoteIdentity, sign_batch_remotely
 from signing.errors import AuthorizationScopeError, RemoteAuthError, SigningInputError
-from signing.options import Level, SignOptions
+from signing.options import Level, SignOptions, StampKind
 from signing.remote import RemoteOptions, RemoteSigningService
-from signing.stamps import StampKind
 from tests.signing.checks import statuses
 from tests.signing.conftest import Kit, make_pdf
 

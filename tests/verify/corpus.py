@@ -16,8 +16,8 @@ from asn1crypto import cms
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from signing.options import Level, Placement, ReservedField, SignOptions
-from signing.stamps import StampKind, content_for
+from signing.options import Level, Placement, ReservedField, SignOptions, StampKind
+from signing.stamps import content_for
 from tests.verify.conftest import Kit
 
 AMOUNT = "So tien: 1.000.000 dong"
