@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from asn1crypto.core import Void
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
@@ -19,6 +21,7 @@ from verify.model import (
     Finding,
     Indication,
     Severity,
+    SignatureIdentity,
     SignatureReport,
     SubIndication,
     TimeStampInfo,
@@ -86,7 +89,8 @@ def _doc_timestamps_after(sigs: list[_Signature], revision: int) -> list[TimeSta
             moment, trusted = s.stamp or (None, False)
             if moment is not None:
                 tsa = details.display_name(s.embedded.signer_cert.subject)
-                out.append(TimeStampInfo("document", moment, tsa, trusted))
+                digest = details.document_timestamp_sha256(s.embedded)
+                out.append(TimeStampInfo("document", moment, tsa, trusted, digest))
     return out
 
 
@@ -136,7 +140,7 @@ async def assemble_signature(
     changes, change_problems = await analyse_changes(data, end, emb, status, all_sigs, options)
     problems += change_problems
     timestamps = []
-    signature_ts = details.signature_timestamp(status)
+    signature_ts = details.signature_timestamp(status, emb)
     if signature_ts is not None:
         timestamps.append(signature_ts)
     doc_ts = _doc_timestamps_after(all_sigs, emb.signed_revision)
@@ -174,7 +178,22 @@ async def assemble_signature(
         coverage=coverage,
         changes=changes,
         findings=findings,
+        identity=_identity(data, byte_range, emb, str(subfilter) if subfilter else None),
     )
+
+
+def _identity(
+    data: bytes, byte_range: tuple[int, ...], emb: EmbeddedPdfSignature, sub_filter: str | None
+) -> SignatureIdentity:
+    """The bytes an ETSI TS 119 102-2 report identifies the signature by (SHA-256 throughout:
+    the report names the algorithm, and the document's own may be one kyso refuses)."""
+    covered = hashlib.sha256()
+    for start, length in zip(byte_range[::2], byte_range[1::2], strict=True):
+        covered.update(data[start : start + length])
+    attrs = emb.signer_info["signed_attrs"]
+    signed = None if isinstance(attrs, Void) else hashlib.sha256(attrs.dump()).digest()
+    value = bytes(emb.signer_info["signature"].native)
+    return SignatureIdentity(value, signed, covered.digest(), sub_filter)
 
 
 def _is_certification(reader: PdfFileReader, emb: EmbeddedPdfSignature) -> bool:

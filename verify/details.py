@@ -5,11 +5,13 @@ Citizen ID numbers (CCCD, 12 digits) only ever leave this module masked (``001**
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from asn1crypto import crl, ocsp, x509
+from asn1crypto import cms, crl, ocsp, x509
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus
 
 from verify.model import CertificateInfo, RevocationEvidence, Signer, TimeStampInfo
@@ -73,6 +75,7 @@ def chain_of(
                 not_after=not_after,
                 valid_at_signing_time=not_before <= at <= not_after,
                 is_trust_anchor=cert.public_key.dump() in root_keys,
+                der=bytes(cert.dump()),
             )
         )
     return tuple(out)
@@ -84,6 +87,7 @@ def _ocsp_evidence(
     if response["response_status"].native != "successful":
         return None
     data = response.basic_ocsp_response["tbs_response_data"]
+    der = bytes(response.dump())
     for single in data["responses"]:
         if single["cert_id"]["serial_number"].native != cert.serial_number:
             continue
@@ -100,6 +104,8 @@ def _ocsp_evidence(
             revoked_at=revoked_at,
             reason=str(reason) if reason else None,
             url=url,
+            sha256=hashlib.sha256(der).digest(),
+            der=der,
         )
     return None
 
@@ -110,6 +116,7 @@ def _crl_evidence(
     if certificate_list.issuer.dump() != cert.issuer.dump():
         return None
     tbs = certificate_list["tbs_cert_list"]
+    digest = hashlib.sha256(certificate_list.dump()).digest()
     for entry in tbs["revoked_certificates"]:
         if entry["user_certificate"].native == cert.serial_number:
             return RevocationEvidence(
@@ -119,10 +126,12 @@ def _crl_evidence(
                 produced_at=tbs["this_update"].native,
                 revoked_at=entry["revocation_date"].native,
                 reason=str(entry.crl_reason_value.native) if entry.crl_reason_value else None,
+                sha256=digest,
             )
     return RevocationEvidence(
-        kind="CRL", source=source, status="good", produced_at=tbs["this_update"].native
-    )
+        kind="CRL", source=source, status="good", produced_at=tbs["this_update"].native,
+        sha256=digest,
+    )  # fmt: skip
 
 
 def revocation_evidence(
@@ -139,7 +148,18 @@ def revocation_evidence(
     return tuple(item for item in found if item is not None)
 
 
-def signature_timestamp(status: PdfSignatureStatus) -> TimeStampInfo | None:
+def _token_sha256(emb: EmbeddedPdfSignature) -> bytes:
+    """The signature time-stamp token's digest (the first, as pyHanko validates the first)."""
+    unsigned = emb.signer_info["unsigned_attrs"]
+    for attribute in unsigned if isinstance(unsigned, cms.CMSAttributes) else ():
+        if attribute["type"].native == "signature_time_stamp_token":
+            return hashlib.sha256(attribute["values"][0].dump()).digest()
+    return b""
+
+
+def signature_timestamp(
+    status: PdfSignatureStatus, emb: EmbeddedPdfSignature
+) -> TimeStampInfo | None:
     ts = status.timestamp_validity
     if ts is None:
         return None
@@ -148,7 +168,14 @@ def signature_timestamp(status: PdfSignatureStatus) -> TimeStampInfo | None:
         time=ts.timestamp,
         tsa=display_name(ts.signing_cert.subject),
         valid=bool(ts.intact and ts.valid and ts.trusted),
+        sha256=_token_sha256(emb),
     )
+
+
+def document_timestamp_sha256(emb: EmbeddedPdfSignature) -> bytes:
+    """A document time-stamp's token digest: its ContentInfo (the /Contents without padding)."""
+    token = cms.ContentInfo({"content_type": "signed_data", "content": emb.signed_data})
+    return hashlib.sha256(token.dump()).digest()
 
 
 def pades_level(

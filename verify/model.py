@@ -13,6 +13,10 @@ from enum import StrEnum
 
 from common.version import kyso_version
 
+#: metadata of the fields that only the ETSI TS 119 102-2 report (``verify.etsi``) shows:
+#: bytes that identify the evidence, left out of the JSON (``verify.serialize``)
+NOT_IN_JSON = {"json": False}
+
 
 class Indication(StrEnum):
     """ETSI EN 319 102-1 main indications."""
@@ -104,6 +108,8 @@ class CertificateInfo:
     #: inside its validity period at the time the signature was checked against
     valid_at_signing_time: bool
     is_trust_anchor: bool = False
+    #: the certificate's DER encoding
+    der: bytes = field(default=b"", repr=False, metadata=NOT_IN_JSON)
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,10 @@ class RevocationEvidence:
     revoked_at: datetime | None = None
     reason: str | None = None
     url: str | None = None
+    #: SHA-256 of the OCSP response's or the CRL's DER encoding
+    sha256: bytes = field(default=b"", repr=False, metadata=NOT_IN_JSON)
+    #: the OCSP response's DER encoding (a CRL is kept by its digest only: it may be megabytes)
+    der: bytes = field(default=b"", repr=False, metadata=NOT_IN_JSON)
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,8 @@ class TimeStampInfo:
     time: datetime
     tsa: str
     valid: bool
+    #: SHA-256 of the time-stamp token (its CMS ContentInfo, DER)
+    sha256: bytes = field(default=b"", repr=False, metadata=NOT_IN_JSON)
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,18 @@ class ChangesAfterSigning:
     pages: tuple[int, ...] = ()
     objects: tuple[str, ...] = ()
     regions: tuple[Region, ...] = ()
+
+
+@dataclass(frozen=True)
+class SignatureIdentity:
+    """What identifies a signature in an ETSI TS 119 102-2 report (not in the JSON)."""
+
+    signature_value: bytes
+    #: SHA-256 of the DER of the signed attributes (the data to be signed), when there are any
+    signed_attributes_sha256: bytes | None
+    #: SHA-256 of the bytes the /ByteRange covers (the signer's document)
+    document_sha256: bytes
+    sub_filter: str | None
 
 
 @dataclass(frozen=True)
@@ -179,6 +203,7 @@ class SignatureReport:
     coverage: Coverage | None
     changes: ChangesAfterSigning
     findings: tuple[Finding, ...]
+    identity: SignatureIdentity | None = field(default=None, repr=False, metadata=NOT_IN_JSON)
 
 
 @dataclass(frozen=True)
