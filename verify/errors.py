@@ -14,7 +14,7 @@ class VerificationInputError(InputError):
 
     Codes: ``verify_file_missing``, ``verify_too_large``, ``verify_policy_invalid``,
     ``verify_trust_invalid``, ``verify_time_invalid``, ``verify_resource_limit``,
-    ``verify_timeout``.
+    ``verify_timeout``, ``verify_output_unwritable``.
     """
 
     default_code = "verify_input_invalid"
