@@ -12,12 +12,16 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from asn1crypto import pem, x509
 
 from api.settings import Settings
 from api.wiring import Services
+
+if TYPE_CHECKING:
+    from verify.model import ValidationReport
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE, EXIT_UNREADABLE = 0, 1, 2, 3
 
@@ -79,6 +83,16 @@ def _default_seal(services: Services) -> str | None:
     return None
 
 
+def _write_etsi(report: ValidationReport, path: Path) -> None:
+    from verify.errors import VerificationInputError
+    from verify.etsi import etsi_xml
+
+    try:
+        path.write_bytes(etsi_xml(report))
+    except OSError as exc:
+        raise VerificationInputError("verify_output_unwritable", f"{path}: {exc}") from exc
+
+
 def verify_command(
     file: Path = typer.Argument(..., help="The signed PDF to verify."),
     json_out: bool = typer.Option(False, "--json", help="Print the JSON report on stdout."),
@@ -90,6 +104,9 @@ def verify_command(
     offline: bool = typer.Option(False, "--offline", help="No OCSP/CRL fetching."),
     policy: Path | None = typer.Option(None, "--policy", help="Validation policy (YAML)."),
     seal: str | None = typer.Option(None, "--seal", help="Seal certificate serial (--pdf)."),
+    etsi_out: Path | None = typer.Option(
+        None, "--etsi-xml", help="Write the ETSI TS 119 102-2 validation report (XML) here."
+    ),
 ) -> None:
     """Xác minh chữ ký số: verify the signatures of a PDF (ETSI EN 319 102-1 report)."""
     from verify import STRICT, VerifyOptions, load_policy
@@ -127,6 +144,8 @@ def verify_command(
         # the child is forked: it must not share pooled database connections with this process
         services.engine.dispose()
     report = verify_isolated(file, options)
+    if etsi_out is not None:
+        _write_etsi(report, etsi_out)
     if json_out:
         typer.echo(report_json(report))
     else:
