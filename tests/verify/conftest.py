@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -26,6 +27,9 @@ from common.clock import SystemClock
 from signing.pades import PadesSigner, SigningContext
 from signing.pki_adapter import signing_key, trust_from_pki, tsa
 from verify import VerifyOptions
+
+if TYPE_CHECKING:
+    from tests.verify.foreign_corpus import Document
 
 AGENCY = "Ủy ban nhân dân phường Bến Nghé"
 
@@ -146,3 +150,12 @@ def corpus(kit: Kit) -> dict[str, bytes]:
     from tests.verify.corpus import build_corpus
 
     return build_corpus(kit)
+
+
+@pytest.fixture(scope="session")
+def foreign_corpus(kit: Kit, tmp_path_factory: pytest.TempPathFactory) -> list[Document]:
+    """The documents other producers signed (tests/verify/foreign_corpus.py), built once."""
+    from tests.verify.foreign_corpus import build_foreign_corpus
+    from tests.verify.producers import Producers
+
+    return build_foreign_corpus(kit, Producers(tmp_path_factory.mktemp("foreign-producers")))

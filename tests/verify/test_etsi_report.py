@@ -24,7 +24,6 @@ from tests.verify.conftest import Kit
 from tests.verify.corpus import original, sign
 from tests.verify.foreign_corpus import Document
 from tests.verify.pdftraps import KINDS, active_pdf, hand_made_pdf
-from tests.verify.test_foreign_corpus import foreign_corpus  # noqa: F401 (the session fixture)
 from verify import SubIndication, verify_pdf
 from verify.etsi import etsi_xml
 from verify.model import ValidationReport
@@ -143,8 +142,7 @@ def test_every_corpus_document_has_a_valid_report_with_the_json_verdicts(
 
 
 def test_other_producers_documents_have_valid_reports_with_the_json_verdicts(
-    kit: Kit,
-    foreign_corpus: list[Document],  # noqa: F811
+    kit: Kit, foreign_corpus: list[Document]
 ) -> None:
     for doc in foreign_corpus:
         assert_same_verdicts(verify_pdf(doc.pdf, kit.options(online=not doc.offline)))

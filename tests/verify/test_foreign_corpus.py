@@ -11,16 +11,10 @@ from collections import Counter
 import pytest
 
 from tests.verify.conftest import Kit
-from tests.verify.foreign_corpus import Document, Verdict, build_foreign_corpus
-from tests.verify.producers import Producers
+from tests.verify.foreign_corpus import Document, Verdict
 from verify import Indication, verify_pdf
 
 Got = Verdict | str  # a verdict, or the exception verification raised
-
-
-@pytest.fixture(scope="session")
-def foreign_corpus(kit: Kit, tmp_path_factory: pytest.TempPathFactory) -> list[Document]:
-    return build_foreign_corpus(kit, Producers(tmp_path_factory.mktemp("foreign-producers")))
 
 
 @pytest.fixture(scope="session")
