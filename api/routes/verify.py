@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep, rate_limit
 from api.uploads import verify_upload
@@ -39,5 +40,6 @@ async def verify_document(
     """Validate every signature (ETSI EN 319 102-1 indications) and what changed after signing."""
     report = await verify_upload(request, svc, file, online=not offline)
     if report_format == "etsi":
-        return Response(etsi_xml(report), media_type="application/xml")
+        # xsdata serialising is CPU work (milliseconds a signature): off the event loop
+        return Response(await run_in_threadpool(etsi_xml, report), media_type="application/xml")
     return JSONResponse(report_dict(report))
