@@ -21,6 +21,8 @@ from io import BytesIO
 
 import pikepdf
 
+from verify.names import name_text
+
 MAX_NODES = 100_000
 MAX_DEPTH = 32
 #: items named in a finding's detail; the rest are counted
@@ -69,7 +71,7 @@ class _Budget(Exception):
 
 
 def _name(value: object) -> str:
-    return str(value) if isinstance(value, pikepdf.Name) else ""
+    return name_text(value) if isinstance(value, pikepdf.Name) else ""
 
 
 def _text(value: object, limit: int = 100) -> str:

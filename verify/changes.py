@@ -86,12 +86,10 @@ def _serial(value: object) -> bytes:
 
 
 def _dict_keys_changed(old: pikepdf.Object, new: pikepdf.Object) -> set[str]:
-    keys = set(old.keys()) | set(new.keys())
-    return {
-        str(k)
-        for k in keys
-        if k not in old or k not in new or _serial(old.get(k)) != _serial(new.get(k))
-    }
+    # by items(): a key that is not UTF-8 cannot be passed back to get() (verify/names.py)
+    before = {k: _serial(v) for k, v in old.items()}
+    after = {k: _serial(v) for k, v in new.items()}
+    return {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
 
 
 def _field_value(obj: pikepdf.Object) -> str:

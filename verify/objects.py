@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pikepdf
 
+from verify.names import name_text
+
 MAX_OBJECTS = 200_000
 _SKIP_KEYS = {"/P", "/Parent", "/Prev", "/Next", "/First", "/Last", "/Dest", "/A"}
 
@@ -96,7 +98,7 @@ def _field_type(obj: pikepdf.Object) -> str:
         if node is None or not isinstance(node, pikepdf.Dictionary):
             break
         if "/FT" in node:
-            return str(node.FT)
+            return name_text(node.FT)
         node = node.get("/Parent")
     return ""
 

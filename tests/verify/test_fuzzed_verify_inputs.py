@@ -239,3 +239,29 @@ def test_a_resource_name_that_is_not_utf8_is_walked_not_a_crash() -> None:
     with pikepdf.open(io.BytesIO(data)) as pdf:
         roles = roles_of(pdf)
     assert roles[(5, 0)].kind == "resource"
+
+
+def test_names_that_are_not_utf8_are_read_as_escapes_not_a_crash() -> None:
+    # the fuzzer's input: a form field whose /FT name had a byte 0xC0 (str() of the name raised
+    # UnicodeDecodeError in the change analysis); dictionary keys of that kind are compared too
+    import io
+
+    import pikepdf
+
+    from tests.verify.pdftraps import hand_made_pdf
+    from verify.changes import _dict_keys_changed
+    from verify.objects import roles_of
+
+    data = hand_made_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Annots [4 0 R] >>",
+            b"<< /FT /S#C0g /T (a) /Subtype /Widget /Rect [0 0 10 10] /P 3 0 R /K#C0 1 >>",
+        ]
+    )
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        roles = roles_of(pdf)
+        field = pdf.get_object((4, 0))
+        assert _dict_keys_changed(field, pdf.Root) >= {"/K\udcc0", "/FT"}
+    assert (4, 0) in roles
