@@ -1,14 +1,17 @@
 """Plane affine maps between the pixel frames of a page and PDF user space.
 
 Frames: V, the page as archived (image pixels, y down); U, V turned upright by a multiple of
-90 degrees; D, U straightened and scaled, the image the engine reads. Word boxes found in D are
-carried back to U for the text layer, which therefore sits on the words of the archived image.
+90 degrees; D, U straightened and scaled, the image the engine reads. For a photo whose page
+outline is visible, U is first mapped to the flat sheet by a perspective map (a homography),
+then straightened. Word boxes found in D are carried back to U for the text layer, which
+therefore sits on the words of the archived image.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import overload
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,16 @@ class Affine:
     def __call__(self, x: float, y: float) -> tuple[float, float]:
         return self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f
 
-    def then(self, other: Affine) -> Affine:
+    @overload
+    def then(self, other: Affine) -> Affine: ...
+
+    @overload
+    def then(self, other: Homography) -> Homography: ...
+
+    def then(self, other: Affine | Homography) -> Affine | Homography:
         """The map that applies ``self`` first, then ``other``."""
+        if isinstance(other, Homography):
+            return Homography.of(self).then(other)
         o = other
         return Affine(
             o.a * self.a + o.b * self.d,
@@ -48,8 +59,64 @@ class Affine:
         """The map of a direction (no translation)."""
         return self.a * x + self.b * y, self.d * x + self.e * y
 
+    def scale_at(self, x: float, y: float) -> float:
+        return abs(complex(*self.linear(1.0, 0.0)))
+
     def coefficients(self) -> tuple[float, float, float, float, float, float]:
         return (self.a, self.b, self.c, self.d, self.e, self.f)
+
+
+Matrix3 = tuple[float, float, float, float, float, float, float, float, float]
+
+
+def matrix3(values: list[float]) -> Matrix3:
+    a, b, c, d, e, f, g, h, i = values
+    return (a, b, c, d, e, f, g, h, i)
+
+
+@dataclass(frozen=True)
+class Homography:
+    """A perspective map, ``(x', y') = (H [x y 1]) / w``, its 3x3 matrix ``m`` by rows."""
+
+    m: Matrix3
+
+    @staticmethod
+    def of(affine: Affine) -> Homography:
+        a = affine
+        return Homography((a.a, a.b, a.c, a.d, a.e, a.f, 0.0, 0.0, 1.0))
+
+    def __call__(self, x: float, y: float) -> tuple[float, float]:
+        m = self.m
+        w = m[6] * x + m[7] * y + m[8]
+        if w == 0:
+            raise ValueError("point mapped to infinity")
+        return (m[0] * x + m[1] * y + m[2]) / w, (m[3] * x + m[4] * y + m[5]) / w
+
+    def then(self, other: Affine | Homography) -> Homography:
+        """The map that applies ``self`` first, then ``other``."""
+        o = (Homography.of(other) if isinstance(other, Affine) else other).m
+        s = self.m
+        product = [
+            sum(o[3 * r + k] * s[3 * k + c] for k in range(3)) for r in range(3) for c in range(3)
+        ]
+        return Homography(matrix3(product))
+
+    def inverse(self) -> Homography:
+        a, b, c, d, e, f, g, h, i = self.m
+        cofactors = (
+            e * i - f * h, c * h - b * i, b * f - c * e,
+            f * g - d * i, a * i - c * g, c * d - a * f,
+            d * h - e * g, b * g - a * h, a * e - b * d,
+        )  # fmt: skip
+        det = a * cofactors[0] + b * cofactors[3] + c * cofactors[6]
+        if det == 0:
+            raise ValueError("singular homography")
+        return Homography(matrix3([v / det for v in cofactors]))
+
+    def scale_at(self, x: float, y: float) -> float:
+        x0, y0 = self(x, y)
+        x1, y1 = self(x + 1.0, y)
+        return math.hypot(x1 - x0, y1 - y0)
 
 
 def scale(sx: float, sy: float | None = None) -> Affine:
@@ -88,3 +155,7 @@ def straighten(width: int, height: int, degrees: float, factor: float) -> tuple[
     rotate_back = Affine(a=cos / factor, b=-sin / factor, d=sin / factor, e=cos / factor)
     d_to_u = to_centre.then(rotate_back).then(translate(width / 2, height / 2))
     return d_to_u, out_w, out_h
+
+
+#: a map between two pixel frames
+PlaneMap = Affine | Homography

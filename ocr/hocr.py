@@ -7,11 +7,11 @@ from html import escape
 from pathlib import Path
 
 from ocr.engine import Word
-from ocr.geometry import Affine
+from ocr.geometry import PlaneMap
 from ocr.textlayer import group_lines
 
 
-def _bbox(word: Word, to_image: Affine) -> tuple[int, int, int, int]:
+def _bbox(word: Word, to_image: PlaneMap) -> tuple[int, int, int, int]:
     corners = [
         to_image(x, y)
         for x in (word.left, word.left + word.width)
@@ -21,7 +21,7 @@ def _bbox(word: Word, to_image: Affine) -> tuple[int, int, int, int]:
     return round(min(xs)), round(min(ys)), round(max(xs)), round(max(ys))
 
 
-def render_hocr(words: Sequence[Word], to_image: Affine, size: tuple[int, int]) -> str:
+def render_hocr(words: Sequence[Word], to_image: PlaneMap, size: tuple[int, int]) -> str:
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<html xmlns="http://www.w3.org/1999/xhtml" lang="vi"><head><meta charset="utf-8"/>',
@@ -41,6 +41,8 @@ def render_hocr(words: Sequence[Word], to_image: Affine, size: tuple[int, int]) 
     return "\n".join(out) + "\n"
 
 
-def write_hocr(path: Path, words: Sequence[Word], to_image: Affine, size: tuple[int, int]) -> None:
+def write_hocr(
+    path: Path, words: Sequence[Word], to_image: PlaneMap, size: tuple[int, int]
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_hocr(words, to_image, size), encoding="utf-8")

@@ -19,7 +19,7 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 
 from ocr.engine import Word
-from ocr.geometry import Affine
+from ocr.geometry import Affine, PlaneMap
 
 FONT_NAME = "KysoGlyphless"
 FONT_RESOURCE = "/FKyso"
@@ -52,11 +52,12 @@ def group_lines(words: Sequence[Word]) -> list[list[Word]]:
     return lines
 
 
-def place_lines(words: Sequence[Word], d_to_u: Affine) -> list[PlacedLine]:
+def place_lines(words: Sequence[Word], d_to_u: PlaneMap) -> list[PlacedLine]:
     """Carry lines found in the engine's image D back to U, each on one horizontal baseline.
 
     A line keeps a single baseline (its centre's) so that text extractors read lines whole and
-    in order even when the archived image is skewed by a few degrees.
+    in order even when the archived image is skewed by a few degrees (or, for a photo, seen in
+    perspective: ``d_to_u`` is then a homography and the scale is taken at the line's centre).
     """
     placed: list[PlacedLine] = []
     for line in group_lines(words):
@@ -64,7 +65,7 @@ def place_lines(words: Sequence[Word], d_to_u: Affine) -> list[PlacedLine]:
         height_d = statistics.median(w.height for w in line)
         left_d, right_d = line[0].left, max(w.left + w.width for w in line)
         _, baseline = d_to_u((left_d + right_d) / 2, bottom)
-        scale = abs(complex(*d_to_u.linear(1.0, 0.0)))
+        scale = d_to_u.scale_at((left_d + right_d) / 2, bottom)
         spans = []
         for word in line:
             x0, _ = d_to_u(word.left, bottom)
