@@ -51,6 +51,10 @@ class OcrEngine(Protocol):
         """Which way up the text of ``image`` is."""
         ...
 
+    def recognize_line(self, image: bytes, *, languages: str, dpi: int) -> list[Word]:
+        """Words of ``image`` read as one single line of text."""
+        ...
+
 
 _ROTATE = re.compile(rb"Rotate:\s*(\d+)")
 _CONFIDENCE = re.compile(rb"Orientation confidence:\s*([\d.]+)")
@@ -69,6 +73,12 @@ class TesseractEngine:
         return env
 
     def recognize(self, image: bytes, *, languages: str, dpi: int) -> list[Word]:
+        return self._tsv(image, languages, dpi, self.psm)
+
+    def recognize_line(self, image: bytes, *, languages: str, dpi: int) -> list[Word]:
+        return self._tsv(image, languages, dpi, 7)  # 7 = the image is a single text line
+
+    def _tsv(self, image: bytes, languages: str, dpi: int, psm: int) -> list[Word]:
         args = [
             self.program,
             "stdin",
@@ -76,7 +86,7 @@ class TesseractEngine:
             "-l",
             languages,
             "--psm",
-            str(self.psm),
+            str(psm),
             "--dpi",
             str(dpi),
             "-c",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from PIL import Image
 
 from common.subprocess_run import ProgramError, run
 from ocr import errors
-from ocr.engine import OcrEngine, Word
+from ocr.engine import OcrEngine
 from ocr.errors import OcrEngineError, OcrError
 from ocr.geometry import Affine, straighten, turn_clockwise
 from ocr.hocr import write_hocr
@@ -30,30 +29,13 @@ from ocr.pagepdf import (
     write_overlay_page,
 )
 from ocr.pdfscan import embedded_scan
-from ocr.preprocess import (
-    colour_kind,
-    estimate_skew,
-    prepare,
-    to_gray,
-    to_pnm,
-    upside_down_score,
-)
+from ocr.photo import sheet_image
+from ocr.preprocess import colour_kind, to_gray
+from ocr.reading import TRANSPOSE_FOR_CLOCKWISE, Reader, Reading, best_reading
 from ocr.results import PageResult
 from ocr.textlayer import PlacedLine, content_stream, place_lines
 
 log = logging.getLogger(__name__)
-
-#: a reading under this mean confidence asks the engine's detector which way up the page is
-_ORIENTATION_CHECK_BELOW = 80.0
-#: the detector's answers below this confidence are ignored (a turned reading must also win)
-_ORIENTATION_MIN_CONFIDENCE = 1.5
-#: an upside-down score under this reads the page turned by 180 degrees first
-_UPSIDE_DOWN_BELOW = 0.8
-_TRANSPOSE_FOR_CLOCKWISE = {
-    90: Image.Transpose.ROTATE_270,
-    180: Image.Transpose.ROTATE_180,
-    270: Image.Transpose.ROTATE_90,
-}
 
 
 @dataclass(frozen=True)
@@ -69,18 +51,6 @@ class PageTask:
 class PageOutcome:
     result: PageResult
     pdf: Path
-
-
-@dataclass(frozen=True)
-class _Reading:
-    words: list[Word]
-    d_to_u: Affine
-    skew: float
-    rotation: int
-
-    @property
-    def confidence(self) -> float:
-        return statistics.fmean(w.confidence for w in self.words) if self.words else 0.0
 
 
 def process_page(task: PageTask) -> PageOutcome:
@@ -112,14 +82,15 @@ def _process(task: PageTask) -> PageOutcome:
         image, dpi = _rasterise(src.path, src.index, opts.pdf_dpi, opts.page_timeout), opts.pdf_dpi
     colour = colour_kind(image, rendered=scan is None and src.kind != "image")
     gray = to_gray(image)
-    reading = _read(task, gray, dpi)
+    reader = Reader(task.engine, opts, task.number, dpi)
+    reading = best_reading(reader, image, gray)
     v_to_u = turn_clockwise(reading.rotation, gray.width, gray.height)
-    lines = place_lines(reading.words, reading.d_to_u)
+    d_to_archived = reading.d_to_archived()
+    lines = place_lines(reading.words, d_to_archived.then(v_to_u))
 
     def text_ops(v_to_user: Affine) -> bytes:
         return content_stream(lines, v_to_u.inverse().then(v_to_user))
 
-    d_to_archived = reading.d_to_u.then(v_to_u.inverse())
     archived_size = (gray.width, gray.height)
     if src.kind == "pdf":
         write_overlay_page(
@@ -140,12 +111,17 @@ def _process(task: PageTask) -> PageOutcome:
     return PageOutcome(_result(task, image.size, dpi, colour, reading, lines), task.out_pdf)
 
 
-def _straightened(image: Image.Image, reading: _Reading) -> tuple[Image.Image, Affine]:
-    """The archived image turned upright and straightened, and the engine's map to it."""
+def _straightened(image: Image.Image, reading: Reading) -> tuple[Image.Image, Affine]:
+    """The archived image turned upright and straightened, and the engine's map to it.
+
+    For a photo whose sheet was flattened, the archived image is that flat sheet (in colour).
+    """
     bilevel = image.mode == "1"
     upright = archival_image(image).convert("L") if bilevel else archival_image(image)
+    if reading.sheet is not None:
+        upright = sheet_image(image, reading.sheet)
     if reading.rotation:
-        upright = upright.transpose(_TRANSPOSE_FOR_CLOCKWISE[reading.rotation])
+        upright = upright.transpose(TRANSPOSE_FOR_CLOCKWISE[reading.rotation])
     if reading.skew == 0.0:
         straight, s_to_u = upright, Affine()
     else:
@@ -168,7 +144,7 @@ def _result(
     size: tuple[int, int],
     dpi: int,
     colour: str,
-    reading: _Reading,
+    reading: Reading,
     lines: list[PlacedLine],
 ) -> PageResult:
     opts = task.options
@@ -192,47 +168,6 @@ def _result(
         digitisation_issues=tuple(issues),
         text="\n".join(line.text for line in lines),
     )
-
-
-def _straighten(
-    task: PageTask, upright: Image.Image, dpi: int
-) -> tuple[Image.Image, Affine, int, float]:
-    opts = task.options
-    skew = estimate_skew(upright) if opts.deskew else 0.0
-    image, d_to_u, d_dpi = prepare(upright, dpi, skew, opts.clean)
-    return image, d_to_u, d_dpi, skew
-
-
-def _recognise(task: PageTask, upright: Image.Image, dpi: int, rotation: int) -> _Reading:
-    image, d_to_u, d_dpi, skew = _straighten(task, upright, dpi)
-    words = task.engine.recognize(to_pnm(image), languages=task.options.languages, dpi=d_dpi)
-    return _Reading(words, d_to_u, skew, rotation)
-
-
-def _turned(task: PageTask, gray: Image.Image, dpi: int) -> _Reading | None:
-    """The page read after turning it the way the engine's orientation detector says."""
-    found = task.engine.orientation(to_pnm(gray), dpi=dpi)
-    if found.rotate == 0 or found.confidence < _ORIENTATION_MIN_CONFIDENCE:
-        return None
-    turned = gray.transpose(_TRANSPOSE_FOR_CLOCKWISE[found.rotate])
-    log.debug("page %s: turned %s", task.number, found.rotate)
-    return _recognise(task, turned, dpi, found.rotate)
-
-
-def _read(task: PageTask, gray: Image.Image, dpi: int) -> _Reading:
-    opts = task.options
-    image, d_to_u, d_dpi, skew = _straighten(task, gray, dpi)
-    if opts.rotate_pages and upside_down_score(image) < _UPSIDE_DOWN_BELOW:
-        # looks upside down: read it turned; the confidence confirms, else fall through
-        turned = _recognise(task, gray.transpose(Image.Transpose.ROTATE_180), dpi, 180)
-        if turned.confidence >= _ORIENTATION_CHECK_BELOW:
-            return turned
-    words = task.engine.recognize(to_pnm(image), languages=opts.languages, dpi=d_dpi)
-    first = _Reading(words, d_to_u, skew, 0)
-    if not opts.rotate_pages or first.confidence >= _ORIENTATION_CHECK_BELOW:
-        return first
-    second = _turned(task, gray, dpi)
-    return second if second is not None and second.confidence > first.confidence else first
 
 
 def _load_image(path: Path, index: int, default_dpi: int) -> tuple[Image.Image, int, bytes | None]:

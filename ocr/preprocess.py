@@ -77,9 +77,13 @@ def estimate_skew(gray: Image.Image) -> float:
 
 
 def prepare(
-    upright: Image.Image, dpi: int, skew: float, clean: bool
+    upright: Image.Image, dpi: int, skew: float, clean: bool, flattened: bool = False
 ) -> tuple[Image.Image, Affine, int]:
-    """The engine's image D, the map from D back to ``upright``, and D's resolution."""
+    """The engine's image D, the map from D back to ``upright``, and D's resolution.
+
+    On a ``flattened`` page (white paper, ``ocr.cleanup``) rules are told by a lighter ink and
+    whitened with their wider fringe: a photo's blur spreads a rule over several pixels.
+    """
     factor = min(2.0, TARGET_DPI / dpi) if dpi < TARGET_DPI * 0.9 else 1.0
     if skew == 0.0 and factor == 1.0:
         d_to_u, image = Affine(), upright
@@ -95,7 +99,11 @@ def prepare(
     if clean:
         if dpi * factor >= 250:
             image = image.filter(ImageFilter.MedianFilter(3))
-        image = remove_rules(image, round(dpi * factor))
+        d_dpi = round(dpi * factor)
+        if flattened:
+            image = remove_rules(image, d_dpi, ink_below=200, fringe=max(1, d_dpi // 100))
+        else:
+            image = remove_rules(image, d_dpi)
     return image, d_to_u, round(dpi * factor)
 
 
@@ -116,22 +124,25 @@ def _runs(ink: np.ndarray, length: int) -> np.ndarray:
     return np.asarray(_window_sums(padded, length)[:, :width] > 0)
 
 
-def remove_rules(image: Image.Image, dpi: int) -> Image.Image:
+def remove_rules(
+    image: Image.Image, dpi: int, ink_below: int = 160, fringe: int = 1
+) -> Image.Image:
     """Whiten table borders and underlines (long straight runs): they confuse line finding.
 
-    A run longer than a quarter inch is wider than any stroke of body text.
+    A run longer than a quarter inch is wider than any stroke of body text. ``fringe`` pixels
+    around a rule (its anti-aliased or blurred edge) go with it.
     """
     pixels = np.asarray(image)
-    ink = pixels < 160
+    ink = pixels < ink_below
     length = max(20, dpi // 4)
     rules = _runs(ink, length) | _runs(ink.T, length).T
-    # the anti-aliased fringe of a rule goes with it
-    grown = rules.copy()
-    grown[1:] |= rules[:-1]
-    grown[:-1] |= rules[1:]
-    grown[:, 1:] |= rules[:, :-1]
-    grown[:, :-1] |= rules[:, 1:]
-    rules = grown
+    for _ in range(fringe):
+        grown = rules.copy()
+        grown[1:] |= rules[:-1]
+        grown[:-1] |= rules[1:]
+        grown[:, 1:] |= rules[:, :-1]
+        grown[:, :-1] |= rules[:, 1:]
+        rules = grown
     if not rules.any():
         return image
     cleaned = pixels.copy()

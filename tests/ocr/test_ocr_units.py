@@ -12,11 +12,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from ocr.engine import Orientation, Word, parse_tsv
-from ocr.geometry import straighten, turn_clockwise
+from ocr.geometry import Affine, Homography, matrix3, straighten, turn_clockwise
 from ocr.metadata import suggest_metadata
 from ocr.options import OcrOptions
 from ocr.pipeline import digitise
 from ocr.preprocess import estimate_skew, remove_rules, upside_down_score
+from ocr.reading import Reading, better
 
 
 def test_straighten_map_sends_engine_pixels_back_to_the_upright_image() -> None:
@@ -96,6 +97,9 @@ class FixedEngine:
     def orientation(self, image: bytes, *, dpi: int) -> Orientation:
         return Orientation(0, 0.0)
 
+    def recognize_line(self, image: bytes, *, languages: str, dpi: int) -> list[Word]:
+        return self.recognize(image, languages=languages, dpi=dpi)
+
 
 def test_text_layer_words_sit_on_the_image_words(tmp_path: Path) -> None:
     page = tmp_path / "page.png"
@@ -138,3 +142,41 @@ def test_notation_tells_the_document_type_of_a_to_trinh() -> None:
 def test_impossible_dates_are_not_suggested() -> None:
     meta = suggest_metadata(["Huế, ngày 45 tháng 13 năm 2024"])
     assert meta.issue_date is None
+
+
+def test_homography_maps_points_as_opencv_does_and_composes_with_affine_maps() -> None:
+    import cv2
+
+    src = np.array([[0, 0], [1000, 0], [1000, 1400], [0, 1400]], np.float32)
+    dst = np.array([[40, 60], [980, 20], [1010, 1390], [10, 1350]], np.float32)
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    h = Homography(matrix3([float(v) for v in matrix.ravel()]))
+    point = np.array([[[321.0, 777.0]]], np.float32)
+    expected = cv2.perspectiveTransform(point, matrix)[0, 0]
+    assert h(321.0, 777.0) == pytest.approx((float(expected[0]), float(expected[1])), abs=1e-3)
+    back = h.inverse()(*h(321.0, 777.0))
+    assert back == pytest.approx((321.0, 777.0), abs=1e-6)
+    shift = Affine(c=5.0, f=-3.0)
+    composed = shift.then(h)
+    assert isinstance(composed, Homography)
+    assert composed(10.0, 20.0) == pytest.approx(h(15.0, 17.0), abs=1e-9)
+    assert h.then(shift)(10.0, 20.0) == pytest.approx(shift(*h(10.0, 20.0)), abs=1e-9)
+
+
+def _reading(confidence: float, words: int) -> Reading:
+    found = [Word("chữ", 10 * i, 0, 8, 10, confidence, (1, 1, i // 10)) for i in range(words)]
+    return Reading(found, Affine(), 0.0, 0)
+
+
+def test_cleaned_reading_is_kept_unless_the_plain_page_clearly_reads_better() -> None:
+    whole, corner = _reading(95.0, 120), _reading(96.5, 15)
+    # a plain photo read only in its well-lit corner, however confidently: the cleaned one wins
+    assert better(whole, corner) is whole
+    # the clean-up lost text the plain page has (red print): the plain reading wins
+    assert better(corner, whole) is whole
+    # the same text, the plain page clearly more confident: the plain reading wins
+    sharp = _reading(98.0, 118)
+    assert better(_reading(90.0, 120), sharp) is sharp
+    # within the engine's noise the cleaned reading is kept
+    cleaned = _reading(95.0, 120)
+    assert better(cleaned, _reading(96.0, 120)) is cleaned
