@@ -11,7 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from ocr_photos import photograph, stamped_scan
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
 BOLD_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf")
@@ -52,6 +53,10 @@ class SyntheticPage:
     image: Image.Image
     lines: tuple[str, ...]
     dpi: int
+    #: the bytes a camera or scanner wrote, when it wrote a JPEG
+    jpeg: bytes | None = None
+    #: a photo's sheet corners in ``image`` when the desk shows around the sheet
+    corners: tuple[tuple[float, float], ...] | None = None
 
     @property
     def text(self) -> str:
@@ -186,10 +191,29 @@ def blank_smudge(dpi: int = 300) -> SyntheticPage:
     return SyntheticPage(img.filter(ImageFilter.GaussianBlur(4)), (), dpi)
 
 
-DEGRADATIONS = ("clean", "skew", "noise", "jpeg", "fax", "upside_down")
+def a4_sheet(lines: tuple[str, ...]) -> Image.Image:
+    """The page as a full A4 sheet at 300 dpi, as the colour kinds photograph or scan it.
+
+    The layout drawn 1.5 times larger and taken as 300 dpi of paper is 7.5 inches wide with
+    13 pt body text (Decree 30/2020, Appendix I: 13-14 pt); blank paper around it makes it an
+    A4 sheet (8.3 x 11.7 inches).
+    """
+    text = render_document(lines, dpi=450).image
+    side, top = (2490 - text.width) // 2, 300
+    return ImageOps.expand(text, (side, top, side, 3510 - text.height - top), fill=255)
 
 
-def degraded(kind: str, page: SyntheticPage) -> SyntheticPage:
+DEGRADATIONS = ("clean", "skew", "noise", "jpeg", "fax", "upside_down", "photo", "stamped")
+#: kinds whose every page is drawn at random (``seed``): light, cast, keystone, dpi, JPEG
+COLOUR_KINDS = ("photo", "stamped")
+
+
+def degraded(kind: str, page: SyntheticPage, seed: int = 0) -> SyntheticPage:
+    """``page`` degraded as ``kind``; the colour kinds differ page by page with ``seed``."""
+    if kind in COLOUR_KINDS:
+        make = photograph if kind == "photo" else stamped_scan
+        shot = make(a4_sheet(page.lines), 300, seed)
+        return SyntheticPage(shot.image, page.lines, shot.dpi, shot.jpeg, shot.corners)
     if kind == "clean":
         return page
     if kind == "skew":
@@ -205,7 +229,15 @@ def degraded(kind: str, page: SyntheticPage) -> SyntheticPage:
     raise ValueError(kind)
 
 
+def suffix(page: SyntheticPage, kind: str) -> str:
+    """The file type a page of ``kind`` comes in: JPEG from cameras and JPEG scanners."""
+    return ".jpg" if kind == "jpeg" or page.jpeg is not None else ".png"
+
+
 def save(page: SyntheticPage, path: Path) -> Path:
+    if page.jpeg is not None and path.suffix.lower() in {".jpg", ".jpeg"}:
+        path.write_bytes(page.jpeg)  # as the device wrote it, not encoded again
+        return path
     fmt = "JPEG" if path.suffix.lower() in {".jpg", ".jpeg"} else None
     img = page.image.convert("RGB") if fmt == "JPEG" else page.image
     img.save(path, fmt, dpi=(page.dpi, page.dpi), **({"quality": 40} if fmt else {}))
