@@ -49,6 +49,13 @@ class Lighting:
         return self.red_share > _RED_SHARE
 
 
+def shrink(image: Pixels, factor: float) -> Pixels:
+    """``image`` scaled by ``factor`` (at most 1) by area averaging, never to zero pixels."""
+    height, width = image.shape[:2]
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), np.uint8)
+
+
 def background(channel: Pixels, dpi: int) -> NDArray[np.float32]:
     """The paper's brightness under ``channel`` (same size): ink removed, light kept.
 
@@ -57,8 +64,7 @@ def background(channel: Pixels, dpi: int) -> NDArray[np.float32]:
     keeps only the slow changes of the light.
     """
     height, width = channel.shape
-    factor = min(1.0, _BACKGROUND_DPI / max(1, dpi))
-    small = cv2.resize(channel, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    small = shrink(channel, min(1.0, _BACKGROUND_DPI / max(1, dpi)))
     size = max(3, round(_BACKGROUND_DPI / 6) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
@@ -71,10 +77,7 @@ def background(channel: Pixels, dpi: int) -> NDArray[np.float32]:
 
 def measure(image: Pixels, dpi: int) -> Lighting:
     """How evenly lit and how tinted the paper is, and how much red ink there is (grey or RGB)."""
-    factor = min(1.0, _BACKGROUND_DPI / max(1, dpi))
-    small = np.asarray(
-        cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), np.uint8
-    )
+    small = shrink(image, min(1.0, _BACKGROUND_DPI / max(1, dpi)))
     channels = [small] if small.ndim == 2 else [small[..., c] for c in range(3)]
     papers = [background(channel, _BACKGROUND_DPI) for channel in channels]
     bright = np.maximum.reduce(papers)

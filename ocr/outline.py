@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from ocr.cleanup import shrink
 from ocr.geometry import Homography, matrix3
 
 log = logging.getLogger(__name__)
@@ -108,9 +109,7 @@ def find_sheet(picture: NDArray[np.uint8]) -> Sheet | None:
     all clearly seen."""
     height, width = picture.shape[:2]
     factor = min(1.0, _SEARCH_SIDE / max(height, width))
-    small = np.asarray(
-        cv2.resize(picture, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), np.uint8
-    )
+    small = shrink(picture, factor)
     bright = small if small.ndim == 2 else np.asarray(small.max(axis=2), np.uint8)
     contours, _ = cv2.findContours(_desk(bright), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:

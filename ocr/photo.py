@@ -22,6 +22,9 @@ from ocr.pagepdf import archival_image
 
 log = logging.getLogger(__name__)
 
+#: pages with a side shorter than this (pixels) are left as they are
+_MIN_SIDE = 64
+
 
 @dataclass(frozen=True)
 class EngineInput:
@@ -62,6 +65,8 @@ def photo_input(image: Image.Image, dpi: int) -> EngineInput | None:
     """The cleaned engine image of a photo or colour scan, or ``None`` when it needs none."""
     if image.mode == "1":
         return None  # a bilevel scan has no light or colour to correct
+    if min(image.size) < _MIN_SIDE:
+        return None  # too small to hold a line of text, let alone a desk around a sheet
     pixels = _pixels(image)
     sheet = find_sheet(pixels)
     steps: list[str] = []

@@ -228,3 +228,17 @@ def test_cli_reads_a_phone_photo_pdf_the_issue_came_with(tmp_path: Path) -> None
     assert confidence is not None and int(confidence.group(1)) > 85, result.output
     assert "needs review" not in result.output
     assert synth.cer("\n".join(synth.DECISION_LINES), pdftotext(out)) <= 0.01
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3, 500), (500, 3)])
+def test_tiny_colour_pages_pass_the_clean_up_untouched(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """OpenCV refuses to shrink an image to zero pixels; the clean-up never asks it to."""
+    page = tmp_path / "tiny.png"
+    Image.new("RGB", size, (200, 30, 30)).save(page, dpi=(300, 300))
+    result = digitise(page, tmp_path / "out.pdf", OcrOptions(jobs=1))
+    assert result.pages[0].word_count == 0 and result.pages[0].needs_review
+    assert (tmp_path / "out.pdf").stat().st_size > 0
+    flat = cleanup.flatten(np.full((size[1], size[0], 3), 128, np.uint8), 300)
+    assert flat.shape == (size[1], size[0], 3)
