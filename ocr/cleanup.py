@@ -120,3 +120,32 @@ def seal_safe_gray(rgb: Pixels) -> Pixels:
     lifted = red * (1.0 + (red - others) / 255.0)
     grey = np.where(red >= others, np.maximum(lifted, luminance), luminance)
     return np.asarray(np.clip(grey, 0, 255), dtype=np.uint8)
+
+
+def text_box(gray: Pixels, dpi: int) -> tuple[int, int, int, int] | None:
+    """The box around the ink of a flattened page with a quarter inch to spare, or ``None``
+    when it would not save a tenth of the page (the engine's time grows with the pixels).
+
+    Ink is looked for at 50 dpi, in rows and columns with at least two dark pixels (not one
+    speck), inside the outer 2 % of the page (where a sliver of desk may be left).
+    """
+    height, width = gray.shape
+    factor = min(1.0, _BACKGROUND_DPI / max(1, dpi))
+    ink = shrink(gray, factor) < 128
+    rim_y, rim_x = (max(1, round(side * 0.02)) for side in ink.shape)
+    ink[:rim_y], ink[-rim_y:], ink[:, :rim_x], ink[:, -rim_x:] = False, False, False, False
+    rows, cols = np.nonzero(ink.sum(axis=1) >= 2)[0], np.nonzero(ink.sum(axis=0) >= 2)[0]
+    if len(rows) == 0 or len(cols) == 0:
+        return None
+    margin = dpi / 4
+    x0, x1 = (
+        max(0, int(cols[0] / factor - margin)),
+        min(width, int((cols[-1] + 1) / factor + margin)),
+    )
+    y0, y1 = (
+        max(0, int(rows[0] / factor - margin)),
+        min(height, int((rows[-1] + 1) / factor + margin)),
+    )
+    if (x1 - x0) * (y1 - y0) > 0.9 * width * height:
+        return None
+    return x0, y0, x1, y1

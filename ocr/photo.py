@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ocr import cleanup
-from ocr.geometry import Affine, PlaneMap
+from ocr.geometry import Affine, PlaneMap, translate
 from ocr.outline import Sheet, find_sheet
 from ocr.pagepdf import archival_image
 
@@ -36,6 +36,9 @@ class EngineInput:
     sheet: Sheet | None
     #: the clean-up steps applied, in order (for logs and the page result)
     steps: tuple[str, ...]
+    #: the box of the archived image (left, top, right, bottom) that holds the ink, if the
+    #: page was cropped to it: the plain page is read within it too
+    archived_box: tuple[int, int, int, int] | None = None
 
 
 def _pixels(image: Image.Image) -> np.ndarray:
@@ -85,6 +88,17 @@ def photo_input(image: Image.Image, dpi: int) -> EngineInput | None:
         steps.append("seal_safe_gray")
     else:
         gray = flat
+    # the ink of any colour (red print too, which the seal-safe grey drops) decides the crop
+    ink = flat if flat.ndim == 2 else np.asarray(cv2.cvtColor(flat, cv2.COLOR_RGB2GRAY), np.uint8)
+    box = cleanup.text_box(ink, dpi)
+    archived_box = None
+    if box is not None:
+        x0, y0, x1, y1 = box
+        gray = np.ascontiguousarray(gray[y0:y1, x0:x1])
+        corners = [to_archived(x, y) for x in (x0, x1) for y in (y0, y1)]
+        to_archived = translate(x0, y0).then(to_archived)
+        archived_box = _bounds(corners, image.size)
+        steps.append("crop")
     log.debug(
         "photo clean-up %s (evenness %.2f, cast %.2f, red %.4f)",
         "+".join(steps),
@@ -92,4 +106,14 @@ def photo_input(image: Image.Image, dpi: int) -> EngineInput | None:
         lighting.cast,
         lighting.red_share,
     )
-    return EngineInput(Image.fromarray(gray), to_archived, sheet, tuple(steps))
+    return EngineInput(Image.fromarray(gray), to_archived, sheet, tuple(steps), archived_box)
+
+
+def _bounds(points: list[tuple[float, float]], size: tuple[int, int]) -> tuple[int, int, int, int]:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return (
+        max(0, int(min(xs))),
+        max(0, int(min(ys))),
+        min(size[0], int(max(xs)) + 1),
+        min(size[1], int(max(ys)) + 1),
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from PIL import Image
 
 from ocr.engine import OcrEngine, Word
-from ocr.geometry import Affine, PlaneMap, turn_clockwise
+from ocr.geometry import Affine, PlaneMap, translate, turn_clockwise
 from ocr.lines import rejoin_split_marks
 from ocr.options import OcrOptions
 from ocr.outline import Sheet
@@ -115,6 +115,11 @@ class Reader:
             return replace(second, size=gray.size)
         return first
 
+    def read_turned(self, gray: Image.Image, rotation: int) -> Reading:
+        """``gray`` read turned clockwise by ``rotation``, as another reading found it upright."""
+        upright = gray.transpose(TRANSPOSE_FOR_CLOCKWISE[rotation]) if rotation else gray
+        return replace(self._recognise(upright, rotation), size=gray.size)
+
     def _straighten(self, upright: Image.Image) -> tuple[Image.Image, Affine, int, float]:
         opts = self.options
         skew = estimate_skew(upright) if opts.deskew else 0.0
@@ -143,18 +148,26 @@ class Reader:
 def best_reading(reader: Reader, image: Image.Image, gray: Image.Image) -> Reading:
     """The page read as it came (``gray``) and, for a photo or colour scan, cleaned: the better.
 
-    ``image`` is the page as archived (any mode); the clean-up works on its colours.
+    ``image`` is the page as archived (any mode); the clean-up works on its colours. The plain
+    page is then read the way up the cleaned one was found (no second orientation search).
     """
-    raw = reader.read(gray)
     cleaned = photo_input(image, reader.dpi) if reader.options.clean else None
     if cleaned is None:
-        return raw
+        return reader.read(gray)
     clean = replace(
         replace(reader, flattened=True).read(cleaned.gray),
         w_to_v=cleaned.to_archived,
         sheet=cleaned.sheet,
         steps=cleaned.steps,
     )
+    if cleaned.archived_box is None:
+        raw = reader.read_turned(gray, clean.rotation)
+    else:  # within the ink's box, as the cleaned page was read
+        x0, y0, _, _ = cleaned.archived_box
+        raw = replace(
+            reader.read_turned(gray.crop(cleaned.archived_box), clean.rotation),
+            w_to_v=translate(x0, y0),
+        )
     kept = better(clean, raw)
     log.debug(
         "page %s: %s kept; cleaned (%s) conf %.1f, %s chars; raw conf %.1f, %s chars",
