@@ -18,7 +18,7 @@ from common.subprocess_run import ProgramError, run
 from ocr import errors
 from ocr.engine import OcrEngine
 from ocr.errors import OcrEngineError, OcrError
-from ocr.geometry import Affine, straighten, turn_clockwise
+from ocr.geometry import Affine, PlaneMap, straighten, turn_clockwise
 from ocr.hocr import write_hocr
 from ocr.intake import PDF_ERRORS, PILLOW_ERRORS, PageSource, apply_pillow_limits
 from ocr.options import OcrOptions
@@ -111,17 +111,21 @@ def _process(task: PageTask) -> PageOutcome:
     return PageOutcome(_result(task, image.size, dpi, colour, reading, lines), task.out_pdf)
 
 
-def _straightened(image: Image.Image, reading: Reading) -> tuple[Image.Image, Affine]:
+def _straightened(image: Image.Image, reading: Reading) -> tuple[Image.Image, PlaneMap]:
     """The archived image turned upright and straightened, and the engine's map to it.
 
     For a photo whose sheet was flattened, the archived image is that flat sheet (in colour).
     """
     bilevel = image.mode == "1"
-    upright = archival_image(image).convert("L") if bilevel else archival_image(image)
+    base = archival_image(image).convert("L") if bilevel else archival_image(image)
+    d_to_base = reading.d_to_archived()
     if reading.sheet is not None:
-        upright = sheet_image(image, reading.sheet)
-    if reading.rotation:
-        upright = upright.transpose(TRANSPOSE_FOR_CLOCKWISE[reading.rotation])
+        base = sheet_image(image, reading.sheet)
+        d_to_base = d_to_base.then(reading.sheet.picture_to_sheet())
+    base_to_upright = turn_clockwise(reading.rotation, base.width, base.height)
+    upright = (
+        base.transpose(TRANSPOSE_FOR_CLOCKWISE[reading.rotation]) if reading.rotation else base
+    )
     if reading.skew == 0.0:
         straight, s_to_u = upright, Affine()
     else:
@@ -136,7 +140,7 @@ def _straightened(image: Image.Image, reading: Reading) -> tuple[Image.Image, Af
         )
     if bilevel:
         straight = straight.point(lambda v: 255 if v > 127 else 0).convert("1")
-    return straight, reading.d_to_u.then(s_to_u.inverse())
+    return straight, d_to_base.then(base_to_upright).then(s_to_u.inverse())
 
 
 def _result(

@@ -242,3 +242,22 @@ def test_tiny_colour_pages_pass_the_clean_up_untouched(
     assert (tmp_path / "out.pdf").stat().st_size > 0
     flat = cleanup.flatten(np.full((size[1], size[0], 3), 128, np.uint8), 300)
     assert flat.shape == (size[1], size[0], 3)
+
+
+@pytest.mark.slow
+def test_photo_archived_straightened_is_its_flat_sheet_in_colour(tmp_path: Path) -> None:
+    seed = next(s for s in range(2000, 2100) if synth.degraded("photo", _page(), s).corners)
+    photo = synth.degraded("photo", _page(), seed)
+    scan = synth.save(photo, tmp_path / "photo.jpg")
+    out = tmp_path / "out.pdf"
+    options = OcrOptions(jobs=1, languages=LANGUAGES, straighten_archived=True)
+    digitise(scan, out, options)
+    sheet = find_sheet(np.asarray(photo.image))
+    assert sheet is not None
+    with pikepdf.open(out) as pdf:
+        (image,) = pdf.pages[0].obj.Resources.XObject.values()
+        archived = pikepdf.PdfImage(image).as_pil_image()
+    assert archived.mode == "RGB"
+    assert archived.width == pytest.approx(sheet.width, rel=0.02)
+    assert archived.height == pytest.approx(sheet.height, rel=0.02)
+    assert synth.cer("\n".join(synth.DECISION_LINES), pdftotext(out)) <= 0.01
