@@ -1,39 +1,43 @@
 """Transfer packages: export a dossier as a BagIt bag (RFC 8493) and import one back.
 
-Layout of an exported bag::
+Layout of an exported bag (it validates with the Library of Congress ``bagit`` package)::
 
-    bagit.txt  bag-info.txt  manifest-sha256.txt  tagmanifest-sha256.txt
-    data/kyso-metadata.json                      dossier + documents + versions (JSON)
-    data/documents/<document id>/v<n>-<kind>     the stored bytes of each version
+    bagit.txt  bag-info.txt                       BagIt 1.0, UTF-8; Payload-Oxum, Bagging-Date, ...
+    manifest-sha256.txt  manifest-sha512.txt      every payload file, both algorithms
+    tagmanifest-sha256.txt  tagmanifest-sha512.txt  the four tag files above
+    data/kyso-metadata.json                       dossier + documents + versions (JSON)
+    data/documents/<document id>/v<n>-<kind>      the stored bytes of each version
 
-Import validates the whole bag first (manifest complete, every checksum right, no file outside
-the manifest, no path escaping ``data/``, no symbolic link, FIFO or device, Payload-Oxum, and
-every field of ``kyso-metadata.json``: archive/bag_metadata.py), then stores the payload and
-records dossier, documents and versions in one catalog transaction. Objects are locked last in
-that transaction: whatever fails, the roll-back deletes every object of the bag.
+``kyso-metadata.json`` is payload, not a tag file: bagit-python's ``make_bag`` bags every file
+of a folder as payload, and payload manifests are required (tag manifests are optional), so the
+metadata always travels under a checksum. Import validates the whole bag first
+(archive/bag_check.py, then every field of ``kyso-metadata.json``: archive/bag_metadata.py),
+then stores the payload and records dossier, documents and versions in one catalog transaction.
+Objects are locked last in that transaction: whatever fails, the roll-back deletes every object
+of the bag.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from pathlib import Path
 
-from archive.bag_metadata import BagContents, BagVersion, read_contents
+from archive.bag_check import validate_bag
+from archive.bag_format import EXPORTED, hash_file, open_regular, render_manifest, render_tags
+from archive.bag_metadata import FORMAT, METADATA, BagContents, BagVersion, read_contents
 from archive.catalog.codec import meta_to_json
-from archive.errors import ArchiveConflictError, ArchiveInputError, IntegrityError
+from archive.errors import ArchiveConflictError, IntegrityError
 from archive.ingest import Archive
-from archive.metadata import NewVersion, SignatureSummary
+from archive.metadata import DocumentRecord, NewVersion, SignatureSummary, VersionRecord
 from archive.protocols import CatalogWrite
 from archive.store.base import ObjectLock, StoredObject
-from common.hashing import CHUNK_SIZE, iter_chunks, sha256_chunks, sha256_file
+from common.clock import VN_TZ
 from common.ids import new_id
+from common.version import kyso_version
 
-METADATA = "data/kyso-metadata.json"
+TAG_FILES = ("bagit.txt", "bag-info.txt", *(f"manifest-{a}.txt" for a in EXPORTED))
 
 
 @dataclass(frozen=True)
@@ -49,13 +53,40 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _size(octets: int) -> str:
+    """Bag-Size as people read it (RFC 8493 section 2.2.2: "260 GB", "1.5 TB")."""
+    size = float(octets)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
+
+
+def _copy(
+    archive: Archive, record: DocumentRecord, version: VersionRecord, path: Path
+) -> dict[str, str]:
+    """Write one stored version to the bag; its digests, re-computed as it is written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    hashers = {name: hashlib.new(name) for name in EXPORTED}
+    with path.open("wb") as out:
+        for chunk in archive.store.open(version.storage_key, version.storage_version_id):
+            for hasher in hashers.values():
+                hasher.update(chunk)
+            out.write(chunk)
+    digests = {name: h.hexdigest() for name, h in hashers.items()}
+    if digests["sha256"] != version.sha256:
+        raise IntegrityError(message=f"stored bytes of {record.id} v{version.number} differ")
+    return digests
+
+
 def export_dossier(archive: Archive, dossier_code: str, target: Path) -> BagReport:
     """Write the dossier's live documents and all their versions as a bag in ``target``."""
     if target.exists() and any(target.iterdir()):
         raise ArchiveConflictError("archive_bag_target_not_empty", f"{target} is not empty")
     dossier = archive.catalog.dossier(dossier_code)
     (target / "data" / "documents").mkdir(parents=True, exist_ok=True)
-    manifest: dict[str, str] = {}
+    manifests: dict[str, dict[str, str]] = {name: {} for name in EXPORTED}
     total = 0
     documents = []
     for document_id in archive.catalog.document_ids(dossier_code):
@@ -63,18 +94,9 @@ def export_dossier(archive: Archive, dossier_code: str, target: Path) -> BagRepo
         entries = []
         for version in record.versions:
             rel = f"data/documents/{record.id}/v{version.number}-{version.kind}"
-            path = target / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.sha256()
-            with path.open("wb") as out:
-                for chunk in archive.store.open(version.storage_key, version.storage_version_id):
-                    digest.update(chunk)
-                    out.write(chunk)
-            if digest.hexdigest() != version.sha256:
-                raise IntegrityError(
-                    message=f"stored bytes of {record.id} v{version.number} differ"
-                )
-            manifest[rel] = version.sha256
+            digests = _copy(archive, record, version, target / rel)
+            for name in EXPORTED:
+                manifests[name][rel] = digests[name]
             total += version.size
             entries.append(
                 {
@@ -86,122 +108,43 @@ def export_dossier(archive: Archive, dossier_code: str, target: Path) -> BagRepo
                     "path": rel,
                 }
             )
-        documents.append({"id": record.id, "meta": meta_to_json(record.meta), "versions": entries})
+        meta = json.loads(meta_to_json(record.meta))
+        documents.append({"id": record.id, "meta": meta, "versions": entries})
     body = {
-        "format": "kyso-archive-bag/1",
-        "dossier": meta_to_json(dossier),
+        "format": FORMAT,
+        "dossier": json.loads(meta_to_json(dossier)),
         "documents": documents,
     }
     _write_text(target / METADATA, json.dumps(body, ensure_ascii=False, indent=1))
-    manifest[METADATA] = sha256_file(target / METADATA)
-    total += (target / METADATA).stat().st_size
+    hashed = hash_file(target / METADATA, EXPORTED)
+    for name in EXPORTED:
+        manifests[name][METADATA] = hashed.digests[name]
+    total += hashed.size
+    files = len(manifests["sha256"])
     _write_text(target / "bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
-    info = (
-        f"External-Identifier: {dossier_code}\n"
-        f"Bagging-Date: {archive.clock.now().date().isoformat()}\n"
-        f"Payload-Oxum: {total}.{len(manifest)}\n"
-        "Bag-Software-Agent: kyso archive\n"
-    )
-    _write_text(target / "bag-info.txt", info)
-    _write_text(
-        target / "manifest-sha256.txt",
-        "".join(f"{sha}  {rel}\n" for rel, sha in sorted(manifest.items())),
-    )
-    tags = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")
-    _write_text(
-        target / "tagmanifest-sha256.txt",
-        "".join(f"{sha256_file(target / name)}  {name}\n" for name in tags),
-    )
-    return BagReport(dossier_code, len(documents), len(manifest), total)
+    info = [
+        ("Bag-Software-Agent", f"kyso {kyso_version()}"),
+        ("Bagging-Date", archive.clock.now().astimezone(VN_TZ).date().isoformat()),
+        ("External-Identifier", dossier_code),
+        ("External-Description", dossier.title),
+        ("Payload-Oxum", f"{total}.{files}"),
+        ("Bag-Size", _size(total)),
+    ]
+    _write_tag_files(target, info, manifests)
+    return BagReport(dossier_code, len(documents), files, total)
 
 
-def _read_manifest(bag: Path, name: str) -> dict[str, str]:
-    path = bag / name
-    if not path.is_file():
-        raise ArchiveInputError("archive_bag_invalid", f"the bag has no {name}")
-    entries: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        sha, _, rel = line.partition(" ")
-        rel = rel.strip()
-        pure = PurePosixPath(rel)
-        if pure.is_absolute() or ".." in pure.parts or len(sha) != 64:
-            raise ArchiveInputError("archive_bag_invalid", f"bad manifest line in {name}")
-        entries[rel] = sha.lower()
-    return entries
-
-
-def _refuse_special_files(bag: Path) -> None:
-    """A bag holds folders and plain files only: a symbolic link would make the import read
-    (and archive) a file from anywhere on the server, its checksum matching; a FIFO or a
-    device would block or never end the read."""
-    for root, dirs, files in os.walk(bag):
-        for name in (*dirs, *files):
-            path = Path(root) / name
-            rel = path.relative_to(bag).as_posix()
-            mode = path.lstat().st_mode
-            if stat.S_ISLNK(mode):
-                raise ArchiveInputError("archive_bag_invalid", f"{rel} is a symbolic link")
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                raise ArchiveInputError(
-                    "archive_bag_invalid", f"{rel} is not a regular file (a FIFO, socket, device)"
-                )
-
-
-def _open_regular(path: Path) -> BinaryIO:
-    """Open a payload file that must still be a plain file (not swapped for a link or FIFO)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise ArchiveInputError("archive_bag_invalid", f"{path.name} is not a regular file")
-    return os.fdopen(fd, "rb", buffering=CHUNK_SIZE)
-
-
-def _sha256(path: Path) -> str:
-    with _open_regular(path) as stream:
-        return sha256_chunks(iter_chunks(stream))
-
-
-def validate_bag(bag: Path) -> dict[str, str]:
-    """Check a bag completely; returns its payload manifest. Raises on any defect."""
-    _refuse_special_files(bag)
-    if not (bag / "bagit.txt").is_file():
-        raise ArchiveInputError("archive_bag_invalid", "not a bag: bagit.txt is missing")
-    for rel, sha in (
-        _read_manifest(bag, "tagmanifest-sha256.txt").items()
-        if (bag / "tagmanifest-sha256.txt").exists()
-        else ()
-    ):
-        if not (bag / rel).is_file() or _sha256(bag / rel) != sha:
-            raise IntegrityError("archive_bag_fixity_failed", f"tag file {rel} fails its checksum")
-    manifest = _read_manifest(bag, "manifest-sha256.txt")
-    present = {
-        str(PurePosixPath(Path(root).relative_to(bag).as_posix()) / name)
-        for root, _dirs, files in os.walk(bag / "data")
-        for name in files
-    }
-    if any(not rel.startswith("data/") for rel in manifest) or present != set(manifest):
-        raise IntegrityError("archive_bag_incomplete", "payload files and manifest differ")
-    total = 0
-    for rel, sha in manifest.items():
-        if _sha256(bag / rel) != sha:
-            raise IntegrityError("archive_bag_fixity_failed", f"{rel} fails its checksum")
-        total += (bag / rel).stat().st_size
-    info = (
-        (bag / "bag-info.txt").read_text(encoding="utf-8")
-        if (bag / "bag-info.txt").exists()
-        else ""
-    )
-    for line in info.splitlines():
-        if (
-            line.startswith("Payload-Oxum:")
-            and line.split(":", 1)[1].strip() != f"{total}.{len(manifest)}"
-        ):
-            raise IntegrityError("archive_bag_incomplete", "Payload-Oxum does not match")
-    if METADATA not in manifest:
-        raise ArchiveInputError("archive_bag_invalid", "the bag has no kyso-metadata.json")
-    return manifest
+def _write_tag_files(
+    target: Path, info: list[tuple[str, str]], manifests: dict[str, dict[str, str]]
+) -> None:
+    """bag-info.txt, the payload manifests, then the tag manifests over those four files."""
+    _write_text(target / "bag-info.txt", render_tags(info))
+    for name in EXPORTED:
+        _write_text(target / f"manifest-{name}.txt", render_manifest(manifests[name]))
+    tags = {tag: hash_file(target / tag, EXPORTED).digests for tag in TAG_FILES}
+    for name in EXPORTED:
+        listed = {tag: digests[name] for tag, digests in tags.items()}
+        _write_text(target / f"tagmanifest-{name}.txt", render_manifest(listed))
 
 
 @dataclass(frozen=True)
@@ -216,8 +159,8 @@ class _Item:
 def import_bag(archive: Archive, bag: Path, *, actor: str = "import") -> BagReport:
     """Validate the whole bag, then create its dossier and documents (new ids, same bytes)
     in one catalog transaction; on any failure nothing of the bag stays."""
-    manifest = validate_bag(bag)
-    contents = read_contents(bag, METADATA, manifest)
+    checked = validate_bag(bag)
+    contents = read_contents(bag, checked.payload)
     code = contents.dossier.code
     if archive.catalog.has_dossier(code):
         raise ArchiveConflictError("archive_dossier_exists", f"dossier {code} exists")
@@ -230,7 +173,7 @@ def import_bag(archive: Archive, bag: Path, *, actor: str = "import") -> BagRepo
     stored: dict[str, StoredObject] = {}
     try:
         for item in items:
-            with _open_regular(bag / item.version.path) as stream:
+            with open_regular(bag / item.version.path) as stream:
                 obj = archive.store.put(item.ingest_id, stream, media_type=item.version.media_type)
             stored[item.ingest_id] = obj
             if (obj.sha256, obj.size) != (item.version.sha256, item.version.size):
@@ -248,7 +191,7 @@ def import_bag(archive: Archive, bag: Path, *, actor: str = "import") -> BagRepo
     for item in items:
         archive.settle(item.ingest_id, None)
     total = sum(item.version.size for item in items)
-    return BagReport(code, len(ids), len(manifest), total, tuple(ids))
+    return BagReport(code, len(ids), len(checked.payload), total, tuple(ids))
 
 
 def _record(

@@ -20,6 +20,7 @@ from api.database import make_engine, migrate
 from api.settings import Settings
 from api.wiring_archive import build_archive
 from archive import bagit, fixity
+from archive.bag_metadata import METADATA
 from archive.catalog import tables as t
 from archive.catalog.sql import SqlCatalog
 from archive.errors import ArchiveError
@@ -28,7 +29,7 @@ from archive.metadata import DocumentMeta, DossierMeta
 from archive.store.base import ObjectStore
 from archive.store.folder import FolderStore
 from common.clock import FrozenClock
-from common.hashing import sha256_file
+from tests.archive.bagtools import rewrite_manifests
 from tests.archive.faultdb import free, refuse, stored_objects
 
 CODE = "HS-BAG-2026"
@@ -54,26 +55,10 @@ def bag(tmp_path: Path, clock: FrozenClock) -> Path:
 
 def _edit(bag: Path, change: Callable[[dict[str, Any]], None]) -> None:
     """Change kyso-metadata.json and make every checksum right again (a careful sender)."""
-    metadata = json.loads((bag / bagit.METADATA).read_text(encoding="utf-8"))
+    metadata = json.loads((bag / METADATA).read_text(encoding="utf-8"))
     change(metadata)
-    (bag / bagit.METADATA).write_text(json.dumps(metadata), encoding="utf-8")
+    (bag / METADATA).write_text(json.dumps(metadata), encoding="utf-8")
     rewrite_manifests(bag)
-
-
-def rewrite_manifests(bag: Path, extra: dict[str, str] | None = None) -> None:
-    files = sorted(p for p in (bag / "data").rglob("*") if p.is_file())
-    sums = {p.relative_to(bag).as_posix(): sha256_file(p) for p in files} | (extra or {})
-    lines = [f"{sha}  {rel}\n" for rel, sha in sorted(sums.items())]
-    (bag / "manifest-sha256.txt").write_text("".join(lines), encoding="utf-8")
-    total = sum(p.stat().st_size for p in files)
-    info = (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()
-    info = [f"Payload-Oxum: {total}.{len(sums)}" if line.startswith("Payload-Oxum") else line
-            for line in info]  # fmt: skip
-    (bag / "bag-info.txt").write_text("\n".join(info) + "\n", encoding="utf-8")
-    tags = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")
-    (bag / "tagmanifest-sha256.txt").write_text(
-        "".join(f"{sha256_file(bag / name)}  {name}\n" for name in tags), encoding="utf-8"
-    )
 
 
 def _second_document(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -109,12 +94,14 @@ BAD_METADATA = {
     "kind": lambda m: _second_document(m).update(kind="photocopy"),
     "number": lambda m: _second_document(m).update(number="two"),
     "number-gap": lambda m: _second_document(m).update(number=3),
-    "no-sha256": lambda m: _second_document(m).pop("sha256"),
+    "sha256": lambda m: _second_document(m).update(sha256="0" * 64),
     "size": lambda m: _second_document(m).update(size=1),
     "media-type-crlf": lambda m: _second_document(m).update(media_type="text/plain\r\nX-A: b"),
-    "retention": lambda m: m["documents"][1].update(
-        meta=json.dumps({**json.loads(m["documents"][1]["meta"]), "retention": "soon"})
+    "retention": lambda m: m["documents"][1]["meta"].update(retention="soon"),
+    "retention-format-1": lambda m: m["documents"][1].update(
+        meta=json.dumps({**m["documents"][1]["meta"], "retention": "soon"})
     ),
+    "unnamed-payload-file": lambda m: m["documents"].pop(),
     "versions-not-a-list": lambda m: m["documents"][1].update(versions={"0": 1}),
     "document-not-an-object": lambda m: m["documents"].append("x"),
 }
@@ -124,13 +111,13 @@ BAD_METADATA = {
 def test_a_bag_with_bad_metadata_is_refused_whole_and_the_fixed_bag_imports(
     archive: Archive, bag: Path, defect: str
 ) -> None:
-    original = (bag / bagit.METADATA).read_text(encoding="utf-8")
+    original = (bag / METADATA).read_text(encoding="utf-8")
     _edit(bag, BAD_METADATA[defect])
     with pytest.raises(ArchiveError) as refused:
         bagit.import_bag(archive, bag)
     assert refused.value.code == "archive_bag_metadata_invalid", refused.value
     assert_nothing_imported(archive)
-    (bag / bagit.METADATA).write_text(original, encoding="utf-8")
+    (bag / METADATA).write_text(original, encoding="utf-8")
     rewrite_manifests(bag)
     assert_imports_completely(archive, bag)
 
@@ -142,7 +129,7 @@ def test_a_fifo_in_the_payload_is_refused_without_reading_it(
     fifo = bag / "data" / "documents" / "pipe"
     os.mkfifo(fifo)  # with no writer, opening it to read would wait forever
     if listed:
-        rewrite_manifests(bag, {"data/documents/pipe": "0" * 64})
+        rewrite_manifests(bag, unlisted=["data/documents/pipe"])
     with pytest.raises(ArchiveError) as refused:
         bagit.import_bag(archive, bag)
     assert refused.value.code == "archive_bag_invalid"
@@ -189,12 +176,12 @@ def test_the_cli_refuses_a_bad_bag_with_exit_4_and_imports_the_fixed_one(
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYSO_")}
     env |= {"KYSO_DATA_DIR": str(tmp_path / "data"), "KYSO_OBJECT_STORE": "folder"}
     kyso = str(Path(sys.executable).parent / "kyso")
-    original = (bag / bagit.METADATA).read_text(encoding="utf-8")
+    original = (bag / METADATA).read_text(encoding="utf-8")
     _edit(bag, BAD_METADATA["number"])  # was a ValueError traceback and a half import
     done = subprocess.run([kyso, "archive", "import", str(bag)], env=env, capture_output=True)
     assert done.returncode == 4, done.stderr
     assert b"[archive_bag_metadata_invalid]" in done.stderr and b"Traceback" not in done.stderr
-    (bag / bagit.METADATA).write_text(original, encoding="utf-8")
+    (bag / METADATA).write_text(original, encoding="utf-8")
     rewrite_manifests(bag)
     done = subprocess.run([kyso, "archive", "import", str(bag)], env=env, capture_output=True)
     assert done.returncode == 0, done.stderr

@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from archive import bagit
+from archive.bag_check import validate_bag
+from archive.bag_metadata import METADATA
 from archive.catalog import tables as t
 from archive.errors import ArchiveError, ArchiveInputError
 from archive.ingest import Archive
 from archive.metadata import DocumentMeta, DossierMeta
+from tests.archive.bagtools import rewrite_manifests
 
 HOSTILE_TITLES = (
     "../../../etc/passwd",
@@ -68,16 +71,21 @@ def test_export_writes_only_inside_the_bag_whatever_the_metadata_says(
         line.split("  ", 1)[1]
         for line in (bag / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
     }
-    tags = {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt"}
+    tags = {"bagit.txt", "bag-info.txt"} | {
+        f"{kind}-{algorithm}.txt"
+        for kind in ("manifest", "tagmanifest")
+        for algorithm in ("sha256", "sha512")
+    }
     assert set(_tree(bag)) == manifest | tags
-    for rel in manifest - {bagit.METADATA}:
+    for rel in manifest - {METADATA}:
         parts = rel.split("/")
         assert parts[:2] == ["data", "documents"] and len(parts) == 4, rel
         assert parts[2].isalnum() and parts[3].split("-")[1] in ("original", "ocr"), rel
     assert _tree(workspace / "victim") == {"keep.txt": b"untouched"}
     assert {p.name for p in workspace.iterdir()} == {"victim", "bag"}
     info = (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()
-    assert info[0] == "External-Identifier: HS-..-2026" and len(info) == 4
+    assert "External-Identifier: HS-..-2026" in info
+    assert "External-Description: ../../hồ sơ/../" in info and len(info) == 6
 
     # the titles travel as data, and come back as they were
     with archive.catalog.engine.begin() as conn:
@@ -150,7 +158,7 @@ def test_a_tag_file_or_folder_linked_outside_the_bag_is_refused(
     bag, document_id = _exported(archive, tmp_path)
     _relink(bag / "bag-info.txt", tmp_path / "info-elsewhere.txt")
     with pytest.raises(ArchiveInputError):
-        bagit.validate_bag(bag)
+        validate_bag(bag)
     (bag / "bag-info.txt").unlink()
     (bag / "bag-info.txt").write_bytes((tmp_path / "info-elsewhere.txt").read_bytes())
     folder = bag / "data" / "documents" / document_id
@@ -158,7 +166,7 @@ def test_a_tag_file_or_folder_linked_outside_the_bag_is_refused(
     folder.rename(elsewhere)
     os.symlink(elsewhere, folder)
     with pytest.raises(ArchiveError):
-        bagit.validate_bag(bag)
+        validate_bag(bag)
 
 
 @pytest.mark.parametrize("entry", ["/etc/passwd", "data/documents/../../../outside.bin"])
@@ -168,7 +176,7 @@ def test_a_manifest_entry_outside_data_is_refused(tmp_path: Path, entry: str) ->
     (bag / "bagit.txt").write_text("BagIt-Version: 1.0\n")
     (bag / "manifest-sha256.txt").write_text("0" * 64 + f"  {entry}\n")
     with pytest.raises(ArchiveInputError):
-        bagit.validate_bag(bag)
+        validate_bag(bag)
 
 
 def test_metadata_pointing_outside_the_manifest_is_refused(
@@ -176,30 +184,12 @@ def test_metadata_pointing_outside_the_manifest_is_refused(
 ) -> None:
     """kyso-metadata.json names each version's file: only a manifest entry is ever opened."""
     bag, _document_id = _exported(archive, tmp_path)
-    metadata = json.loads((bag / bagit.METADATA).read_text(encoding="utf-8"))
+    metadata = json.loads((bag / METADATA).read_text(encoding="utf-8"))
     secret = tmp_path / "secret.bin"
     secret.write_bytes(b"noi dung")
     metadata["documents"][0]["versions"][0]["path"] = "../secret.bin"
-    (bag / bagit.METADATA).write_text(json.dumps(metadata), encoding="utf-8")
-    _rewrite_manifests(bag)
+    (bag / METADATA).write_text(json.dumps(metadata), encoding="utf-8")
+    rewrite_manifests(bag)
     with pytest.raises(ArchiveError):
         bagit.import_bag(archive, bag)
     assert not archive.catalog.has_dossier("HS-LINK")
-
-
-def _rewrite_manifests(bag: Path) -> None:
-    """Checksums and Payload-Oxum made right again after an edit (a careful attacker)."""
-    from common.hashing import sha256_file
-
-    files = sorted(p for p in (bag / "data").rglob("*") if p.is_file())
-    lines = [f"{sha256_file(p)}  {p.relative_to(bag).as_posix()}\n" for p in files]
-    (bag / "manifest-sha256.txt").write_text("".join(lines), encoding="utf-8")
-    total = sum(p.stat().st_size for p in files)
-    info = (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()
-    info = [f"Payload-Oxum: {total}.{len(files)}" if line.startswith("Payload-Oxum") else line
-            for line in info]  # fmt: skip
-    (bag / "bag-info.txt").write_text("\n".join(info) + "\n", encoding="utf-8")
-    tags = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")
-    (bag / "tagmanifest-sha256.txt").write_text(
-        "".join(f"{sha256_file(bag / name)}  {name}\n" for name in tags), encoding="utf-8"
-    )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive import bagit
+from archive.bag_check import validate_bag
 from archive.errors import ArchiveError, IntegrityError
 from archive.ingest import Archive
 from archive.metadata import DocumentMeta, DossierMeta
@@ -70,7 +71,7 @@ def test_a_bag_with_an_unlisted_file_is_refused(archive: Archive, tmp_path: Path
     bagit.export_dossier(archive, "HS-BAG", tmp_path / "bag")
     (tmp_path / "bag" / "data" / "extra.bin").write_bytes(b"smuggled")
     with pytest.raises(ArchiveError):
-        bagit.validate_bag(tmp_path / "bag")
+        validate_bag(tmp_path / "bag")
 
 
 def test_a_manifest_escaping_the_bag_is_refused(tmp_path: Path) -> None:
@@ -79,4 +80,4 @@ def test_a_manifest_escaping_the_bag_is_refused(tmp_path: Path) -> None:
     (bag / "bagit.txt").write_text("BagIt-Version: 1.0\n")
     (bag / "manifest-sha256.txt").write_text("0" * 64 + "  ../../etc/passwd\n")
     with pytest.raises(ArchiveError):
-        bagit.validate_bag(bag)
+        validate_bag(bag)
