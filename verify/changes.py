@@ -27,6 +27,7 @@ from pyhanko.sign.validation.status import PdfSignatureStatus
 from verify import active
 from verify.boundary import Unanalysed
 from verify.model import ChangeKind, ChangesAfterSigning, Region
+from verify.names import pdf_text
 from verify.objects import Role, roles_of, snapshot
 from verify.options import VerifyOptions
 from verify.problem import Problem
@@ -96,7 +97,7 @@ def _field_value(obj: pikepdf.Object) -> str:
     value = obj.get("/V")
     if value is None:
         return ""
-    text = str(value) if not isinstance(value, pikepdf.Dictionary) else "<sig>"
+    text = pdf_text(value) if not isinstance(value, pikepdf.Dictionary) else "<sig>"
     return text.strip()
 
 

@@ -17,3 +17,14 @@ def name_text(value: pikepdf.Object) -> str:
         return str(value)
     except UnicodeDecodeError:
         return bytes(value.unparse()).decode("ascii", "replace")
+
+
+def pdf_text(value: object) -> str:
+    """Any PDF value as text for a report or a comparison: names as ``name_text``, strings
+    decoded by pikepdf, anything else as pikepdf writes it."""
+    if isinstance(value, pikepdf.Object):
+        try:
+            return str(value)
+        except UnicodeDecodeError:
+            return bytes(value.unparse()).decode("ascii", "replace")
+    return str(value)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from verify.names import name_text
+from verify.names import name_text, pdf_text
 
 MAX_OBJECTS = 200_000
 _SKIP_KEYS = {"/P", "/Parent", "/Prev", "/Next", "/First", "/Last", "/Dest", "/A"}
@@ -45,8 +45,11 @@ class _Walker:
         self.roles: dict[tuple[int, int], Role] = {}
         self.visits = 0
 
-    def mark(self, obj: pikepdf.Object, role: Role) -> bool:
-        """Record ``role`` for an indirect object; False when it was seen before."""
+    def mark(self, obj: object, role: Role) -> bool:
+        """Record ``role`` for an indirect object; False when it was seen before (or when a
+        hostile file put a number where an object belongs)."""
+        if not isinstance(obj, pikepdf.Object):
+            return False
         if obj.is_indirect:
             if obj.objgen in self.roles or obj.objgen == (0, 0):
                 return False
@@ -87,7 +90,7 @@ def _field_name(obj: pikepdf.Object) -> str:
         if node is None or not isinstance(node, pikepdf.Dictionary):
             break
         if "/T" in node:
-            parts.append(str(node.T))
+            parts.append(pdf_text(node.T))
         node = node.get("/Parent")
     return ".".join(reversed(parts))
 
@@ -103,18 +106,21 @@ def _field_type(obj: pikepdf.Object) -> str:
     return ""
 
 
+def _array(obj: object) -> list[object]:
+    """The items of a PDF array; nothing when a hostile file put something else there."""
+    return list(obj) if isinstance(obj, pikepdf.Array) else []
+
+
 def roles_of(pdf: pikepdf.Pdf) -> dict[tuple[int, int], Role]:
     walker = _Walker()
     root = pdf.Root
     walker.mark(root, Role("catalog"))
     for number, page in enumerate(pdf.pages, start=1):
         walker.mark(page.obj, Role("page", number))
-        if "/Contents" in page.obj:
-            walker.walk(page.obj.Contents, Role("content", number))
-        if "/Resources" in page.obj:
-            walker.walk(page.obj.Resources, Role("resource", number))
+        walker.walk(page.obj.get("/Contents"), Role("content", number))
+        walker.walk(page.obj.get("/Resources"), Role("resource", number))
     for number, page in enumerate(pdf.pages, start=1):
-        for annot in page.obj.get("/Annots", pikepdf.Array()):
+        for annot in _array(page.obj.get("/Annots")):
             if not isinstance(annot, pikepdf.Dictionary):
                 continue
             rect = _rect(annot)
@@ -123,27 +129,23 @@ def roles_of(pdf: pikepdf.Pdf) -> dict[tuple[int, int], Role]:
                 name = _field_name(annot)
                 kind = "sig_widget" if is_sig else "widget"
                 walker.walk(annot, Role(kind, number, name, rect))
-                if "/Parent" in annot and not is_sig:
-                    walker.walk(annot.Parent, Role("field", number, name, rect))
+                if not is_sig:
+                    walker.walk(annot.get("/Parent"), Role("field", number, name, rect))
             else:
                 walker.walk(annot, Role("annot", number, None, rect))
-    if "/AcroForm" in root:
-        form = root.AcroForm
+    form = root.get("/AcroForm")
+    if isinstance(form, pikepdf.Dictionary):
         walker.mark(form, Role("acroform"))
-        for item in form.get("/Fields", pikepdf.Array()):
+        for item in _array(form.get("/Fields")):
             _walk_field(walker, item)
-        if "/DR" in form:
-            walker.walk(form.DR, Role("resource"))
-    if "/DSS" in root:
-        walker.walk(root.DSS, Role("dss"))
-    if "/OCProperties" in root:
-        walker.walk(root.OCProperties, Role("ocprops"))
-    if "/Perms" in root:
-        walker.walk(root.Perms, Role("sigvalue"))
+        walker.walk(form.get("/DR"), Role("resource"))
+    walker.walk(root.get("/DSS"), Role("dss"))
+    walker.walk(root.get("/OCProperties"), Role("ocprops"))
+    walker.walk(root.get("/Perms"), Role("sigvalue"))
     return walker.roles
 
 
-def _walk_field(walker: _Walker, item: pikepdf.Object, depth: int = 0) -> None:
+def _walk_field(walker: _Walker, item: object, depth: int = 0) -> None:
     if depth > 20 or not isinstance(item, pikepdf.Dictionary):
         return
     name = _field_name(item)
@@ -154,5 +156,5 @@ def _walk_field(walker: _Walker, item: pikepdf.Object, depth: int = 0) -> None:
         walker.mark(item, Role("sig_widget", field=name, rect=_rect(item)))
     else:
         walker.walk(item, Role("field", field=name, rect=_rect(item)))
-    for kid in item.get("/Kids", pikepdf.Array()):
+    for kid in _array(item.get("/Kids")):
         _walk_field(walker, kid, depth + 1)

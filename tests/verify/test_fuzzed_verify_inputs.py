@@ -265,3 +265,30 @@ def test_names_that_are_not_utf8_are_read_as_escapes_not_a_crash() -> None:
         field = pdf.get_object((4, 0))
         assert _dict_keys_changed(field, pdf.Root) >= {"/K\udcc0", "/FT"}
     assert (4, 0) in roles
+
+
+def test_numbers_where_the_form_and_its_arrays_belong_are_walked_past() -> None:
+    # the fuzzer's input: /AcroForm 5 (a number) made mark() ask an int for is_indirect;
+    # arrays (/Annots, /Fields, /Kids) replaced by numbers or names are skipped the same way
+    import io
+
+    import pikepdf
+
+    from tests.verify.pdftraps import hand_made_pdf
+    from verify.objects import roles_of
+
+    for catalog, page in (
+        (b"/AcroForm 5", b"/Annots 7"),
+        (b"/AcroForm << /Fields 3 /DR 9 >>", b"/Annots /X"),
+        (b"/AcroForm << /Fields [<< /T /N#C0 /Kids 4 >>] >>", b"/Contents 1 /Resources (r)"),
+    ):
+        data = hand_made_pdf(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R " + catalog + b" >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] " + page + b" >>",
+            ]
+        )
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            roles = roles_of(pdf)
+        assert roles[(3, 0)].kind == "page"
