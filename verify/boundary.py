@@ -59,7 +59,7 @@ def well_formed(value: Asn1Value) -> bool:
     fail later, while the report is written (found by fuzzing)."""
     try:
         value.native  # noqa: B018 - parses the whole structure
-    except (ValueError, TypeError, KeyError, IndexError, ArithmeticError):
+    except READ_ERRORS:  # AttributeError too: asn1crypto's InstanceOf without native
         log.info("embedded %s unreadable", type(value).__name__)
         return False
     return True

@@ -292,3 +292,11 @@ def test_numbers_where_the_form_and_its_arrays_belong_are_walked_past() -> None:
         with pikepdf.open(io.BytesIO(data)) as pdf:
             roles = roles_of(pdf)
         assert roles[(3, 0)].kind == "page"
+
+
+def test_a_certificate_asn1crypto_cannot_make_native_is_unreadable_not_a_crash(kit: Kit) -> None:
+    # the fuzzer's input: a mutated certificate in the signature; asn1crypto's lazy parse raised
+    # AttributeError ('InstanceOf' object has no attribute 'native') when kyso probed it
+    data = (Path(__file__).parent / "data" / "fuzz-certificate-instanceof.pdf").read_bytes()
+    report = verify_pdf(data, kit.options(online=False))
+    assert report.indication is not Indication.TOTAL_PASSED
