@@ -86,6 +86,8 @@ def _ocsp_evidence(
 ) -> RevocationEvidence | None:
     if response["response_status"].native != "successful":
         return None
+    if response["response_bytes"]["response_type"].native != "basic_ocsp_response":
+        return None  # RFC 6960 4.2.1: the only type there is; anything else says nothing
     data = response.basic_ocsp_response["tbs_response_data"]
     der = bytes(response.dump())
     for single in data["responses"]:

@@ -300,3 +300,24 @@ def test_a_certificate_asn1crypto_cannot_make_native_is_unreadable_not_a_crash(k
     data = (Path(__file__).parent / "data" / "fuzz-certificate-instanceof.pdf").read_bytes()
     report = verify_pdf(data, kit.options(online=False))
     assert report.indication is not Indication.TOTAL_PASSED
+
+
+def test_an_ocsp_response_of_another_type_in_the_dss_is_no_evidence(
+    kit: Kit, corpus: dict[str, bytes]
+) -> None:
+    # the fuzzer's input: a DSS OCSP response whose responseType OID was changed (id-pkix-ocsp-
+    # basic .1 -> .2): asn1crypto left it unparsed and the report's evidence asked it for
+    # tbs_response_data (KeyError)
+    basic = bytes.fromhex("06092b0601050507300101")
+    writer = IncrementalPdfFileWriter(BytesIO(corpus["clean_b_lta"]))
+    dss = writer.root["/DSS"]
+    data = bytes(dss["/OCSPs"][0].data)
+    assert basic in data
+    other = data.replace(basic, basic[:-1] + b"\x02", 1)
+    dss["/OCSPs"][0] = writer.add_object(generic.StreamObject(stream_data=other))
+    writer.update_container(dss)
+    out = BytesIO()
+    writer.write(out)
+    report = verify_pdf(out.getvalue(), kit.options(online=False))
+    (signature,) = report.signatures
+    assert all(e.der != other for e in signature.revocation if e.kind == "OCSP")
