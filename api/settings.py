@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     #: bounds on verifying one uploaded PDF (memory of a verifier process, CPU seconds)
     verify_max_memory_mb: int = Field(default=512, ge=16)
     verify_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: one OCSP/CRL fetch from a responder named in a certificate: the whole answer within
+    #: this time and this size; all the fetches of one verification within the budget
+    fetch_timeout_seconds: float = Field(default=10.0, gt=0)
+    fetch_max_mb: int = Field(default=10, ge=1)
+    revocation_budget_seconds: float = Field(default=30.0, gt=0)
     #: largest request body accepted (uploads), in megabytes
     max_upload_mb: int = 100
 
