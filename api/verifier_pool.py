@@ -202,3 +202,16 @@ class VerifierPool:
             self._closed = True
         for worker in workers:
             worker.stop()
+
+
+def stop_process_helpers() -> None:
+    """At shutdown: stop the fork server the workers came from and multiprocessing's resource
+    tracker. They end by themselves only when this process exits normally, and uvicorn ends
+    on SIGTERM by re-raising the signal (no exit handlers run). ``_stop`` is the method
+    CPython's own tests use (3.11-3.13); a Python without it leaves them to the exit."""
+    from multiprocessing import forkserver, resource_tracker
+
+    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
+        stop = getattr(helper, "_stop", None)
+        if callable(stop):
+            stop()
