@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     revocation_budget_seconds: float = Field(default=30.0, gt=0)
     #: largest request body accepted (uploads), in megabytes
     max_upload_mb: int = 100
+    #: most pages of a PDF a citizen submits or an official returns (as the OCR's max_pages)
+    max_pages: int = Field(default=2000, ge=1)
 
     #: an external RFC 3161 time-stamp authority for signing and audit anchoring (its root
     #: imported with ``kyso pki trust add`` for B-LT/B-LTA); default: kyso's own TSA in-process

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import threading
-from collections.abc import Callable
+import weakref
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -30,11 +31,9 @@ from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 
 from api.settings import Settings
-from api.wiring import verify_limits
-from common.errors import ExternalServiceError
-from verify.errors import VerificationInputError
+from api.wiring import Services, verify_limits
+from common.errors import ExternalServiceError, InputError, KysoError
 from verify.model import ValidationReport
-from verify.options import VerifyOptions
 
 log = logging.getLogger(__name__)
 TASKS_PER_PROCESS = 200
@@ -75,6 +74,8 @@ class _Worker:
     def stop(self) -> None:
         """Kill it and reap it (it may be stuck anywhere: no polite request)."""
         self.conn.close()
+        if self.process.pid is None:
+            return  # never started
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=10)
@@ -95,10 +96,16 @@ class VerifierPool:
         self._closed = False
         #: processes started so far (the tests watch replacements)
         self.started = 0
+        _POOLS.add(self)
 
     def pids(self) -> list[int]:
         with self._lock:
             return [w.process.pid for w in self._all if w.process.pid is not None]
+
+    def live(self) -> int:
+        """Worker processes started or starting, not yet stopped."""
+        with self._lock:
+            return len(self._all)
 
     def _start(self) -> _Worker:
         from api.pdf_worker import serve_tasks
@@ -109,13 +116,15 @@ class VerifierPool:
         process = context.Process(
             target=serve_tasks, args=(theirs, self._values), name="kyso-pdf-worker", daemon=True
         )
-        process.start()
-        theirs.close()
         worker = _Worker(process, mine)
         with self._lock:
-            self._all.add(worker)
+            if self._closed:
+                raise _busy()  # shutting down
+            self._all.add(worker)  # counted before it runs (see stop_process_helpers)
             self.started += 1
         try:
+            process.start()
+            theirs.close()
             if mine.poll(START_SECONDS) and mine.recv()[0] == "ready":
                 return worker
         except (EOFError, OSError):
@@ -158,12 +167,14 @@ class VerifierPool:
             log.warning("no PDF worker free within %g s", self._deadline)
             raise _busy()
         try:
+            stopped = "the PDF worker stopped"
             for attempt in (1, 2):
                 worker = self._take()
                 try:
                     answer = worker.ask(task, args, self._deadline)
                 except (EOFError, OSError):
                     self._discard(worker)
+                    stopped = self._why_stopped(worker.process.exitcode)
                     log.warning("a PDF worker stopped during %s (attempt %d)", task, attempt)
                     continue
                 if answer is None:
@@ -175,25 +186,15 @@ class VerifierPool:
                 else:
                     self._give_back(worker)
                 return answer
-            return "limit", "the verifier process stopped"
+            return "limit", stopped
         finally:
             self._slots.release()
 
-    async def verify(
-        self, path: Path, *, online: bool, options: Callable[[], VerifyOptions]
-    ) -> ValidationReport:
-        """``options`` (the API process's own, built only when needed) words a limit report."""
-        kind, value = await run_in_threadpool(self.run, "verify", str(path), online)
-        if kind == "report":
-            assert isinstance(value, ValidationReport)
-            return value
-        if kind == "error":
-            assert isinstance(value, tuple)
-            raise VerificationInputError(str(value[0]), str(value[1]))
-        from verify.isolate import limited_report
-
-        log.warning("verification stopped by a resource limit: %s", value)
-        return limited_report(path.read_bytes(), str(value), options())
+    def _why_stopped(self, exitcode: int | None) -> str:
+        if exitcode == -signal.SIGXCPU:
+            seconds = verify_limits(self._settings).timeout_seconds
+            return f"more than {seconds:g} s of CPU time"
+        return f"the PDF worker stopped (exit {exitcode})"
 
     def close(self) -> None:
         """Stop every worker, busy or not (their tasks get 503 or a retry elsewhere)."""
@@ -204,13 +205,78 @@ class VerifierPool:
             worker.stop()
 
 
+#: every pool of this process (tests run several apps in one process)
+_POOLS: weakref.WeakSet[VerifierPool] = weakref.WeakSet()
+
+
+class PdfTaskCrash(RuntimeError):
+    """A bug in a PDF task (a worker caught an exception that is not a kyso error)."""
+
+
+def _raise(kind: str, value: object, task: str) -> None:
+    """The errors a worker reported, raised here: a kyso error as itself (same code and
+    HTTP status), a bug as a bug. Returns for a result or a limit."""
+    if kind == "error":
+        assert isinstance(value, KysoError)
+        raise value
+    if kind == "crash":
+        raise PdfTaskCrash(f"PDF task {task} failed in its worker: {value}")
+
+
+def run_pdf_task(services: Services, task: str, *args: object) -> object:
+    """Run a PDF task (api/pdf_tasks.py) in a bounded worker, or in this process when
+    ``KYSO_VERIFY_WORKERS=0`` (unconfined). Blocking: call it from a thread. Over the
+    worker's limits: ``InputError`` ``resource_limit`` (the PDF is refused)."""
+    from api.pdf_worker import perform
+
+    if services.settings.verify_workers:
+        kind, value = services.verifier_pool.run(task, *args)
+    else:
+        kind, value = perform(services, task, args)
+    if kind == "value":
+        return value
+    _raise(kind, value, task)
+    log.warning("PDF task %s stopped by a resource limit: %s", task, value)
+    raise InputError("resource_limit", f"the PDF exceeds the safe processing limits ({value})")
+
+
+def verify_in_worker(services: Services, path: Path, online: bool) -> ValidationReport:
+    """The report on ``path``, verified like ``run_pdf_task``; over the worker's limits the
+    report says ``resource_limit`` (as ``kyso verify`` does) rather than refusing."""
+    from api.pdf_worker import perform
+
+    if services.settings.verify_workers:
+        kind, value = services.verifier_pool.run("verify", str(path), online)
+    else:
+        kind, value = perform(services, "verify", (str(path), online))
+    if kind == "value":
+        assert isinstance(value, ValidationReport)
+        return value
+    _raise(kind, value, "verify")
+    from verify.isolate import limited_report
+
+    log.warning("verification stopped by a resource limit: %s", value)
+    # the API process builds verify options only for this (the policy words the finding)
+    return limited_report(path.read_bytes(), str(value), services.verify_options(online=online))
+
+
+async def pdf_task(services: Services, task: str, *args: object) -> object:
+    """``run_pdf_task`` off the event loop."""
+    return await run_in_threadpool(run_pdf_task, services, task, *args)
+
+
 def stop_process_helpers() -> None:
     """At shutdown: stop the fork server the workers came from and multiprocessing's resource
-    tracker. They end by themselves only when this process exits normally, and uvicorn ends
-    on SIGTERM by re-raising the signal (no exit handlers run). ``_stop`` is the method
-    CPython's own tests use (3.11-3.13); a Python without it leaves them to the exit."""
+    tracker, once no worker of any pool of this process is left (each worker holds both
+    open: stopping them earlier would wait for it). They would end after the last worker
+    and this process, but not before uvicorn's exit, nor for sure before a supervisor that
+    waits for the process's children. ``_stop`` is the method CPython's own tests use
+    (3.11-3.13); a Python without it leaves them to end by themselves."""
     from multiprocessing import forkserver, resource_tracker
 
+    if any(pool.live() for pool in list(_POOLS)):
+        log.info("PDF workers of another pool still run: the fork server stays")
+        return
     for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
         stop = getattr(helper, "_stop", None)
         if callable(stop):

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from signing.pades import SigningContext
     from signing.remote import RemoteSigningService
     from signing.timestamps import TimeStampSource
+    from verify.model import ValidationReport
     from verify.options import Limits, VerifyOptions
 
 
@@ -207,7 +208,7 @@ class Services:
         return Archive(
             build_store(self.settings, self.clock),
             self.catalog,
-            verifier=ReportVerifier(self.verify_options()),
+            verifier=ReportVerifier(self.verify_file, self.settings.data_dir / "tmp"),
         )
 
     @cached_property
@@ -315,6 +316,13 @@ class Services:
             revocation_source=source,
             limits=verify_limits(self.settings),
         )
+
+    def verify_file(self, path: Path, *, online: bool = True) -> ValidationReport:
+        """Verify a PDF that came from outside in a bounded PDF worker (in this process,
+        unconfined, when ``KYSO_VERIFY_WORKERS=0``). Blocking: call it from a thread."""
+        from api.verifier_pool import verify_in_worker
+
+        return verify_in_worker(self, path, online)
 
     def ensure_pki(self) -> bool:
         """Create the development PKI on first start (idempotent; one process at a time, so

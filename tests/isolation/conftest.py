@@ -4,18 +4,9 @@ certificates point at it, and a running ``kyso serve`` that trusts that document
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from hostile import Hostile, Served, kyso_serve, signed_by_throwaway_ca
-
-
-@dataclass
-class HostileKit:
-    hostile: Hostile
-    signed: bytes
-    root: Path
+from hostile import Hostile, HostileKit, Served, kyso_serve, signed_by_throwaway_ca
 
 
 @pytest.fixture(scope="module")

@@ -91,6 +91,15 @@ class Hostile:
         self._thread.join(timeout=10)
 
 
+@dataclass
+class HostileKit:
+    hostile: Hostile
+    #: signed by a throw-away CA whose OCSP and CRL URLs are the hostile server's
+    signed: bytes
+    #: that CA's root (PEM)
+    root: Path
+
+
 def signed_by_throwaway_ca(folder: Path, responder_url: str) -> tuple[bytes, Path]:
     """A PDF signed (PAdES B-B) by a citizen certificate of a new CA whose certificates name
     ``responder_url`` for OCSP and CRLs; and that CA's root (PEM), for the verifier to trust."""
@@ -140,9 +149,10 @@ class Served:
 
 
 @contextmanager
-def kyso_serve(data_dir: Path, **settings: str) -> Iterator[Served]:
-    """``kyso serve`` on a free port (a subprocess), ``settings`` as KYSO_ variables."""
-    port = free_port()
+def kyso_serve(data_dir: Path, port: int | None = None, **settings: str) -> Iterator[Served]:
+    """``kyso serve`` on ``port`` (a free one by default; a subprocess), ``settings`` as
+    KYSO_ variables."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,

@@ -9,8 +9,7 @@ import subprocess
 
 import httpx
 import pytest
-from conftest import HostileKit
-from hostile import KYSO, MODES, Served
+from hostile import KYSO, MODES, HostileKit, Served
 
 from tests.api.apitools import make_pdf
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import HostileKit
-from hostile import kyso_serve
+from hostile import HostileKit, kyso_serve
 
 pytestmark = pytest.mark.slow
 
