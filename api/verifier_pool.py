@@ -223,19 +223,26 @@ def _raise(kind: str, value: object, task: str) -> None:
         raise PdfTaskCrash(f"PDF task {task} failed in its worker: {value}")
 
 
-def run_pdf_task(services: Services, task: str, *args: object) -> object:
-    """Run a PDF task (api/pdf_tasks.py) in a bounded worker, or in this process when
-    ``KYSO_VERIFY_WORKERS=0`` (unconfined). Blocking: call it from a thread. Over the
-    worker's limits: ``InputError`` ``resource_limit`` (the PDF is refused)."""
+def _answer(services: Services, task: str, args: tuple[object, ...]) -> Answer:
+    """``task`` in a bounded worker, or in this process when ``KYSO_VERIFY_WORKERS=0``
+    (unconfined); errors it reported raised here."""
     from api.pdf_worker import perform
 
     if services.settings.verify_workers:
         kind, value = services.verifier_pool.run(task, *args)
     else:
         kind, value = perform(services, task, args)
+    _raise(kind, value, task)
+    return kind, value
+
+
+def run_pdf_task(services: Services, task: str, *args: object) -> object:
+    """Run a PDF task (api/pdf_tasks.py) in a bounded worker (see ``_answer``). Blocking: call
+    it from a thread. Over the worker's limits: ``InputError`` ``resource_limit`` (the PDF is
+    refused)."""
+    kind, value = _answer(services, task, args)
     if kind == "value":
         return value
-    _raise(kind, value, task)
     log.warning("PDF task %s stopped by a resource limit: %s", task, value)
     raise InputError("resource_limit", f"the PDF exceeds the safe processing limits ({value})")
 
@@ -243,16 +250,10 @@ def run_pdf_task(services: Services, task: str, *args: object) -> object:
 def verify_in_worker(services: Services, path: Path, online: bool) -> ValidationReport:
     """The report on ``path``, verified like ``run_pdf_task``; over the worker's limits the
     report says ``resource_limit`` (as ``kyso verify`` does) rather than refusing."""
-    from api.pdf_worker import perform
-
-    if services.settings.verify_workers:
-        kind, value = services.verifier_pool.run("verify", str(path), online)
-    else:
-        kind, value = perform(services, "verify", (str(path), online))
+    kind, value = _answer(services, "verify", (str(path), online))
     if kind == "value":
         assert isinstance(value, ValidationReport)
         return value
-    _raise(kind, value, "verify")
     from verify.isolate import limited_report
 
     log.warning("verification stopped by a resource limit: %s", value)

@@ -104,7 +104,7 @@ def _credential(desk: Desk) -> tuple[str, pyotp.TOTP]:
     ).json()
     serial = desk.post(f"/api/v1/enrolments/{enrolment['id']}/approve", "official").json()
     enrolled = desk.post(
-        "/api/v1/csc/credentials/enrol", "citizen", json={"serial": serial["serial"], "PIN": PIN}
+        "/api/v1/credentials/enrol", "citizen", json={"serial": serial["serial"], "PIN": PIN}
     )
     assert enrolled.status_code == 201, enrolled.text
     secret = parse_qs(urlparse(enrolled.json()["otpauth_uri"]).query)["secret"][0]
