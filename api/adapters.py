@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -13,19 +15,27 @@ from archive.metadata import SignatureSummary
 from common.clock import Clock
 from signing.extend import extend_to_lta
 from signing.pades import SigningContext
-from verify.engine import verify_pdf
-from verify.options import VerifyOptions
+from verify.model import ValidationReport
 from verify.policy import STRICT
 
 
 class ReportVerifier:
-    """archive ``Verifier``: the verification report's verdict, as a catalog summary."""
+    """archive ``Verifier``: the verification report's verdict, as a catalog summary.
 
-    def __init__(self, options: VerifyOptions) -> None:
-        self._options = options
+    The stored bytes are copied to a temporary file in ``folder`` (streamed) and handed to
+    ``verify``: in the API, a PDF worker (``Services.verify_file``), never this process."""
+
+    def __init__(self, verify: Callable[[Path], ValidationReport], folder: Path) -> None:
+        self._verify = verify
+        self._folder = folder
 
     def summarise(self, chunks: Iterator[bytes]) -> SignatureSummary | None:
-        report = verify_pdf(b"".join(chunks), self._options)
+        self._folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self._folder, suffix=".pdf") as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+            copy.flush()
+            report = self._verify(Path(copy.name))
         if not report.signatures:
             return None
         first = report.signatures[0]

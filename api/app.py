@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -29,7 +31,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or Services(settings)
     services.ensure_pki()
     recover(services)
-    app = FastAPI(title="kyso", version=kyso_version(), openapi_url="/api/v1/openapi.json")
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # what this process started ends with it (SIGTERM included): the PDF workers,
+        # their fork server, the resource tracker
+        services.close()
+        from api.verifier_pool import stop_process_helpers
+
+        stop_process_helpers()
+
+    app = FastAPI(
+        title="kyso", version=kyso_version(), openapi_url="/api/v1/openapi.json", lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.services = services
     install_error_handlers(app)

@@ -1,6 +1,10 @@
 """The one-stop-shop workflow: a citizen submits and signs a dossier, an official returns the
 signed and seal-certified result. Orchestrates signing/, verify/ (through the archive's
 verifier) and archive/; every step lands in the archive's hash-chained audit log.
+
+The uploaded PDF is never parsed here: counting its pages and signing it are PDF tasks
+(api/pdf_tasks.py) run in the bounded worker processes, and so is the archive's
+verification of what it stores (``Services.archive``).
 """
 
 from __future__ import annotations
@@ -10,27 +14,20 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pikepdf
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from api.accounts.models import DossierRow
 from api.accounts.service import Role, User
 from api.audit import record
+from api.verifier_pool import pdf_task
 from api.wiring import Services
 from archive.metadata import DocumentMeta
 from certs.records import utc
 from common.clock import VN_TZ
-from common.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from common.errors import ConflictError, NotFoundError, PermissionDeniedError
 from common.ids import short_code
-from signing.batch import BatchItem, RemoteIdentity, sign_batch_remotely
-from signing.options import Level, Placement, ReservedField, SignOptions, StampKind
-from signing.pades import PadesSigner
-from signing.pki_adapter import signing_key
-from signing.stamps import content_for
 
-OFFICIAL_FIELD = "ChuKyCanBo"
-OFFICIAL_BOX = (215.0, 30.0, 575.0, 160.0)
 PDF = "application/pdf"
 
 
@@ -76,15 +73,6 @@ def promised_date(start: datetime, working_days: int) -> datetime:
     return day.replace(hour=17, minute=0, second=0, microsecond=0)
 
 
-def _pages(pdf: bytes) -> int:
-    try:
-        with pikepdf.open(io.BytesIO(pdf)) as document:
-            return len(document.pages)
-    # PdfError, qpdf's QpdfRuntimeError, and ValueError for a number beyond 64 bits (fuzzing)
-    except (pikepdf.PikepdfError, ValueError) as exc:
-        raise InputError("pdf_unreadable", "the file is not a readable PDF") from exc
-
-
 class DossierDesk:
     def __init__(self, services: Services, processing_days: int = 5) -> None:
         self.svc = services
@@ -105,20 +93,13 @@ class DossierDesk:
         remote = self.svc.remote_signing
         if credential_id not in remote.credentials_list(citizen.username):
             raise NotFoundError("credential_unknown", "no such credential of yours")
-        _pages(pdf)
-        info = remote.credentials_info(credential_id)
-        identity = RemoteIdentity.from_pki(self.svc.pki, credential_id, info.cert_serial)
-        stamp = content_for(StampKind.CITIZEN, identity.certificate.subject)
-        options = SignOptions(level=Level.B_T, stamp=stamp, reason=f"Nộp hồ sơ: {service}")
-        [signed] = await sign_batch_remotely(
-            remote, identity, pin, otp, [BatchItem(pdf, options)], self.svc.signing_context
-        )
-        assert signed.pdf is not None
+        signed = await pdf_task(self.svc, "sign_submission", pdf, credential_id, pin, otp, service)
+        assert isinstance(signed, bytes)
         code = "HS" + short_code(10)
-        # the archive verifies what it stores (blocking): off the event loop
+        # the archive verifies what it stores (in a worker, waited for in a thread)
         stored = await asyncio.to_thread(
             self.svc.archive.put,
-            io.BytesIO(signed.pdf),
+            io.BytesIO(signed),
             dossier_code=code,
             meta=DocumentMeta(title=f"Hồ sơ: {service}", access_level="restricted"),
             kind="signed",
@@ -195,26 +176,15 @@ class DossierDesk:
         official_serial = self.svc.accounts.certificate_of(official.username)
         if official_serial is None:
             raise ConflictError("official_without_certificate", "no signing certificate on file")
-        pki, store, context = self.svc.pki, self.svc.keystore, self.svc.signing_context
-        reserve = ReservedField(OFFICIAL_FIELD, Placement(_pages(pdf), OFFICIAL_BOX))
-        seal = PadesSigner(store, signing_key(pki, self._seal_serial(dossier.agency)), context)
-        certified = await seal.sign(
-            pdf, SignOptions(level=Level.B_T, certify=True, reserve=(reserve,), reason="Đóng dấu")
+        seal_serial = self._seal_serial(dossier.agency)
+        track_url = f"{self.svc.settings.public_url.rstrip('/')}/v/{code}"
+        result = await pdf_task(
+            self.svc, "sign_result", pdf, seal_serial, official_serial, track_url
         )
-        assert certified.pdf is not None
-        signer = PadesSigner(store, signing_key(pki, official_serial), context)
-        stamp = content_for(
-            StampKind.OFFICIAL,
-            pki.get(official_serial).certificate.subject,
-            f"{self.svc.settings.public_url.rstrip('/')}/v/{code}",
-        )
-        result = await signer.sign(
-            certified.pdf, SignOptions(level=Level.B_LTA, field_name=OFFICIAL_FIELD, stamp=stamp)
-        )
-        assert result.pdf is not None
+        assert isinstance(result, bytes)
         stored = await asyncio.to_thread(
             self.svc.archive.put,
-            io.BytesIO(result.pdf),
+            io.BytesIO(result),
             dossier_code=code,
             meta=DocumentMeta(
                 title=f"Kết quả: {dossier.service}",

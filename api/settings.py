@@ -54,8 +54,15 @@ class Settings(BaseSettings):
     #: bounds on verifying one uploaded PDF (memory of a verifier process, CPU seconds)
     verify_max_memory_mb: int = Field(default=512, ge=16)
     verify_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: one OCSP/CRL fetch from a responder named in a certificate: the whole answer within
+    #: this time and this size; all the fetches of one verification within the budget
+    fetch_timeout_seconds: float = Field(default=10.0, gt=0)
+    fetch_max_mb: int = Field(default=10, ge=1)
+    revocation_budget_seconds: float = Field(default=30.0, gt=0)
     #: largest request body accepted (uploads), in megabytes
     max_upload_mb: int = 100
+    #: most pages of a PDF a citizen submits or an official returns (as the OCR's max_pages)
+    max_pages: int = Field(default=2000, ge=1)
 
     #: an external RFC 3161 time-stamp authority for signing and audit anchoring (its root
     #: imported with ``kyso pki trust add`` for B-LT/B-LTA); default: kyso's own TSA in-process

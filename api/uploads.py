@@ -69,21 +69,28 @@ async def read_pdf(svc: Services, upload: UploadFile) -> bytes:
 async def verify_upload(
     request: Request, svc: Services, upload: UploadFile, *, online: bool = True
 ) -> ValidationReport:
-    """Verify an uploaded PDF (streamed to disk first; checked in the verifier pool, see
+    """Verify an uploaded PDF (streamed to disk first; checked in a PDF worker, see
     api/verifier_pool.py) and count the verdict in the metrics."""
-    from verify.engine import verify_pdf
-
     path = await run_in_threadpool(
         save_upload, upload, svc.settings.data_dir / "tmp", upload_limit(svc)
     )
     try:
-        if svc.settings.verify_workers:  # the pool's processes hold their own options
-            report = await svc.verifier_pool.verify(
-                path, online=online, options=lambda: svc.verify_options(online=online)
-            )
-        else:
-            report = await run_in_threadpool(verify_pdf, path, svc.verify_options(online=online))
+        report = await run_in_threadpool(svc.verify_file, path, online=online)
     finally:
         discard(path)
     request.app.state.metrics.verifications.labels(report.indication.value).inc()
     return report
+
+
+async def verify_bytes(svc: Services, data: bytes) -> ValidationReport:
+    """Verify a PDF held in memory (an archived document) in a PDF worker."""
+    folder = svc.settings.data_dir / "tmp"
+
+    def verify() -> ValidationReport:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".pdf") as copy:
+            copy.write(data)
+            copy.flush()
+            return svc.verify_file(Path(copy.name))
+
+    return await run_in_threadpool(verify)

@@ -1,81 +1,46 @@
-"""Uploaded PDFs are verified in a pool of separate processes, never in the API process.
+"""Uploaded PDFs are parsed in a pool of separate worker processes, never in the API process.
 
-A hostile PDF (a decompression bomb, deep nesting, a parser bug) can then only exhaust a pool
-process: each one caps its address space (``Limits.max_memory_bytes`` over what it maps after
-start-up) and its CPU time per document (``Limits.timeout_seconds``). The pool forks from a
-clean fork server (the API's threads are never forked), each process builds its own services
-(database connection, trust anchors) once; the pool is replaced after ``TASKS_PER_PROCESS``
-documents a process. A document that breaks its process or runs out of time gets the
-``resource_limit`` finding, like ``kyso verify``; the other requests are retried once on a
-fresh pool. A request not answered in three times the CPU budget (a saturated server) gets
-503 ``verifier_busy`` rather than a verdict.
+A hostile PDF (a decompression bomb, deep nesting, a parser bug) can then only exhaust a
+worker: each caps its address space (``Limits.max_memory_bytes`` over what it maps after
+start-up) and its CPU time per task (``Limits.timeout_seconds``); see api/pdf_worker.py.
+Workers fork from a clean fork server (the API's threads are never forked), build their own
+services once, and are replaced after ``TASKS_PER_PROCESS`` tasks.
+
+Each task has a wall-clock deadline (``Limits.wall_seconds``: the CPU budget plus
+the revocation look-ups' budget). A worker that misses it is killed and replaced, so a stuck
+worker never holds its place: the request gets 503 ``verifier_busy`` (try again) and the
+next upload is served. A worker that dies during a task (its memory or CPU budget, or killed
+from outside) costs one retry on a fresh worker; dying twice, the document gets the
+``resource_limit`` finding, like ``kyso verify``. A request that finds every worker busy
+for the length of a deadline also gets 503 ``verifier_busy``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
-import resource
+import signal
 import threading
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import weakref
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from pydantic import SecretStr
+from starlette.concurrency import run_in_threadpool
 
 from api.settings import Settings
-from common.errors import ExternalServiceError, KysoError
-from verify.errors import VerificationInputError
+from api.wiring import Services, verify_limits
+from common.errors import ExternalServiceError, InputError, KysoError
 from verify.model import ValidationReport
-from verify.options import VerifyOptions
 
 log = logging.getLogger(__name__)
 TASKS_PER_PROCESS = 200
-PRELOAD = ["api.wiring", "verify.engine", "certs.fetching"]
-
-_child_options: dict[bool, VerifyOptions] = {}
-_child_settings: Settings | None = None
-
-
-def _child_init(values: dict[str, object]) -> None:
-    global _child_settings
-    _child_settings = Settings(**values)  # type: ignore[arg-type]
-    options = _options(True)  # connect and load trust anchors before the limits apply
-    budget = _mapped() + options.limits.max_memory_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
-
-
-def _mapped() -> int:
-    from verify.isolate import mapped_bytes
-
-    return mapped_bytes()
-
-
-def _options(online: bool) -> VerifyOptions:
-    if online not in _child_options:
-        from api.wiring import Services
-
-        assert _child_settings is not None
-        _child_options[online] = Services(_child_settings).verify_options(online=online)
-    return _child_options[online]
-
-
-def _child_verify(path: str, online: bool) -> tuple[str, object]:
-    from verify.engine import verify_pdf
-
-    options = _options(online)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    spent = int(usage.ru_utime + usage.ru_stime)
-    cpu = spent + int(options.limits.timeout_seconds) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.RLIM_INFINITY))  # SIGXCPU ends it
-    try:
-        return "report", verify_pdf(Path(path), options)
-    except MemoryError:
-        return "limit", f"more than {options.limits.max_memory_bytes // (1 << 20)} MB of memory"
-    except KysoError as exc:
-        return "error", (exc.code, exc.message)
+PRELOAD = ["api.pdf_worker", "api.wiring", "verify.engine", "certs.fetching"]
+#: a worker builds its services (database, keys, trust anchors) before its first task
+START_SECONDS = 120.0
+Answer = tuple[str, object]
 
 
 def _plain(settings: Settings) -> dict[str, object]:
@@ -87,77 +52,233 @@ def _plain(settings: Settings) -> dict[str, object]:
     return values
 
 
+def _busy() -> ExternalServiceError:
+    return ExternalServiceError("verifier_busy", "the verifier did not answer in time; try again")
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    tasks: int = 0
+
+    def ask(self, task: str, args: tuple[object, ...], seconds: float) -> Answer | None:
+        """The task's answer; None when there is none within ``seconds``. Raises EOFError
+        or OSError when the process died."""
+        self.conn.send((task, args))
+        if not self.conn.poll(seconds):
+            return None
+        answer: Answer = self.conn.recv()
+        return answer
+
+    def stop(self) -> None:
+        """Kill it and reap it (it may be stuck anywhere: no polite request)."""
+        self.conn.close()
+        if self.process.pid is None:
+            return  # never started
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=10)
+
+
 class VerifierPool:
+    """At most ``workers`` worker processes, started when needed."""
+
     def __init__(self, settings: Settings, workers: int) -> None:
         self._settings = settings
-        self._workers = workers
+        self._values = _plain(settings)
+        self._size = workers
+        self._deadline = verify_limits(settings).wall_seconds()
         self._lock = threading.Lock()
-        self._executor: ProcessPoolExecutor | None = None
-        self._submitted = 0
+        self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()
+        self._slots = threading.BoundedSemaphore(workers)
+        self._closed = False
+        #: processes started so far (the tests watch replacements)
+        self.started = 0
+        _POOLS.add(self)
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def pids(self) -> list[int]:
         with self._lock:
-            if self._executor is not None and self._submitted >= TASKS_PER_PROCESS * self._workers:
-                # Recycled by replacing the pool, not with max_tasks_per_child: on CPython
-                # 3.11-3.12 a process retiring at that limit may never be replaced, and the
-                # queued documents then wait forever (python/cpython#115634).
-                self._executor.shutdown(wait=False)  # what it was given still completes
-                self._executor = None
-            if self._executor is None:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(PRELOAD)
-                self._executor = ProcessPoolExecutor(
-                    self._workers,
-                    mp_context=context,
-                    initializer=_child_init,
-                    initargs=(_plain(self._settings),),
-                )
-                self._submitted = 0
-            self._submitted += 1
-            return self._executor
+            return [w.process.pid for w in self._all if w.process.pid is not None]
 
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
+    def live(self) -> int:
+        """Worker processes started or starting, not yet stopped."""
         with self._lock:
-            if self._executor is broken:
-                self._executor = None
-        broken.shutdown(wait=False, cancel_futures=True)
+            return len(self._all)
 
-    async def verify(
-        self, path: Path, *, online: bool, options: Callable[[], VerifyOptions]
-    ) -> ValidationReport:
-        """``options`` (the API process's own, built only when needed) words a limit report."""
-        wait = self._settings.verify_timeout_seconds * 3  # CPU budget plus revocation look-ups
-        kind: str = "limit"
-        value: object = "the verifier process stopped"
-        for attempt in (1, 2):
-            executor = self._pool()
-            try:
-                future = executor.submit(_child_verify, str(path), online)
-                kind, value = await asyncio.wait_for(asyncio.wrap_future(future), wait)
-                break
-            except BrokenProcessPool:
-                self._replace(executor)
-                log.warning("a verifier process stopped (attempt %d)", attempt)
-            except TimeoutError as exc:
-                # no answer in time: the server is saturated (or a revocation server hangs); a
-                # document over its own CPU budget is stopped by RLIMIT_CPU and reported above
-                log.warning("verification not answered within %g s", wait)
-                raise ExternalServiceError(
-                    "verifier_busy", "the verifier did not answer in time; try again"
-                ) from exc
-        if kind == "report":
-            assert isinstance(value, ValidationReport)
-            return value
-        if kind == "error":
-            assert isinstance(value, tuple)
-            raise VerificationInputError(str(value[0]), str(value[1]))
-        from verify.isolate import limited_report
+    def _start(self) -> _Worker:
+        from api.pdf_worker import serve_tasks
 
-        log.warning("verification stopped by a resource limit: %s", value)
-        return limited_report(path.read_bytes(), str(value), options())
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        mine, theirs = context.Pipe()
+        process = context.Process(
+            target=serve_tasks, args=(theirs, self._values), name="kyso-pdf-worker", daemon=True
+        )
+        worker = _Worker(process, mine)
+        with self._lock:
+            if self._closed:
+                raise _busy()  # shutting down
+            self._all.add(worker)  # counted before it runs (see stop_process_helpers)
+            self.started += 1
+        try:
+            process.start()
+            theirs.close()
+            if mine.poll(START_SECONDS) and mine.recv()[0] == "ready":
+                return worker
+        except (EOFError, OSError):
+            pass
+        self._discard(worker)
+        log.error("a PDF worker did not start (exit %s)", process.exitcode)
+        raise ExternalServiceError("verifier_unavailable", "the verifier could not start")
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            if self._closed:
+                raise _busy()  # shutting down
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.process.is_alive():
+                    return worker
+                self._all.discard(worker)
+        return self._start()
+
+    def _give_back(self, worker: _Worker) -> None:
+        worker.tasks += 1
+        if worker.tasks >= TASKS_PER_PROCESS:
+            self._discard(worker)  # retired: a fresh one starts when needed
+            return
+        with self._lock:
+            if worker in self._all:
+                self._idle.append(worker)
+                return
+        worker.stop()  # the pool was closed meanwhile
+
+    def _discard(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.stop()
+
+    def run(self, task: str, *args: object) -> Answer:
+        """Run ``task`` (api/pdf_worker.py ``TASKS``) in a worker; blocking: call it from a
+        thread. Raises ExternalServiceError ``verifier_busy`` when no answer comes in time."""
+        if not self._slots.acquire(timeout=self._deadline):
+            log.warning("no PDF worker free within %g s", self._deadline)
+            raise _busy()
+        try:
+            stopped = "the PDF worker stopped"
+            for attempt in (1, 2):
+                worker = self._take()
+                try:
+                    answer = worker.ask(task, args, self._deadline)
+                except (EOFError, OSError):
+                    self._discard(worker)
+                    stopped = self._why_stopped(worker.process.exitcode)
+                    log.warning("a PDF worker stopped during %s (attempt %d)", task, attempt)
+                    continue
+                if answer is None:
+                    self._discard(worker)  # stuck: killed, the next task gets a fresh one
+                    log.warning("a PDF worker missed its %g s deadline: replaced", self._deadline)
+                    raise _busy()
+                if answer[0] == "limit":
+                    self._discard(worker)  # after a MemoryError it is not trusted again
+                else:
+                    self._give_back(worker)
+                return answer
+            return "limit", stopped
+        finally:
+            self._slots.release()
+
+    def _why_stopped(self, exitcode: int | None) -> str:
+        if exitcode == -signal.SIGXCPU:
+            seconds = verify_limits(self._settings).timeout_seconds
+            return f"more than {seconds:g} s of CPU time"
+        return f"the PDF worker stopped (exit {exitcode})"
 
     def close(self) -> None:
+        """Stop every worker, busy or not (their tasks get 503 or a retry elsewhere)."""
         with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            workers, self._all, self._idle = list(self._all), set(), []
+            self._closed = True
+        for worker in workers:
+            worker.stop()
+
+
+#: every pool of this process (tests run several apps in one process)
+_POOLS: weakref.WeakSet[VerifierPool] = weakref.WeakSet()
+
+
+class PdfTaskCrash(RuntimeError):
+    """A bug in a PDF task (a worker caught an exception that is not a kyso error)."""
+
+
+def _raise(kind: str, value: object, task: str) -> None:
+    """The errors a worker reported, raised here: a kyso error as itself (same code and
+    HTTP status), a bug as a bug. Returns for a result or a limit."""
+    if kind == "error":
+        assert isinstance(value, KysoError)
+        raise value
+    if kind == "crash":
+        raise PdfTaskCrash(f"PDF task {task} failed in its worker: {value}")
+
+
+def _answer(services: Services, task: str, args: tuple[object, ...]) -> Answer:
+    """``task`` in a bounded worker, or in this process when ``KYSO_VERIFY_WORKERS=0``
+    (unconfined); errors it reported raised here."""
+    from api.pdf_worker import perform
+
+    if services.settings.verify_workers:
+        kind, value = services.verifier_pool.run(task, *args)
+    else:
+        kind, value = perform(services, task, args)
+    _raise(kind, value, task)
+    return kind, value
+
+
+def run_pdf_task(services: Services, task: str, *args: object) -> object:
+    """Run a PDF task (api/pdf_tasks.py) in a bounded worker (see ``_answer``). Blocking: call
+    it from a thread. Over the worker's limits: ``InputError`` ``resource_limit`` (the PDF is
+    refused)."""
+    kind, value = _answer(services, task, args)
+    if kind == "value":
+        return value
+    log.warning("PDF task %s stopped by a resource limit: %s", task, value)
+    raise InputError("resource_limit", f"the PDF exceeds the safe processing limits ({value})")
+
+
+def verify_in_worker(services: Services, path: Path, online: bool) -> ValidationReport:
+    """The report on ``path``, verified like ``run_pdf_task``; over the worker's limits the
+    report says ``resource_limit`` (as ``kyso verify`` does) rather than refusing."""
+    kind, value = _answer(services, "verify", (str(path), online))
+    if kind == "value":
+        assert isinstance(value, ValidationReport)
+        return value
+    from verify.isolate import limited_report
+
+    log.warning("verification stopped by a resource limit: %s", value)
+    # the API process builds verify options only for this (the policy words the finding)
+    return limited_report(path.read_bytes(), str(value), services.verify_options(online=online))
+
+
+async def pdf_task(services: Services, task: str, *args: object) -> object:
+    """``run_pdf_task`` off the event loop."""
+    return await run_in_threadpool(run_pdf_task, services, task, *args)
+
+
+def stop_process_helpers() -> None:
+    """At shutdown: stop the fork server the workers came from and multiprocessing's resource
+    tracker, once no worker of any pool of this process is left (each worker holds both
+    open: stopping them earlier would wait for it). They would end after the last worker
+    and this process, but not before uvicorn's exit, nor for sure before a supervisor that
+    waits for the process's children. ``_stop`` is the method CPython's own tests use
+    (3.11-3.13); a Python without it leaves them to end by themselves."""
+    from multiprocessing import forkserver, resource_tracker
+
+    if any(pool.live() for pool in list(_POOLS)):
+        log.info("PDF workers of another pool still run: the fork server stays")
+        return
+    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
+        stop = getattr(helper, "_stop", None)
+        if callable(stop):
+            stop()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from archive.ingest import Archive
     from archive.protocols import Catalog
     from certs.enrolment import EnrolmentDesk
+    from certs.fetching import HttpUrlSource
     from certs.keys import KeyStore
     from certs.ocsp import OcspResponder
     from certs.pki import Pki
@@ -40,7 +41,8 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from signing.pades import SigningContext
     from signing.remote import RemoteSigningService
     from signing.timestamps import TimeStampSource
-    from verify.options import VerifyOptions
+    from verify.model import ValidationReport
+    from verify.options import Limits, VerifyOptions
 
 
 def _dev_passphrase(data_dir: Path) -> bytes:
@@ -88,6 +90,19 @@ def _seed_key(settings: Settings) -> bytes:
             "the seed key (KYSO_OTP_SEED_KEY or secrets/otp-seed.key) must be 32 bytes in base64",
         )
     return key
+
+
+def verify_limits(settings: Settings) -> Limits:
+    """The bounds on verifying one untrusted PDF, from the settings."""
+    from verify.options import Limits
+
+    return Limits(
+        max_memory_bytes=settings.verify_max_memory_mb << 20,
+        timeout_seconds=settings.verify_timeout_seconds,
+        fetch_timeout_seconds=settings.fetch_timeout_seconds,
+        fetch_max_bytes=settings.fetch_max_mb << 20,
+        revocation_budget_seconds=settings.revocation_budget_seconds,
+    )
 
 
 class Services:
@@ -193,7 +208,7 @@ class Services:
         return Archive(
             build_store(self.settings, self.clock),
             self.catalog,
-            verifier=ReportVerifier(self.verify_options()),
+            verifier=ReportVerifier(self.verify_file, self.settings.data_dir / "tmp"),
         )
 
     @cached_property
@@ -213,12 +228,11 @@ class Services:
     def signing_context(self) -> SigningContext:
         """Trust and revocation from kyso's own PKI (in-process; HTTP for others), time-stamps
         from ``timestamp_source``."""
-        from certs.fetching import HttpUrlSource
         from signing.pades import SigningContext
         from signing.pki_adapter import trust_from_pki
 
         return SigningContext(
-            trust=trust_from_pki(self.pki, fallback=HttpUrlSource()),
+            trust=trust_from_pki(self.pki, fallback=self.http_source()),
             timestamps=self.timestamp_source,
             clock=self.clock,
         )
@@ -283,22 +297,32 @@ class Services:
         if "verifier_pool" in self.__dict__:
             self.__dict__.pop("verifier_pool").close()
 
+    def http_source(self) -> HttpUrlSource:
+        """OCSP/CRL fetching over HTTP, each fetch bounded in time and size."""
+        from certs.fetching import HttpUrlSource
+
+        settings = self.settings
+        return HttpUrlSource(settings.fetch_timeout_seconds, settings.fetch_max_mb << 20)
+
     def verify_options(self, *, online: bool = True) -> VerifyOptions:
         """Trust kyso's roots and imported anchors; kyso's own revocation data in-process."""
-        from certs.fetching import HttpUrlSource, PkiUrlSource
-        from verify.options import Limits, VerifyOptions
+        from certs.fetching import PkiUrlSource
+        from verify.options import VerifyOptions
 
-        source = PkiUrlSource(self.pki, HttpUrlSource(), self.revocation, self.ocsp)
-        limits = Limits(
-            max_memory_bytes=self.settings.verify_max_memory_mb << 20,
-            timeout_seconds=self.settings.verify_timeout_seconds,
-        )
+        source = PkiUrlSource(self.pki, self.http_source(), self.revocation, self.ocsp)
         return VerifyOptions(
             trust_roots=tuple(self.pki.trust_anchors()),
             online=online,
             revocation_source=source,
-            limits=limits,
+            limits=verify_limits(self.settings),
         )
+
+    def verify_file(self, path: Path, *, online: bool = True) -> ValidationReport:
+        """Verify a PDF that came from outside in a bounded PDF worker (in this process,
+        unconfined, when ``KYSO_VERIFY_WORKERS=0``). Blocking: call it from a thread."""
+        from api.verifier_pool import verify_in_worker
+
+        return verify_in_worker(self, path, online)
 
     def ensure_pki(self) -> bool:
         """Create the development PKI on first start (idempotent; one process at a time, so

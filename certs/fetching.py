@@ -4,19 +4,29 @@ pyHanko asks its fetchers for OCSP responses and CRLs by the URLs in certificate
 ``UrlSource`` answers them: ``HttpUrlSource`` over HTTP (what a third party does) or
 ``PkiUrlSource`` straight from kyso's own PKI in-process for kyso's URLs (no web server
 needed, no request to ourselves), other URLs going to a fallback. What was fetched is
-remembered, so a report can say where each piece of evidence came from.
+remembered, so a report can say where each piece of evidence came from; what could not be
+fetched is remembered too, so a report can name the responder that did not answer.
+
+The URLs come from certificates, that is from whoever made the document: a responder may be
+slow, down, or hostile. Each HTTP fetch has a total deadline (not only a timeout per read:
+a server trickling one byte at a time defeats that) and a size cap (the body is streamed and
+dropped at the cap); ``BudgetedSource`` bounds all the fetches of one verification together
+and asks a URL that failed only once. A fetch that fails raises ``RevocationUnreachableError``:
+the signature is then INDETERMINATE / TRY_LATER, never failed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncGenerator, Iterable
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import Protocol, TypeAlias
 
 import httpx
 from asn1crypto import cms, crl, ocsp, x509
 from pyhanko_certvalidator.authority import Authority
-from pyhanko_certvalidator.errors import CRLFetchError, OCSPFetchError
+from pyhanko_certvalidator.errors import CRLFetchError, OCSPFetchError, OCSPValidationError
 from pyhanko_certvalidator.fetchers.api import (
     CertificateFetcher,
     CRLFetcher,
@@ -40,40 +50,114 @@ from common.errors import KysoError
 AnyCert: TypeAlias = x509.Certificate | cms.AttributeCertificateV2
 _CRL_PATH = re.compile(r"/pki/crl/(?P<ca>[A-Za-z0-9_-]+)\.crl$")
 _OCSP_PATH = re.compile(r"/pki/ocsp/?$")
+_MB = 1024 * 1024
+#: a fetch's defaults: the whole answer within 10 s, at most 10 MB (a national CRL of
+#: 100,000 entries is about 4 MB)
+FETCH_TIMEOUT_SECONDS = 10.0
+FETCH_MAX_BYTES = 10 * _MB
+#: what asn1crypto raises on bytes that are not the structure they claim to be (it parses
+#: lazily: a broken answer may only fail when a field is read)
+_ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
 
 
 class UrlSource(Protocol):
     """Fetches revocation data by URL: GET a CRL, POST an OCSP request; raises a KysoError
     when the URL cannot be answered."""
 
-    def get(self, url: str) -> bytes: ...
+    async def get(self, url: str) -> bytes: ...
 
-    def post(self, url: str, body: bytes, content_type: str) -> bytes: ...
+    async def post(self, url: str, body: bytes, content_type: str) -> bytes: ...
 
 
 class HttpUrlSource:
-    """Plain HTTP, what a third party's verifier does."""
+    """Plain HTTP, what a third party's verifier does: each answer complete within
+    ``timeout`` seconds and at most ``max_bytes`` long, or none."""
 
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(
+        self, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = FETCH_MAX_BYTES
+    ) -> None:
         self.timeout = timeout
+        self.max_bytes = max_bytes
 
-    def get(self, url: str) -> bytes:
+    async def get(self, url: str) -> bytes:
+        return await self._fetch("GET", url, None, {})
+
+    async def post(self, url: str, body: bytes, content_type: str) -> bytes:
+        return await self._fetch("POST", url, body, {"Content-Type": content_type})
+
+    async def _fetch(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str]
+    ) -> bytes:
+        # identity only: a compressed answer under the cap could inflate to gigabytes
+        headers = {**headers, "Accept-Encoding": "identity"}
         try:
-            response = httpx.get(url, timeout=self.timeout)
-            response.raise_for_status()
+            # the deadline covers everything (connect, headers, body): asyncio cancels the
+            # read in progress, which httpx's own per-read timeouts never do for a trickle
+            async with asyncio.timeout(self.timeout):
+                async with httpx.AsyncClient(timeout=self.timeout) as client:
+                    request = client.build_request(method, url, content=body, headers=headers)
+                    response = await client.send(request, stream=True)
+                    try:
+                        response.raise_for_status()
+                        return await self._read(url, response)
+                    finally:
+                        await response.aclose()
+        except TimeoutError as exc:
+            raise RevocationUnreachableError(
+                message=f"{url}: no complete answer within {self.timeout:g} s"
+            ) from exc
         except httpx.HTTPError as exc:
             raise RevocationUnreachableError(message=f"{url}: {exc}") from exc
-        return response.content
 
-    def post(self, url: str, body: bytes, content_type: str) -> bytes:
-        try:
-            response = httpx.post(
-                url, content=body, headers={"Content-Type": content_type}, timeout=self.timeout
-            )
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise RevocationUnreachableError(message=f"{url}: {exc}") from exc
-        return response.content
+    async def _read(self, url: str, response: httpx.Response) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise self._too_large(url)
+        body = bytearray()
+        async for chunk in response.aiter_raw():
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise self._too_large(url)
+        return bytes(body)
+
+    def _too_large(self, url: str) -> RevocationUnreachableError:
+        return RevocationUnreachableError(
+            message=f"{url}: the answer is larger than {self.max_bytes // _MB or 1} MB"
+        )
+
+
+class BudgetedSource:
+    """The fetches of one verification: ``seconds`` for all of them together, and a URL that
+    failed is not asked again (the same reason is given). ``failures`` keeps each reason."""
+
+    def __init__(self, source: UrlSource, seconds: float) -> None:
+        self.source = source
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.failures: dict[str, str] = {}
+
+    async def get(self, url: str) -> bytes:
+        return await self._within(url, lambda: self.source.get(url))
+
+    async def post(self, url: str, body: bytes, content_type: str) -> bytes:
+        return await self._within(url, lambda: self.source.post(url, body, content_type))
+
+    async def _within(self, url: str, fetch: Callable[[], Awaitable[bytes]]) -> bytes:
+        if url not in self.failures:
+            left = self.deadline - time.monotonic()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                async with asyncio.timeout(left):
+                    return await fetch()
+            except TimeoutError:
+                self.failures[url] = (
+                    f"{url}: not asked or not answered within the {self.seconds:g} s "
+                    "given to revocation look-ups"
+                )
+            except KysoError as exc:
+                self.failures[url] = exc.message
+        raise RevocationUnreachableError(message=self.failures[url])
 
 
 class PkiUrlSource:
@@ -99,18 +183,24 @@ class PkiUrlSource:
             raise RevocationUnreachableError(message=f"no source for {url}")
         return self.fallback
 
-    def get(self, url: str) -> bytes:
+    async def get(self, url: str) -> bytes:
         path = self._own(url)
         match = _CRL_PATH.search(path) if path is not None else None
         if match is not None:
             return self.revocation.crl(match["ca"])
-        return self._fallback(url).get(url)
+        return await self._fallback(url).get(url)
 
-    def post(self, url: str, body: bytes, content_type: str) -> bytes:
+    async def post(self, url: str, body: bytes, content_type: str) -> bytes:
         path = self._own(url)
         if path is not None and _OCSP_PATH.search(path):
             return self.responder.respond(body)
-        return self._fallback(url).post(url, body, content_type)
+        return await self._fallback(url).post(url, body, content_type)
+
+
+def _unusable(url: str, what: str, exc: Exception) -> str:
+    text = str(exc)
+    reason = text if 0 < len(text) <= 80 else type(exc).__name__  # asn1crypto quotes data
+    return f"{url}: not a usable {what} ({reason})"
 
 
 class SourceOcspFetcher(OCSPFetcher):
@@ -118,6 +208,8 @@ class SourceOcspFetcher(OCSPFetcher):
         self.source = source
         self.cache: dict[tuple[object, object], ocsp.OCSPResponse] = {}
         self.urls: dict[int, str] = {}
+        #: why each responder that was asked gave nothing usable
+        self.unreachable: dict[str, str] = {}
 
     async def fetch(self, cert: AnyCert, authority: Authority) -> ocsp.OCSPResponse:
         key = (issuer_serial(cert), authority.hashable)
@@ -128,10 +220,15 @@ class SourceOcspFetcher(OCSPFetcher):
         )
         for url in get_ocsp_urls(cert):
             try:
-                der = self.source.post(url, request.dump(), "application/ocsp-request")
-            except KysoError:
+                der = await self.source.post(url, request.dump(), "application/ocsp-request")
+                response = process_ocsp_response_data(der, ocsp_request=request, ocsp_url=url)
+                response.native  # noqa: B018 - parses all of it now, not later in pyHanko
+            except KysoError as exc:
+                self.unreachable[url] = exc.message
                 continue
-            response = process_ocsp_response_data(der, ocsp_request=request, ocsp_url=url)
+            except (OCSPFetchError, OCSPValidationError, *_ASN1_ERRORS) as exc:
+                self.unreachable[url] = _unusable(url, "OCSP response", exc)
+                continue
             self.cache[key] = response
             self.urls[id(response)] = url
             return response
@@ -150,6 +247,8 @@ class SourceCrlFetcher(CRLFetcher):
         self.source = source
         self.by_cert: dict[object, list[crl.CertificateList]] = {}
         self.by_url: dict[str, crl.CertificateList] = {}
+        #: why each distribution point that was asked gave nothing usable
+        self.unreachable: dict[str, str] = {}
 
     async def fetch(
         self, cert: AnyCert, *, use_deltas: bool | None = None
@@ -160,22 +259,33 @@ class SourceCrlFetcher(CRLFetcher):
         found: list[crl.CertificateList] = []
         for point in get_relevant_crl_dps(cert, use_deltas=bool(use_deltas)):
             for url in enumerate_delivery_point_urls(point):
-                if url not in self.by_url:
-                    try:
-                        self.by_url[url] = crl.CertificateList.load(self.source.get(url))
-                    except (KysoError, ValueError):
-                        continue
+                if url not in self.by_url and not await self._fetch(url):
+                    continue
                 found.append(self.by_url[url])
         if not found:
             raise CRLFetchError("no CRL could be fetched")
         self.by_cert[key] = found
         return found
 
+    async def _fetch(self, url: str) -> bool:
+        try:
+            certificate_list = crl.CertificateList.load(await self.source.get(url))
+            certificate_list.native  # noqa: B018 - parses all of it now, not later in pyHanko
+        except KysoError as exc:
+            self.unreachable[url] = exc.message
+            return False
+        except _ASN1_ERRORS as exc:
+            self.unreachable[url] = _unusable(url, "CRL", exc)
+            return False
+        self.by_url[url] = certificate_list
+        return True
+
     def fetched_crls(self) -> Iterable[crl.CertificateList]:
         return list(self.by_url.values())
 
     def fetched_crls_for_cert(self, cert: AnyCert) -> Iterable[crl.CertificateList]:
-        return self.by_cert.get(issuer_serial(cert), [])
+        # KeyError when not fetched yet: that is how pyHanko knows it has to call ``fetch``
+        return self.by_cert[issuer_serial(cert)]
 
 
 class NoCertificateFetcher(CertificateFetcher):

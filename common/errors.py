@@ -18,6 +18,11 @@ class KysoError(Exception):
         self.message = message or self.code
         super().__init__(f"{self.code}: {self.message}")
 
+    def __reduce__(self) -> tuple[type[KysoError], tuple[str, str]]:
+        # pickled as (code, message): an error raised in a worker process is raised again,
+        # with its class (hence its HTTP status), in the process that asked
+        return type(self), (self.code, self.message)
+
 
 class InputError(KysoError):
     """The caller sent something kyso cannot accept (bad format, too large, wrong value)."""

@@ -1,14 +1,15 @@
-"""Fuzz the signing boundary: a citizen's upload counted and signed inside the API process.
+"""Fuzz the signing boundary: a citizen's upload counted and signed.
 
-The dossier desk counts the pages of an uploaded PDF (``api.dossiers._pages``, pikepdf) and
-signs it with pyHanko in the API process itself (the verifier's process pool and its limits
-do not cover signing). Each input is counted, then signed at B-B by ``PadesSigner.sign``; its
-first byte chooses the signature (odd: the citizen's visible stamp, even: no stamp) and the
-rest is the PDF. The documented outcome is a page count and a signed PDF that begins with
-the upload's bytes unchanged (an incremental update), or a ``KysoError`` for each step
-(``pdf_unreadable``, ``SigningInputError`` such as ``pdf_broken``). Seeds: PDFs made with
-pikepdf (one page, three pages, a form with a text field) and one signed by kyso, each with
-both first bytes; the throw-away PKI lives in the work folder while the fuzzer runs.
+The dossier desk counts the pages of an uploaded PDF (``api.pdf_tasks.page_count``, pikepdf)
+and signs it with pyHanko, both in a PDF worker process (api/pdf_tasks.py), under its memory
+and CPU limits; what crashes a worker costs the request, so it is fuzzed here. Each input is
+counted, then signed at B-B by ``PadesSigner.sign``; its first byte chooses the signature
+(odd: the citizen's visible stamp, even: no stamp) and the rest is the PDF. The documented
+outcome is a page count and a signed PDF that begins with the upload's bytes unchanged (an
+incremental update), or a ``KysoError`` for each step (``pdf_unreadable``,
+``SigningInputError`` such as ``pdf_broken``). Seeds: PDFs made with pikepdf (one page,
+three pages, a form with a text field) and one signed by kyso, each with both first bytes;
+the throw-away PKI lives in the work folder while the fuzzer runs.
 
     python fuzz/sign_pdf.py --seconds 60
     python fuzz/sign_pdf.py var/fuzz/sign_pdf-crash-...   # replay one input
@@ -27,7 +28,7 @@ import harness
 def main() -> None:
     args, extra = harness.parse(__doc__ or "", sys.argv[1:])
     with harness.instrumented(args):
-        from api.dossiers import _pages  # pikepdf only: no app, settings or engine at import
+        from api.pdf_tasks import page_count  # pikepdf: no app, settings or engine at import
         from common.errors import KysoError
         from signing.options import Level, SignOptions, StampKind
         from signing.stamps import content_for
@@ -57,7 +58,7 @@ def main() -> None:
         options = stamped if data[0] & 1 else plain
         pdf = data[1:]
         with contextlib.suppress(KysoError):  # the desk stops there; signing is fuzzed anyway
-            assert _pages(pdf) >= 0
+            assert page_count(pdf) >= 0
         try:
             done = loop.run_until_complete(signer.sign(pdf, options))
         except KysoError:

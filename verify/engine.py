@@ -23,7 +23,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
-from certs.fetching import HttpUrlSource
+from certs.fetching import BudgetedSource, HttpUrlSource
 from common.hashing import sha256_bytes
 from verify import active, logmask
 from verify.assemble import assemble_document, assemble_signature
@@ -241,6 +241,17 @@ def _archived(sig: _Signature, signatures: list[_Signature]) -> bool:
     )
 
 
+def _revocation_source(options: VerifyOptions) -> BudgetedSource | None:
+    """Where this verification fetches OCSP/CRLs: within one budget for all its fetches."""
+    if not options.online:
+        return None
+    limits = options.limits
+    source = options.revocation_source or HttpUrlSource(
+        limits.fetch_timeout_seconds, limits.fetch_max_bytes
+    )
+    return BudgetedSource(source, limits.revocation_budget_seconds)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -268,7 +279,7 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
     ends = revision_ends(data)
     signatures = _signatures(fields, data, ends)
     now = utc_now()
-    source_ = options.revocation_source or (HttpUrlSource() if options.online else None)
+    source_ = _revocation_source(options)
     info = DocumentInfo(sha256_bytes(data), len(data), True, revisions, pages)
     reports = []
     doc_problems: list[Problem] = []

@@ -42,6 +42,11 @@ CHECKS: dict[str, Check] = {c.code: c for c in (
     _c("resource_limit", "FAIL", _F, S.FORMAT_FAILURE,
        "Tệp vượt giới hạn xử lý an toàn ({detail}).",
        "The file exceeds the safe processing limits ({detail})."),
+    _c("verification_incomplete", "FAIL", _I, S.TRY_LATER,
+       "Việc xác minh chưa hoàn tất sau {detail} (đang chờ máy chủ hoặc máy quá tải); "
+       "hãy thử lại sau.",
+       "The verification did not finish within {detail} (waiting on a server, or the machine "
+       "is overloaded); try again later."),
     _c("trailing_data", "WARN", _I, S.FORMAT_FAILURE,
        "Có {detail} byte sau phần kết thúc cuối cùng của tệp "
        "(không thuộc lần lưu nào, không được ký).",

@@ -2,9 +2,13 @@
 
 The parent forks (no re-import, no pickling of the input), the child lowers its own
 limits (``RLIMIT_AS``: what it already maps plus ``Limits.max_memory_bytes``; ``RLIMIT_CPU``)
-and sends the report back through a pipe. A child that runs out of time is killed; one
-that runs out of memory dies or raises ``MemoryError``: either way the caller gets a report
-with the ``resource_limit`` finding (TOTAL_FAILED / FORMAT_FAILURE), never a hung worker.
+and sends the report back through a pipe. A child that runs out of memory or CPU time dies
+or raises ``MemoryError``: the caller gets a report with the ``resource_limit`` finding
+(TOTAL_FAILED / FORMAT_FAILURE: the document asked for more than a document may). A child
+still running at the wall-clock deadline (``Limits.wall_seconds``) was waiting, not computing: on
+revocation servers (each fetch and all of them are bounded, see ``certs.fetching``) or on
+an overloaded machine. It is killed, and the report says ``verification_incomplete``
+(INDETERMINATE / TRY_LATER): a slow network never makes a document look forged.
 """
 
 from __future__ import annotations
@@ -51,10 +55,17 @@ def _child(conn: Connection, data: bytes, options: VerifyOptions) -> None:
         conn.close()
 
 
-def limited_report(data: bytes, detail: str, options: VerifyOptions) -> ValidationReport:
+def limited_report(
+    data: bytes, detail: str, options: VerifyOptions, *, code: str = "resource_limit"
+) -> ValidationReport:
     info = DocumentInfo(sha256_bytes(data), len(data), False, 0, 0)
-    problem = Problem("resource_limit", detail=detail)
+    problem = Problem(code, detail=detail)
     return assemble_document(info, [], [problem], options, utc_now())
+
+
+def incomplete_report(data: bytes, seconds: float, options: VerifyOptions) -> ValidationReport:
+    """No verdict in time, through no fault of the document: INDETERMINATE / TRY_LATER."""
+    return limited_report(data, f"{seconds:g} s", options, code="verification_incomplete")
 
 
 def verify_isolated(source: bytes | Path, options: VerifyOptions) -> ValidationReport:
@@ -72,10 +83,10 @@ def verify_isolated(source: bytes | Path, options: VerifyOptions) -> ValidationR
     sender.close()
     limits = options.limits
     try:
-        # wall-clock allowance: the CPU budget plus time spent waiting on revocation servers
-        if not receiver.poll(limits.timeout_seconds * 3):
+        wall = limits.wall_seconds()
+        if not receiver.poll(wall):
             process.kill()
-            return limited_report(data, f"more than {limits.timeout_seconds:g} s", options)
+            return incomplete_report(data, wall, options)
         try:
             kind, value = receiver.recv()
         except EOFError:

@@ -14,12 +14,13 @@ from verify.policy import STRICT, Policy
 class RevocationSource(Protocol):
     """Fetches revocation data by URL: GET a CRL, POST an OCSP request.
 
-    Implementations raise a ``common.errors.KysoError`` when the URL cannot be answered.
+    Implementations raise a ``common.errors.KysoError`` when the URL cannot be answered, and
+    bound their own time and size (``certs.fetching.HttpUrlSource``).
     """
 
-    def get(self, url: str) -> bytes: ...
+    async def get(self, url: str) -> bytes: ...
 
-    def post(self, url: str, body: bytes, content_type: str) -> bytes: ...
+    async def post(self, url: str, body: bytes, content_type: str) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,17 @@ class Limits:
     #: pages rendered per revision for the visual comparison
     max_rendered_pages: int = 30
     render_dpi: int = 72
+    #: one OCSP/CRL fetch: the whole answer within this time, at most this size
+    fetch_timeout_seconds: float = 10.0
+    fetch_max_bytes: int = 10 * 1024 * 1024
+    #: all the OCSP/CRL fetches of one verification together (a document may name many
+    #: responders); what is not answered in time makes its signature TRY_LATER
+    revocation_budget_seconds: float = 30.0
+
+    def wall_seconds(self) -> float:
+        """How long one verification may take: its CPU budget (with room for a loaded
+        machine) plus the time its revocation look-ups may spend waiting."""
+        return self.timeout_seconds * 3 + self.revocation_budget_seconds
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,12 @@ class Fetched:
     ocsp: SourceOcspFetcher | None = None
     crl: SourceCrlFetcher | None = None
 
+    def unreachable(self) -> list[str]:
+        """Each responder asked for this signature that gave nothing usable, and why."""
+        found = {**(self.ocsp.unreachable if self.ocsp else {})}
+        found.update(self.crl.unreachable if self.crl else {})
+        return list(found.values())
+
 
 @dataclass
 class Outcome:
@@ -258,6 +264,7 @@ async def validate_signature(
     outcome = Outcome(status, problems, moment, poe.timestamp if poe else None, fetched)
     if status.intact and status.valid and not status.trusted:
         outcome = await _past_or_fail(sig, options, embedded, source, outcome, skip_diff)
+    _name_responders(outcome)
     raw = status.timestamp_validity
     if raw is not None and poe is None:
         outcome.problems.append(("timestamp_invalid", {}))
@@ -268,6 +275,17 @@ async def validate_signature(
 
 _NO_PATH_CANDIDATES = {"CERTIFICATE_CHAIN_GENERAL_FAILURE", "CHAIN_CONSTRAINTS_FAILURE"}
 _NO_REVINFO = "no OCSP response or CRL for the certificate path"
+
+
+def _name_responders(outcome: Outcome) -> None:
+    """A TRY_LATER finding says which responders did not answer, and how."""
+    unreachable = outcome.fetched.unreachable()
+    if not unreachable:
+        return
+    for index, (code, params) in enumerate(outcome.problems):
+        if code == "revocation_unavailable":
+            detail = f"{params.get('detail', '')}; not answered: {'; '.join(unreachable)}"
+            outcome.problems[index] = (code, {**params, "detail": detail})
 
 
 async def _only_revinfo_missing(

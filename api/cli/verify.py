@@ -1,7 +1,8 @@
 """``kyso verify``: validate a signed PDF and print or write the report.
 
 Exit status: 0 every signature TOTAL_PASSED, 1 any TOTAL_FAILED, 2 otherwise (INDETERMINATE),
-3 the input is not a readable PDF, 4 a kyso error (bad option, missing file ...).
+3 the input is not a readable PDF (or exceeds the processing limits), 4 a kyso error (bad
+option, missing file ...).
 """
 
 from __future__ import annotations
@@ -158,8 +159,8 @@ def verify_command(
         if sealer is None:
             typer.echo("cảnh báo / warning: no seal certificate, the PDF is not sealed", err=True)
         pdf.write_bytes(asyncio.run(render_pdf(report, lang, sealer)))
-    if not report.document.readable:
-        sys.exit(EXIT_UNREADABLE)
+    if not report.document.readable and report.indication is Indication.TOTAL_FAILED:
+        sys.exit(EXIT_UNREADABLE)  # not a PDF, or one over the limits (resource_limit)
     if report.indication is Indication.TOTAL_PASSED:
         sys.exit(EXIT_PASSED)
     sys.exit(EXIT_FAILED if report.indication is Indication.TOTAL_FAILED else EXIT_INDETERMINATE)

@@ -12,16 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import User
 from api.deps import ServicesDep, optional_user, rate_limit
 from api.dossiers import DossierDesk
+from api.uploads import verify_bytes
 from api.web.routes import page
 from archive.errors import ArchiveError
 from archive.metadata import DocumentRecord, VersionRecord
 from common.errors import NotFoundError
-from verify.engine import verify_pdf
 from verify.render import render_html
 
 router = APIRouter()
@@ -110,7 +109,7 @@ async def qr_landing(
     report = svc.report_cache.get(version.sha256)
     if report is None:
         data = b"".join(chunks)
-        report = await run_in_threadpool(verify_pdf, data, svc.verify_options())
+        report = await verify_bytes(svc, data)  # in a PDF worker
         svc.report_cache.put(version.sha256, report)
     return page(
         request,

@@ -22,13 +22,13 @@ def test_repeated_visits_reuse_the_report_until_it_expires(
         media_type="application/pdf",
     )
     calls = []
-    real = api.routes.lookup.verify_pdf
+    real = api.routes.lookup.verify_bytes
 
-    def counting(*args: object, **kwargs: object) -> object:
+    async def counting(*args: object, **kwargs: object) -> object:
         calls.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(api.routes.lookup, "verify_pdf", counting)
+    monkeypatch.setattr(api.routes.lookup, "verify_bytes", counting)
     for _ in range(3):
         page = kyso.client.get(f"/v/{stored.document_id}")
         assert page.status_code == 200 and "TOTAL_PASSED" in page.text

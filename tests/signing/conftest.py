@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import threading
 from collections.abc import Iterator
@@ -79,13 +80,13 @@ class _PkiHandler(BaseHTTPRequestHandler):
         assert self.fetcher is not None
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         url = self.fetcher.base + self.path
-        self._reply(
-            self.fetcher.post(url, body, "application/ocsp-request"), "application/ocsp-response"
-        )
+        answer = asyncio.run(self.fetcher.post(url, body, "application/ocsp-request"))
+        self._reply(answer, "application/ocsp-response")
 
     def do_GET(self) -> None:
         assert self.fetcher is not None
-        self._reply(self.fetcher.get(self.fetcher.base + self.path), "application/pkix-crl")
+        answer = asyncio.run(self.fetcher.get(self.fetcher.base + self.path))
+        self._reply(answer, "application/pkix-crl")
 
     def log_message(self, format: str, *args: object) -> None:
         pass

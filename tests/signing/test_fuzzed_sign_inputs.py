@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api.dossiers import _pages
+from api.pdf_tasks import page_count
 from common.errors import InputError
 from signing.errors import SigningInputError
 from signing.options import SignOptions, StampKind
@@ -104,5 +104,5 @@ def test_malformed_upload_is_refused_as_broken_not_a_crash(
 
 def test_page_count_of_an_offset_beyond_64_bits_is_unreadable() -> None:
     with pytest.raises(InputError) as caught:
-        _pages(pdf(CATALOG, PAGES, PAGE, startxref=HUGE))
+        page_count(pdf(CATALOG, PAGES, PAGE, startxref=HUGE))
     assert caught.value.code == "pdf_unreadable"
