@@ -224,7 +224,14 @@ def object_delta(signed: bytes, final: bytes, emb: EmbeddedPdfSignature) -> Delt
                                f"object {_ref(objgen)} was unused when signed", role.page,
                                _ref(objgen))  # fmt: skip
                 continue
-            _classify(delta, objgen, role, previous[0] if previous else None, new_obj, emb)
+            if not isinstance(new_obj, pikepdf.Object):
+                if previous is not None:  # an indirect number or flag rewritten after signing
+                    delta.fail("incremental_content_change", f"value {_ref(objgen)} changed",
+                               None, _ref(objgen))  # fmt: skip
+                continue
+            old_obj = previous[0] if previous is not None else None
+            old = old_obj if isinstance(old_obj, pikepdf.Object) else None
+            _classify(delta, objgen, role, old, new_obj, emb)
         _active_content(delta, old_pdf, new_pdf)
     return delta
 

@@ -25,13 +25,20 @@ class Role:
     rect: tuple[float, float, float, float] | None = None
 
 
-def snapshot(pdf: pikepdf.Pdf) -> dict[tuple[int, int], tuple[pikepdf.Object, bytes]]:
-    """Every object in the xref (reachable or not) with a digest of its serialised form."""
-    out: dict[tuple[int, int], tuple[pikepdf.Object, bytes]] = {}
-    for index, obj in enumerate(pdf.objects):
+def snapshot(pdf: pikepdf.Pdf) -> dict[tuple[int, int], tuple[object, bytes]]:
+    """Every object in the xref (reachable or not) with a digest of its serialised form.
+
+    Indirect numbers, booleans and nulls come back from pikepdf as Python values: they are
+    kept too (by their repr), since a flag such as an annotation's ``/F 4 0 R`` lives there."""
+    out: dict[tuple[int, int], tuple[object, bytes]] = {}
+    for index, objgen in enumerate(pdf.get_xref_table()):
         if index > MAX_OBJECTS:
             break
-        if obj is None or not obj.is_indirect:
+        obj = pdf.get_object(objgen)
+        if not isinstance(obj, pikepdf.Object):
+            out[objgen] = (obj, hashlib.sha256(repr(obj).encode()).digest())
+            continue
+        if not obj.is_indirect:
             continue
         digest = hashlib.sha256(obj.unparse(resolved=True))
         if isinstance(obj, pikepdf.Stream):

@@ -321,3 +321,41 @@ def test_an_ocsp_response_of_another_type_in_the_dss_is_no_evidence(
     report = verify_pdf(out.getvalue(), kit.options(online=False))
     (signature,) = report.signatures
     assert all(e.der != other for e in signature.revocation if e.kind == "OCSP")
+
+
+def _with_hidden_flag(signed: bytes, idnum: int) -> bytes:
+    """A later revision that rewrites the indirect number ``idnum`` (an annotation's /F) to 2:
+    the annotation, which says what the document shows, is hidden after signing."""
+    writer = IncrementalPdfFileWriter(BytesIO(signed))
+    writer.objects[(0, idnum)] = generic.NumberObject(2)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_an_indirect_flag_rewritten_after_signing_is_a_change(kit: Kit) -> None:
+    # the fuzzer found that pikepdf gives indirect numbers as Python ints (kyso's object snapshot
+    # asked one for is_indirect); they are now compared like every object: a changed /F hides
+    # an annotation, so it is a change after signing, also for kyso's own analysis
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from tests.verify.corpus import sign
+    from verify.changes import object_delta
+
+    original = hand_made_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [5 0 R] >>",
+            b"0",
+            b"<< /Type /Annot /Subtype /FreeText /Rect [50 700 300 750] /F 4 0 R"
+            b" /Contents (So tien: 1.000.000 dong) /DA (/Helv 12 Tf 0 g) >>",
+        ]
+    )
+    signed = sign(kit, original, kit.citizen.serial)
+    changed = _with_hidden_flag(signed, 4)
+    report = verify_pdf(changed, kit.options(online=False))
+    assert report.indication is not Indication.TOTAL_PASSED
+    [emb] = PdfFileReader(BytesIO(changed)).embedded_signatures
+    delta = object_delta(changed[: len(signed)], changed, emb)
+    assert any(p.code == "incremental_content_change" for p in delta.problems)
