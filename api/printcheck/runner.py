@@ -4,6 +4,7 @@ off the event loop, at most ``SLOTS`` checks at once (each holds OCR processes).
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from pathlib import Path
 
 from fastapi import Request, UploadFile
@@ -30,12 +31,16 @@ def _slots(request: Request) -> asyncio.Semaphore:
 
 def _verifier(svc: Services) -> Verifier:
     def verify(pdf: bytes, version: VersionRecord) -> ValidationReport:
-        """kyso's own archived original, as the QR landing page verifies it (cached)."""
-        from verify.engine import verify_pdf
-
+        """The archived original, as the QR landing page verifies it: in a PDF worker, the
+        report cached (called from the check's thread)."""
         report = svc.report_cache.get(version.sha256)
         if report is None:
-            report = verify_pdf(pdf, svc.verify_options())
+            folder = svc.settings.data_dir / "tmp"
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, suffix=".pdf") as copy:
+                copy.write(pdf)
+                copy.flush()
+                report = svc.verify_file(Path(copy.name))
             svc.report_cache.put(version.sha256, report)
         return report
 
