@@ -15,11 +15,12 @@ from api.logs import configure as configure_logs
 from api.logs import install as install_request_ids
 from api.observability import install as install_observability
 from api.recovery import recover
-from api.routes import archivist, csc, csc_enrolment, dossiers, lookup, pki, v1, verify
+from api.routes import archivist, csc, csc_enrolment, dossiers, lookup, pki, printcheck, v1, verify
 from api.settings import Settings
 from api.web.archive_pages import router as archive_pages
 from api.web.dossier_pages import router as dossier_pages
 from api.web.keeping_pages import router as keeping_pages
+from api.web.print_pages import router as print_pages
 from api.web.routes import router as pages
 from api.wiring import Services
 from common.version import kyso_version
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(pki.router)
     app.include_router(v1.router)
     app.include_router(verify.router)
+    app.include_router(printcheck.router)
     app.include_router(lookup.router)
     app.include_router(csc.v1_router)
     app.include_router(csc.v2_router)
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(dossier_pages)
     app.include_router(archive_pages)
     app.include_router(keeping_pages)
+    app.include_router(print_pages)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.state.metrics = install_observability(app, services)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from decimal import Decimal
 from io import BytesIO
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,14 @@ def _ref(objgen: tuple[int, int]) -> str:
 
 
 def _serial(value: object) -> bytes:
+    """A value as compared across revisions: numbers by value, since a writer that rewrites
+    an object (pyHanko adding a page's /Annots) may write ``595.00`` back as ``595``."""
+    if isinstance(value, bool):
+        return repr(value).encode()
+    if isinstance(value, int | float | Decimal):
+        return repr(float(value)).encode()
+    if isinstance(value, pikepdf.Array):
+        return b"[" + b" ".join(_serial(item) for item in value) + b"]"
     if isinstance(value, pikepdf.Object):
         return bytes(value.unparse())
     return repr(value).encode()

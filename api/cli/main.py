@@ -14,6 +14,7 @@ from api.cli.ocr import ocr_command
 from api.cli.pki import app as pki_app
 from api.cli.sign import sign_command
 from api.cli.verify import verify_command
+from api.cli.verify_print import verify_print_command
 from api.cli.worker import worker_command
 from api.files import PRIVATE_UMASK
 from api.settings import Settings
@@ -38,6 +39,7 @@ app.command("ocr")(ocr_command)
 app.command("worker")(worker_command)
 app.command("sign")(sign_command)
 app.command("verify")(verify_command)
+app.command("verify-print")(verify_print_command)
 
 
 @app.callback()
