@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     fetch_timeout_seconds: float = Field(default=10.0, gt=0)
     fetch_max_mb: int = Field(default=10, ge=1)
     revocation_budget_seconds: float = Field(default=30.0, gt=0)
+    #: where OCSP/CRL look-ups named in certificates may go over HTTP (kyso's own PKI is
+    #: answered in-process): "trusted": only the hosts of ``fetch_allow_hosts``; "public":
+    #: those and any host whose every address is public. Never loopback, private or
+    #: link-local addresses of hosts not listed
+    fetch_revocation: Literal["trusted", "public"] = "trusted"
+    #: trusted revocation hosts, whatever their address: ``host`` (ports 80 and 443) or
+    #: ``host:port``, comma separated (``[::1]:8080`` for IPv6)
+    fetch_allow_hosts: str = ""
     #: largest request body accepted (uploads), in megabytes
     max_upload_mb: int = 100
     #: most pages of a PDF a citizen submits or an official returns (as the OCR's max_pages)
@@ -97,6 +105,14 @@ class Settings(BaseSettings):
         for entry in entries:
             ipaddress.ip_network(entry, strict=False)  # ValueError: a validation error
         return ",".join(entries)
+
+    @field_validator("fetch_allow_hosts")
+    @classmethod
+    def _hosts(cls, value: str) -> str:
+        from certs.fetch_policy import parse_hosts
+
+        parse_hosts(value)  # ValueError: a validation error
+        return value
 
     @field_validator("metrics_token")
     @classmethod

@@ -298,11 +298,17 @@ class Services:
             self.__dict__.pop("verifier_pool").close()
 
     def http_source(self) -> HttpUrlSource:
-        """OCSP/CRL fetching over HTTP, each fetch bounded in time and size."""
+        """OCSP/CRL fetching over HTTP where the fetch policy allows, each fetch bounded in
+        time and size."""
+        from certs.fetch_policy import FetchPolicy, parse_hosts
         from certs.fetching import HttpUrlSource
 
         settings = self.settings
-        return HttpUrlSource(settings.fetch_timeout_seconds, settings.fetch_max_mb << 20)
+        policy = FetchPolicy(
+            public=settings.fetch_revocation == "public",
+            hosts=parse_hosts(settings.fetch_allow_hosts),
+        )
+        return HttpUrlSource(settings.fetch_timeout_seconds, settings.fetch_max_mb << 20, policy)
 
     def verify_options(self, *, online: bool = True) -> VerifyOptions:
         """Trust kyso's roots and imported anchors; kyso's own revocation data in-process."""

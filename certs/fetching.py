@@ -6,6 +6,8 @@ pyHanko asks its fetchers for OCSP responses and CRLs by the URLs in certificate
 needed, no request to ourselves), other URLs going to a fallback. What was fetched is
 remembered, so a report can say where each piece of evidence came from; what could not be
 fetched is remembered too, so a report can name the responder that did not answer.
+Only URLs the ``FetchPolicy`` allows are asked over HTTP (``certs.fetch_policy``: no
+loopback, private or link-local address unless the operator trusts that host).
 
 The URLs come from certificates, that is from whoever made the document: a responder may be
 slow, down, or hostile. Each HTTP fetch has a total deadline (not only a timeout per read:
@@ -18,6 +20,7 @@ the signature is then INDETERMINATE / TRY_LATER, never failed.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
@@ -42,11 +45,13 @@ from pyhanko_certvalidator.fetchers.common_utils import (
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
 
 from certs.errors import RevocationUnreachableError
+from certs.fetch_policy import FetchPolicy, FetchRefused, GuardedTransport
 from certs.ocsp import OcspResponder
 from certs.pki import Pki
 from certs.revocation import Revocation
 from common.errors import KysoError
 
+log = logging.getLogger(__name__)
 AnyCert: TypeAlias = x509.Certificate | cms.AttributeCertificateV2
 _CRL_PATH = re.compile(r"/pki/crl/(?P<ca>[A-Za-z0-9_-]+)\.crl$")
 _OCSP_PATH = re.compile(r"/pki/ocsp/?$")
@@ -55,6 +60,8 @@ _MB = 1024 * 1024
 #: 100,000 entries is about 4 MB)
 FETCH_TIMEOUT_SECONDS = 10.0
 FETCH_MAX_BYTES = 10 * _MB
+#: redirects followed by one fetch (each hop is checked against the fetch policy)
+MAX_REDIRECTS = 3
 #: what asn1crypto raises on bytes that are not the structure they claim to be (it parses
 #: lazily: a broken answer may only fail when a field is read)
 _ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
@@ -70,14 +77,19 @@ class UrlSource(Protocol):
 
 
 class HttpUrlSource:
-    """Plain HTTP, what a third party's verifier does: each answer complete within
+    """HTTP, what a third party's verifier does: only where ``policy`` allows (by default
+    public addresses only; redirects followed, each hop checked), each answer complete within
     ``timeout`` seconds and at most ``max_bytes`` long, or none."""
 
     def __init__(
-        self, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = FETCH_MAX_BYTES
+        self,
+        timeout: float = FETCH_TIMEOUT_SECONDS,
+        max_bytes: int = FETCH_MAX_BYTES,
+        policy: FetchPolicy | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.policy = policy or FetchPolicy()
 
     async def get(self, url: str) -> bytes:
         return await self._fetch("GET", url, None, {})
@@ -88,13 +100,27 @@ class HttpUrlSource:
     async def _fetch(
         self, method: str, url: str, body: bytes | None, headers: dict[str, str]
     ) -> bytes:
+        try:
+            return await self._ask(method, url, body, headers)
+        except RevocationUnreachableError as exc:
+            log.info("revocation data not fetched: %s", exc.message)
+            raise
+
+    async def _ask(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str]
+    ) -> bytes:
         # identity only: a compressed answer under the cap could inflate to gigabytes
         headers = {**headers, "Accept-Encoding": "identity"}
         try:
             # the deadline covers everything (connect, headers, body): asyncio cancels the
             # read in progress, which httpx's own per-read timeouts never do for a trickle
             async with asyncio.timeout(self.timeout):
-                async with httpx.AsyncClient(timeout=self.timeout) as client:
+                async with httpx.AsyncClient(
+                    timeout=self.timeout,
+                    transport=GuardedTransport(self.policy),
+                    follow_redirects=True,
+                    max_redirects=MAX_REDIRECTS,
+                ) as client:
                     request = client.build_request(method, url, content=body, headers=headers)
                     response = await client.send(request, stream=True)
                     try:
@@ -106,8 +132,13 @@ class HttpUrlSource:
             raise RevocationUnreachableError(
                 message=f"{url}: no complete answer within {self.timeout:g} s"
             ) from exc
+        except FetchRefused as exc:
+            hop = "" if exc.url == httpx.URL(url) else f"redirected to {exc.url}: "
+            raise RevocationUnreachableError(message=f"{url}: {hop}{exc}") from exc
         except httpx.HTTPError as exc:
             raise RevocationUnreachableError(message=f"{url}: {exc}") from exc
+        except httpx.InvalidURL as exc:  # not an HTTPError
+            raise RevocationUnreachableError(message=f"{url}: not a usable URL ({exc})") from exc
 
     async def _read(self, url: str, response: httpx.Response) -> bytes:
         declared = response.headers.get("Content-Length", "")

@@ -22,6 +22,7 @@ from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument, PreSignValidationStatus
 from pyhanko.sign.timestamps import TimeStamper
+from pyhanko_certvalidator.errors import InsufficientRevinfoError
 
 from certs.keys import KeyStore
 from common.clock import Clock, SystemClock
@@ -139,9 +140,19 @@ async def prepare(
         prepared_digest, out = tbs.digest_tbs_document(output=output)
     except PyHankoSigningError as exc:
         raise _translate(exc) from exc
+    except InsufficientRevinfoError as exc:  # B-LT: the signer's or the TSA's chain
+        raise _no_revinfo(exc) from exc
     except READ_ERRORS as exc:
         raise SigningInputError("pdf_broken", f"the PDF cannot be signed: {exc}") from exc
     return Prepared(tbs, prepared_digest, out, field_name, now, options.level, options.certify)
+
+
+def _no_revinfo(exc: InsufficientRevinfoError) -> SigningBackendError:
+    return SigningBackendError(
+        "revocation_unavailable",
+        f"{exc}: its OCSP responder and CRL did not answer or the fetch policy does not "
+        "allow them (the log names each URL)",
+    )
 
 
 def _translate(exc: PyHankoSigningError) -> Exception:
@@ -163,6 +174,8 @@ async def finish(prepared: Prepared, serial: str, keep_bytes: bool = True) -> Si
         await post.post_signature_processing(prepared.output)
     except PyHankoSigningError as exc:
         raise _translate(exc) from exc
+    except InsufficientRevinfoError as exc:  # B-LTA: the archive time-stamp's chain
+        raise _no_revinfo(exc) from exc
     return result(prepared, serial, keep_bytes)
 
 

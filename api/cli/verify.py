@@ -132,7 +132,9 @@ def verify_command(
             if row.parent
         )
     else:
-        base = VerifyOptions(trust_roots=(), online=not offline)
+        base = VerifyOptions(
+            trust_roots=(), online=not offline, revocation_source=services.http_source()
+        )
         others = ()
     options = dataclasses.replace(
         base,

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from api.database import make_engine, migrate
-from certs.fetching import PkiUrlSource
+from certs.fetch_policy import FetchPolicy, parse_hosts
+from certs.fetching import HttpUrlSource, PkiUrlSource
 from certs.keystore_file import FileKeyStore
 from certs.ocsp import OcspResponder
 from certs.pki import Pki, PkiOptions
@@ -87,8 +88,13 @@ class Kit:
         return PadesSigner(self.store, signing_key(self.pki, serial), self.context)
 
     def options(self, **kw: object) -> VerifyOptions:
-        """Online verification over HTTP (the PKI server), kyso's root trusted."""
-        base: dict[str, object] = {"trust_roots": tuple(self.pki.trust_anchors())}
+        """Online verification over HTTP (the PKI server on loopback: a trusted host of the
+        fetch policy), kyso's root trusted."""
+        policy = FetchPolicy(public=False, hosts=parse_hosts(self.url.removeprefix("http://")))
+        base: dict[str, object] = {
+            "trust_roots": tuple(self.pki.trust_anchors()),
+            "revocation_source": HttpUrlSource(policy=policy),
+        }
         base.update(kw)
         return VerifyOptions(**base)  # type: ignore[arg-type]
 

@@ -148,6 +148,8 @@ def test_third_party_with_only_the_root_file_verifies_online(
     # a verifier that is not kyso's PKI: empty data dir, trust = the root PEM, revocation over HTTP
     monkeypatch.setenv("KYSO_DATA_DIR", str(tmp_path / "elsewhere"))
     monkeypatch.setenv("KYSO_KEY_PASSPHRASE", "another-passphrase-0123456789")
+    # the PKI's server is on loopback: the fetch policy asks it only as a trusted host
+    monkeypatch.setenv("KYSO_FETCH_ALLOW_HOSTS", kit.url.removeprefix("http://"))
     path = _file(tmp_path, corpus, "clean_three_signatures_lt")
     without = runner.invoke(app, ["verify", str(path), "--json"])
     assert without.exit_code == 2

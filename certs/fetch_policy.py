@@ -1,0 +1,210 @@
+"""Where revocation data may be fetched from: the URLs come from whoever made a document.
+
+A certificate's OCSP, CRL and CA-issuer URLs are chosen by its issuer, that is, for an
+uploaded document, by anyone. Followed blindly they make the verifier a proxy into its own
+network: the cloud metadata service (169.254.169.254), the database next door, an admin page
+on loopback (server-side request forgery). ``FetchPolicy`` says which URLs may be asked:
+
+* hosts the operator lists as trusted (``host`` for ports 80 and 443, or ``host:port``),
+  whatever their address: an agency's internal OCSP responder;
+* with ``public``, any other host whose every address is public (globally routable);
+* only ``http`` and ``https``.
+
+``GuardedTransport`` enforces it on every request, redirects included (each hop is a request
+of its own): it resolves the host once, checks each address, and connects to the address it
+checked, so a name that answers a public address to the check and a private one to the
+connection (DNS rebinding) gains nothing. The ``Host`` header and, for https, the server
+name checked in the certificate stay the host's name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+import httpx
+
+Address: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: resolves a host name (or an address literal) and port to the addresses to connect to
+Resolver: TypeAlias = Callable[[str, int], Awaitable[list[Address]]]
+SCHEMES = ("http", "https")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+#: NAT64 prefixes (RFC 6052, RFC 8215): the IPv4 address is in the last 32 bits
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
+
+
+class FetchRefused(httpx.TransportError):
+    """The policy does not allow this request; nothing was sent. ``url`` is the request's
+    (a redirect's target when a redirect was refused)."""
+
+    def __init__(self, url: httpx.URL, reason: str) -> None:
+        super().__init__(f"not allowed: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+def _host_entry(host: str, port: int) -> str:
+    host = host.lower().rstrip(".")
+    if ":" in host:  # IPv6, one spelling of it
+        return f"[{ipaddress.IPv6Address(host)}]:{port}"
+    return f"{host}:{port}"
+
+
+_ENTRY = re.compile(
+    r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9._-]+))(?::(?P<port>\d{1,5}))?"
+)
+
+
+def parse_hosts(text: str) -> frozenset[str]:
+    """Trusted hosts from ``host[:port]`` entries separated by commas (``[v6]:port`` for
+    IPv6): ``host:port`` each, a host without a port standing for ports 80 and 443.
+    Raises ValueError on an entry that is not a host."""
+    hosts: set[str] = set()
+    for raw in (part.strip() for part in text.split(",")):
+        if not raw:
+            continue
+        match = _ENTRY.fullmatch(raw)
+        port = int(match["port"]) if match and match["port"] else None
+        if match is None or port == 0 or (port or 0) > 65535:
+            raise ValueError(f"{raw!r} is not a host or host:port")
+        host = match["v6"] or match["name"]
+        try:
+            ports = [port] if port is not None else list(DEFAULT_PORTS.values())
+            hosts.update(_host_entry(host, each) for each in ports)
+        except ValueError as exc:
+            raise ValueError(f"{raw!r} is not a host or host:port: {exc}") from exc
+    return frozenset(hosts)
+
+
+def not_public(address: Address) -> str | None:
+    """What makes ``address`` no public address (e.g. "a loopback address"); None when it is
+    one."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and any(address in net for net in _NAT64):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            kind = not_public(embedded)
+            return f"an address embedding {embedded}, {kind}" if kind else None
+        if address.teredo is not None:
+            return "a Teredo address"
+        if address.is_site_local:
+            return "a site-local address"
+    kinds = (
+        (address.is_unspecified, "the unspecified address"),
+        (address.is_loopback, "a loopback address"),
+        (address.is_link_local, "a link-local address"),
+        (address.is_multicast, "a multicast address"),
+        (isinstance(address, ipaddress.IPv4Address) and address in _SHARED, "a shared address"),
+        (address.is_private, "a private address"),
+        (address.is_reserved, "a reserved address"),
+        (not address.is_global, "not a public address"),
+    )
+    return next((kind for matches, kind in kinds if matches), None)
+
+
+def _literal(host: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+async def system_resolve(host: str, port: int) -> list[Address]:
+    """The addresses of ``host`` from the system's resolver (an address literal as it is)."""
+    literal = _literal(host)
+    if literal is not None:
+        return [literal]
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise httpx.ConnectError(f"{host}: {exc.strerror}") from exc
+    found: list[Address] = []
+    for _family, _type, _proto, _name, sockaddr in infos:
+        address = ipaddress.ip_address(sockaddr[0])
+        if address not in found:
+            found.append(address)
+    return found
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Which URLs revocation data may be fetched from (see the module's text)."""
+
+    #: any host whose every address is public, besides the trusted ones
+    public: bool = True
+    #: ``host:port`` entries (``parse_hosts``) asked whatever their address
+    hosts: frozenset[str] = field(default_factory=frozenset)
+
+    def trusts(self, url: httpx.URL) -> bool:
+        port = url.port or DEFAULT_PORTS.get(url.scheme, 0)
+        return _host_entry(url.host, port) in self.hosts
+
+    def check_url(self, url: httpx.URL) -> None:
+        """Raises ``FetchRefused`` when no address could make ``url`` allowed."""
+        if url.scheme not in SCHEMES:
+            raise FetchRefused(url, f"the scheme {url.scheme or '(none)'} is not http or https")
+        if not url.host:
+            raise FetchRefused(url, "no host")
+        if not self.public and not self.trusts(url):
+            raise FetchRefused(url, f"{url.netloc.decode('ascii')} is not a trusted host")
+
+    def check_addresses(self, url: httpx.URL, addresses: Iterable[Address]) -> None:
+        """Raises ``FetchRefused`` unless ``url``'s host is trusted or each of its
+        ``addresses`` is public."""
+        if self.trusts(url):
+            return
+        for address in addresses:
+            kind = not_public(address)
+            if kind is None:
+                continue
+            if _literal(url.host) == address:
+                raise FetchRefused(url, f"{address} is {kind}")
+            raise FetchRefused(url, f"{url.host} resolves to {address}, {kind}")
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that sends a request only where ``policy`` allows, to the very
+    address that was checked. No proxy from the environment, no connection kept alive (a
+    connection is never reused for another host name)."""
+
+    def __init__(self, policy: FetchPolicy, resolve: Resolver = system_resolve) -> None:
+        self.policy = policy
+        self.resolve = resolve
+        self._inner = httpx.AsyncHTTPTransport(
+            trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        self.policy.check_url(url)
+        port = url.port or DEFAULT_PORTS[url.scheme]
+        addresses = await self.resolve(url.host, port)
+        if not addresses:
+            raise httpx.ConnectError(f"{url.host}: no address", request=request)
+        self.policy.check_addresses(url, addresses)
+        failure: httpx.ConnectError | None = None
+        for address in addresses:
+            pinned = httpx.Request(
+                request.method,
+                url.copy_with(host=str(address)),
+                headers=request.headers,  # Host: the name, as the URL says
+                stream=request.stream,
+                extensions={**request.extensions, "sni_hostname": url.host},
+            )
+            try:
+                return await self._inner.handle_async_request(pinned)
+            except httpx.ConnectError as exc:  # the next address, as a client does
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
