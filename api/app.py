@@ -15,7 +15,18 @@ from api.logs import configure as configure_logs
 from api.logs import install as install_request_ids
 from api.observability import install as install_observability
 from api.recovery import recover
-from api.routes import archivist, csc, csc_enrolment, dossiers, lookup, pki, printcheck, v1, verify
+from api.routes import (
+    archivist,
+    bags,
+    csc,
+    csc_enrolment,
+    dossiers,
+    lookup,
+    pki,
+    printcheck,
+    v1,
+    verify,
+)
 from api.settings import Settings
 from api.web.archive_pages import router as archive_pages
 from api.web.dossier_pages import router as dossier_pages
@@ -59,6 +70,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(csc_enrolment.router)
     app.include_router(dossiers.router)
     app.include_router(archivist.router)
+    app.include_router(bags.router)
     app.include_router(pages)
     app.include_router(dossier_pages)
     app.include_router(archive_pages)

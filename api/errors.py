@@ -35,6 +35,9 @@ CODE_STATUS: dict[str, int] = {
     "unsupported_media_type": 415,
     "account_locked": 423,
     "storage_full": 507,
+    # a bag that is not what its manifests say: the sender's bag, not kyso's storage
+    "archive_bag_fixity_failed": 400,
+    "archive_bag_incomplete": 400,
 }
 
 CLASS_STATUS: tuple[tuple[type[KysoError], int], ...] = (

@@ -102,6 +102,8 @@ TABLE = [
     ("POST", "/api/v1/archive/disposals/p_x/approve", None, {"archivist", "auditor", "admin"}),
     ("POST", "/api/v1/archive/dossiers", {"code": "HS-A", "title": "T"}, {"archivist", "admin"}),
     ("GET", "/api/v1/archive/dossiers/HS-A", None, {"archivist", "auditor", "admin"}),
+    ("GET", "/api/v1/archive/dossiers/HS-A/bag", None, {"archivist", "admin"}),
+    ("POST", "/api/v1/archive/bags", None, {"archivist", "admin"}),
     ("GET", "/pki/crl/citizen.crl", None, set(ROLES)),
     ("GET", "/health", None, set(ROLES)),
 ]
