@@ -27,6 +27,7 @@ TABLE = [
     ("GET", "/api/v1/jobs/job_x", None, ALL),
     ("POST", "/api/v1/verify", None, set(ROLES)),
     ("POST", "/api/v1/verify/hash", {"sha256": "0" * 64}, set(ROLES)),
+    ("POST", "/api/v1/verify/print", None, set(ROLES)),
     (
         "POST",
         "/api/v1/credentials/enrol",
