@@ -216,25 +216,28 @@ def test_a_trusted_host_is_asked_and_its_redirect_to_an_untrusted_one_is_not(
 
 
 def test_by_default_only_trusted_hosts_are_asked_by_name_at_the_checked_address(
-    listener: Listener,
+    tmp_path: Path,
 ) -> None:
     """The default policy of a service (``trusted``, nothing listed) asks nobody; a listed
     host is asked under its name (``Host``) at the address that was checked."""
-    url = listener.url.replace("127.0.0.1", "localhost")
-    services = Services(Settings())
-    with pytest.raises(RevocationUnreachableError) as refused:
-        asyncio.run(services.http_source().get(f"{url}/pki/crl/root.crl"))
-    assert "not allowed: " in refused.value.message
-    assert f"localhost:{listener.server_address[1]} is not a trusted host" in refused.value.message
-    assert listener.connections == 0
-    hosts = parse_hosts(url.removeprefix("http://"))
-    trusted = HttpUrlSource(5, 1 << 20, FetchPolicy(public=False, hosts=hosts))
-    with pytest.raises(RevocationUnreachableError) as missing:
-        asyncio.run(trusted.get(f"{url}/pki/crl/root.crl"))
-    assert "404" in missing.value.message  # asked, and answered
-    assert listener.requests[-1] == f"GET /pki/crl/root.crl Host: {url.removeprefix('http://')}"
-    listener.connections = 0
-    listener.requests.clear()
+    listener = Listener()
+    try:
+        url = listener.url.replace("127.0.0.1", "localhost")
+        services = Services(Settings(data_dir=tmp_path))
+        with pytest.raises(RevocationUnreachableError) as refused:
+            asyncio.run(services.http_source().get(f"{url}/pki/crl/root.crl"))
+        message = refused.value.message
+        hostport = url.removeprefix("http://")
+        assert f"not allowed: {hostport} is not a trusted host" in message
+        assert listener.connections == 0
+        hosts = parse_hosts(url.removeprefix("http://"))
+        trusted = HttpUrlSource(5, 1 << 20, FetchPolicy(public=False, hosts=hosts))
+        with pytest.raises(RevocationUnreachableError) as missing:
+            asyncio.run(trusted.get(f"{url}/pki/crl/root.crl"))
+        assert "404" in missing.value.message  # asked, and answered
+        assert listener.requests == [f"GET /pki/crl/root.crl Host: {url.removeprefix('http://')}"]
+    finally:
+        listener.stop()
 
 
 def test_allowed_hosts_must_be_hosts() -> None:
