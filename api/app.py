@@ -33,14 +33,14 @@ from api.web.dossier_pages import router as dossier_pages
 from api.web.keeping_pages import router as keeping_pages
 from api.web.print_pages import router as print_pages
 from api.web.routes import router as pages
-from api.wiring import Services
+from api.wiring import Services, build_services
 from common.version import kyso_version
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """The kyso app; the development PKI is created on first start (embedded defaults)."""
     settings = settings or Settings()
-    services = services or Services(settings)
+    services = services or build_services(settings)
     services.ensure_pki()
     recover(services)
 

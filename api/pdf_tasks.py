@@ -1,31 +1,84 @@
 """What is done to an uploaded PDF: each task parses it, so each runs in a PDF worker process
 (api/verifier_pool.py, api/pdf_worker.py), under that process's memory and CPU limits, never
-on the API's event loop. A task takes the worker's ``Services`` and plain arguments (they
-cross a pipe) and returns plain data or raises a ``KysoError``.
+on the API's event loop. A task takes its process's ``TaskContext`` and plain arguments
+(they cross a pipe) and returns plain data or raises a ``KysoError``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.errors import InputError
 
 if TYPE_CHECKING:
-    from api.wiring import Services
+    from api.signers import Signing
+    from certs.fetch_policy import FetchPolicy
+    from certs.keys import KeyStore
+    from certs.ocsp import OcspResponder
+    from certs.pki import Pki
+    from certs.revocation import Revocation
+    from signing.remote import RemoteSigningService
     from verify.model import ValidationReport
+    from verify.options import Limits, VerifyOptions
 
 OFFICIAL_FIELD = "ChuKyCanBo"
 OFFICIAL_BOX = (215.0, 30.0, 575.0, 160.0)
 
 
-def verify(services: Services, path: str, online: bool) -> ValidationReport:
+@dataclass(frozen=True)
+class TaskContext:
+    """What the PDF tasks use, built once per process (a PDF worker, or the API process
+    itself when ``KYSO_VERIFY_WORKERS=0``)."""
+
+    max_pages: int
+    pki: Pki
+    keystore: KeyStore
+    revocation: Revocation
+    ocsp: OcspResponder
+    remote_signing: RemoteSigningService
+    signing: Signing
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """How to verify one document, decided by the API process and sent with the task
+    (picklable): the trust anchors as they are now (DER; one added since start-up counts at
+    once), the limits, whether to fetch revocation data and from where."""
+
+    trust_anchors: tuple[bytes, ...]
+    online: bool
+    limits: Limits
+    fetch_policy: FetchPolicy
+
+    def options(self, context: TaskContext) -> VerifyOptions:
+        """Options over ``context``'s PKI: kyso's own revocation data in-process, other
+        URLs over HTTP where the fetch policy allows."""
+        from asn1crypto import x509
+
+        from certs.fetching import HttpUrlSource, PkiUrlSource
+        from verify.options import VerifyOptions
+
+        limits = self.limits
+        http = HttpUrlSource(
+            limits.fetch_timeout_seconds, limits.fetch_max_bytes, self.fetch_policy
+        )
+        source = PkiUrlSource(context.pki, http, context.revocation, context.ocsp)
+        return VerifyOptions(
+            trust_roots=tuple(x509.Certificate.load(der) for der in self.trust_anchors),
+            online=self.online,
+            revocation_source=source,
+            limits=limits,
+        )
+
+
+def verify(context: TaskContext, path: str, config: VerifyConfig) -> ValidationReport:
     from verify.engine import verify_pdf
 
-    # trust anchors are read for each document: one added since start-up counts at once
-    return verify_pdf(Path(path), services.verify_options(online=online))
+    return verify_pdf(Path(path), config.options(context))
 
 
 def page_count(pdf: bytes) -> int:
@@ -39,11 +92,15 @@ def page_count(pdf: bytes) -> int:
         raise InputError("pdf_unreadable", "the file is not a readable PDF") from exc
 
 
-def bounded_pages(services: Services, pdf: bytes) -> int:
+def pages(_context: TaskContext, pdf: bytes) -> int:
+    return page_count(pdf)
+
+
+def bounded_pages(context: TaskContext, pdf: bytes) -> int:
     """The page count, refused over ``KYSO_MAX_PAGES``: signing walks the page tree, and a
     6 MB file can hold 40,000 pages sharing one content stream."""
     count = page_count(pdf)
-    limit = services.settings.max_pages
+    limit = context.max_pages
     if count > limit:
         raise InputError(
             "resource_limit", f"the PDF has {count} pages; at most {limit} are accepted"
@@ -52,52 +109,48 @@ def bounded_pages(services: Services, pdf: bytes) -> int:
 
 
 def sign_submission(
-    services: Services, pdf: bytes, credential_id: str, pin: str, otp: str, service: str
+    context: TaskContext, pdf: bytes, credential_id: str, pin: str, otp: str, service: str
 ) -> bytes:
     """A citizen's application signed remotely (PIN + one-time code) with a visible stamp."""
     from signing.batch import BatchItem, RemoteIdentity, sign_batch_remotely
     from signing.options import Level, SignOptions, StampKind
     from signing.stamps import content_for
 
-    remote = services.remote_signing
-    bounded_pages(services, pdf)  # a clear refusal before anything is approved
+    remote = context.remote_signing
+    bounded_pages(context, pdf)  # a clear refusal before anything is approved
     info = remote.credentials_info(credential_id)
-    identity = RemoteIdentity.from_pki(services.pki, credential_id, info.cert_serial)
+    identity = RemoteIdentity.from_pki(context.pki, credential_id, info.cert_serial)
     stamp = content_for(StampKind.CITIZEN, identity.certificate.subject)
     options = SignOptions(level=Level.B_T, stamp=stamp, reason=f"Nộp hồ sơ: {service}")
     item = BatchItem(pdf, options)
-    [signed] = asyncio.run(
-        sign_batch_remotely(remote, identity, pin, otp, [item], services.signing_context)
-    )
+    signing = context.signing.context
+    [signed] = asyncio.run(sign_batch_remotely(remote, identity, pin, otp, [item], signing))
     assert signed.pdf is not None
     return signed.pdf
 
 
 def sign_result(
-    services: Services, pdf: bytes, seal_serial: str, official_serial: str, track_url: str
+    context: TaskContext, pdf: bytes, seal_serial: str, official_serial: str, track_url: str
 ) -> bytes:
     """The agency seal certifies the result, the official signs it (visible stamp, QR)."""
-    return asyncio.run(_sign_result(services, pdf, seal_serial, official_serial, track_url))
+    return asyncio.run(_sign_result(context, pdf, seal_serial, official_serial, track_url))
 
 
 async def _sign_result(
-    services: Services, pdf: bytes, seal_serial: str, official_serial: str, track_url: str
+    context: TaskContext, pdf: bytes, seal_serial: str, official_serial: str, track_url: str
 ) -> bytes:
     from signing.options import Level, Placement, ReservedField, SignOptions, StampKind
-    from signing.pades import PadesSigner
-    from signing.pki_adapter import signing_key
     from signing.stamps import content_for
 
-    pki, store, context = services.pki, services.keystore, services.signing_context
-    last = bounded_pages(services, pdf)
+    last = bounded_pages(context, pdf)
     reserve = ReservedField(OFFICIAL_FIELD, Placement(last, OFFICIAL_BOX))
-    seal = PadesSigner(store, signing_key(pki, seal_serial), context)
+    seal = context.signing.signer(seal_serial)  # kept per certificate by the process
     certified = await seal.sign(
         pdf, SignOptions(level=Level.B_T, certify=True, reserve=(reserve,), reason="Đóng dấu")
     )
     assert certified.pdf is not None
-    signer = PadesSigner(store, signing_key(pki, official_serial), context)
-    subject = pki.get(official_serial).certificate.subject
+    signer = context.signing.signer(official_serial)
+    subject = context.pki.get(official_serial).certificate.subject
     stamp = content_for(StampKind.OFFICIAL, subject, track_url)
     result = await signer.sign(
         certified.pdf, SignOptions(level=Level.B_LTA, field_name=OFFICIAL_FIELD, stamp=stamp)

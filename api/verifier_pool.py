@@ -3,8 +3,10 @@
 A hostile PDF (a decompression bomb, deep nesting, a parser bug) can then only exhaust a
 worker: each caps its address space (``Limits.max_memory_bytes`` over what it maps after
 start-up) and its CPU time per task (``Limits.timeout_seconds``); see api/pdf_worker.py.
-Workers fork from a clean fork server (the API's threads are never forked), build their own
-services once, and are replaced after ``TASKS_PER_PROCESS`` tasks.
+Workers fork from a clean fork server (the API's threads are never forked), get the settings
+(pickled) and build their task context once (api/pdf_worker.py), and are replaced after
+``TASKS_PER_PROCESS`` tasks. What a verification depends on that may change while they live
+(the trust anchors) is sent with each task in a picklable ``VerifyConfig``.
 
 Each task has a wall-clock deadline (``Limits.wall_seconds``: the CPU budget plus
 the revocation look-ups' budget). A worker that misses it is killed and replaced, so a stuck
@@ -26,30 +28,25 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 
+from api.build import verify_limits
 from api.settings import Settings
-from api.wiring import Services, verify_limits
 from common.errors import ExternalServiceError, InputError, KysoError
 from verify.model import ValidationReport
 
+if TYPE_CHECKING:
+    from api.pdf_tasks import TaskContext, VerifyConfig
+    from verify.options import VerifyOptions
+
 log = logging.getLogger(__name__)
 TASKS_PER_PROCESS = 200
-PRELOAD = ["api.pdf_worker", "api.wiring", "verify.engine", "certs.fetching"]
-#: a worker builds its services (database, keys, trust anchors) before its first task
+PRELOAD = ["api.pdf_worker", "verify.engine", "certs.fetching", "signing.pades"]
+#: a worker builds its task context (database, keys) before its first task
 START_SECONDS = 120.0
 Answer = tuple[str, object]
-
-
-def _plain(settings: Settings) -> dict[str, object]:
-    """The settings as constructor arguments (secrets revealed: they stay on this machine)."""
-    values: dict[str, object] = {}
-    for name in Settings.model_fields:
-        value = getattr(settings, name)
-        values[name] = value.get_secret_value() if isinstance(value, SecretStr) else value
-    return values
 
 
 def _busy() -> ExternalServiceError:
@@ -86,7 +83,6 @@ class VerifierPool:
 
     def __init__(self, settings: Settings, workers: int) -> None:
         self._settings = settings
-        self._values = _plain(settings)
         self._size = workers
         self._deadline = verify_limits(settings).wall_seconds()
         self._lock = threading.Lock()
@@ -114,7 +110,7 @@ class VerifierPool:
         context.set_forkserver_preload(PRELOAD)
         mine, theirs = context.Pipe()
         process = context.Process(
-            target=serve_tasks, args=(theirs, self._values), name="kyso-pdf-worker", daemon=True
+            target=serve_tasks, args=(theirs, self._settings), name="kyso-pdf-worker", daemon=True
         )
         worker = _Worker(process, mine)
         with self._lock:
@@ -223,34 +219,55 @@ def _raise(kind: str, value: object, task: str) -> None:
         raise PdfTaskCrash(f"PDF task {task} failed in its worker: {value}")
 
 
-def _answer(services: Services, task: str, args: tuple[object, ...]) -> Answer:
-    """``task`` in a bounded worker, or in this process when ``KYSO_VERIFY_WORKERS=0``
-    (unconfined); errors it reported raised here."""
-    from api.pdf_worker import perform
+@dataclass(frozen=True)
+class PdfRunner:
+    """Where PDF tasks run: the ``pool``, or this process (``inline``, unconfined) when
+    ``KYSO_VERIFY_WORKERS=0``; ``memory`` is a worker's budget in bytes."""
 
-    if services.settings.verify_workers:
-        kind, value = services.verifier_pool.run(task, *args)
-    else:
-        kind, value = perform(services, task, args)
-    _raise(kind, value, task)
-    return kind, value
+    pool: VerifierPool | None
+    inline: TaskContext | None
+    memory: int
+
+    def answer(self, task: str, args: tuple[object, ...]) -> Answer:
+        """The task's answer; errors it reported raised here."""
+        from api.pdf_worker import perform
+
+        if self.pool is not None:
+            kind, value = self.pool.run(task, *args)
+        else:
+            assert self.inline is not None
+            kind, value = perform(self.inline, task, args, self.memory)
+        _raise(kind, value, task)
+        return kind, value
 
 
-def run_pdf_task(services: Services, task: str, *args: object) -> object:
-    """Run a PDF task (api/pdf_tasks.py) in a bounded worker (see ``_answer``). Blocking: call
-    it from a thread. Over the worker's limits: ``InputError`` ``resource_limit`` (the PDF is
-    refused)."""
-    kind, value = _answer(services, task, args)
+class PdfServices(Protocol):
+    """What the PDF task helpers below need of the services."""
+
+    @property
+    def pdf(self) -> PdfRunner: ...
+
+    def verify_config(self, *, online: bool = True) -> VerifyConfig: ...
+
+    def verify_options(self, *, online: bool = True) -> VerifyOptions: ...
+
+
+def run_pdf_task(services: PdfServices, task: str, *args: object) -> object:
+    """Run a PDF task (api/pdf_tasks.py) in a bounded worker (see ``PdfRunner``). Blocking:
+    call it from a thread. Over the worker's limits: ``InputError`` ``resource_limit`` (the
+    PDF is refused)."""
+    kind, value = services.pdf.answer(task, args)
     if kind == "value":
         return value
     log.warning("PDF task %s stopped by a resource limit: %s", task, value)
     raise InputError("resource_limit", f"the PDF exceeds the safe processing limits ({value})")
 
 
-def verify_in_worker(services: Services, path: Path, online: bool) -> ValidationReport:
+def verify_in_worker(services: PdfServices, path: Path, online: bool) -> ValidationReport:
     """The report on ``path``, verified like ``run_pdf_task``; over the worker's limits the
-    report says ``resource_limit`` (as ``kyso verify`` does) rather than refusing."""
-    kind, value = _answer(services, "verify", (str(path), online))
+    report says ``resource_limit`` (as ``kyso verify`` does) rather than refusing. The trust
+    anchors are read now, for this document."""
+    kind, value = services.pdf.answer("verify", (str(path), services.verify_config(online=online)))
     if kind == "value":
         assert isinstance(value, ValidationReport)
         return value
@@ -261,7 +278,7 @@ def verify_in_worker(services: Services, path: Path, online: bool) -> Validation
     return limited_report(path.read_bytes(), str(value), services.verify_options(online=online))
 
 
-async def pdf_task(services: Services, task: str, *args: object) -> object:
+async def pdf_task(services: PdfServices, task: str, *args: object) -> object:
     """``run_pdf_task`` off the event loop."""
     return await run_in_threadpool(run_pdf_task, services, task, *args)
 

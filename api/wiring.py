@@ -1,34 +1,37 @@
 """Builds kyso's services from the settings: the one place where configuration meets code.
 
-A ``Services`` object is made once per process (the app keeps it on ``app.state``; each CLI
-command makes one) and creates what it is asked for lazily: keys are loaded once per process.
+``build_services(settings)`` is the start-up of a process (the API, a CLI command, a Celery
+worker): the database is opened and migrated once, in that explicit step, then every piece
+is built and the whole returned as a frozen ``Services``. Keys load once per process (the key
+store keeps what it decrypted; ``Signing`` keeps one signer per certificate). The PDF workers
+build their own, smaller context (api/pdf_worker.py); routes ask for the pieces they use
+(api/deps.py).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import os
-import secrets
+from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from api import build
 from api.settings import Settings
 from common.clock import Clock, SystemClock
-from common.errors import InputError
 
-if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
+if TYPE_CHECKING:  # the heavy packages load when the services are built
     from sqlalchemy import Engine
 
     from api.accounts.notifications import Notifications
     from api.accounts.service import Accounts
     from api.adapters import ArchiveTimeStampRenewer
     from api.jobs.base import JobQueue
+    from api.jobs.kinds import JobContext
+    from api.pdf_tasks import VerifyConfig
     from api.ratelimit import Limiter
     from api.reportcache import ReportCache
-    from api.verifier_pool import VerifierPool
+    from api.signers import Signing
+    from api.verifier_pool import PdfRunner, VerifierPool
     from archive.ingest import Archive
     from archive.protocols import Catalog
     from certs.enrolment import EnrolmentDesk
@@ -42,273 +45,75 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from signing.remote import RemoteSigningService
     from signing.timestamps import TimeStampSource
     from verify.model import ValidationReport
-    from verify.options import Limits, VerifyOptions
+    from verify.options import VerifyOptions
+
+verify_limits = build.verify_limits
 
 
-def _dev_passphrase(data_dir: Path) -> bytes:
-    """The development key passphrase: random, created once, readable by the owner only."""
-    path = data_dir / "secrets" / "keystore.passphrase"
-    return _local_secret(path, secrets.token_urlsafe(32).encode())
-
-
-def _local_secret(path: Path, make: bytes) -> bytes:
-    """A secret kept in the data dir: written once, readable by the owner only, and the same
-    for every process (one that loses the race to create it reads the winner's)."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, make)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(draft, path)  # atomic, and never over a key another process made
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_bytes().strip()
-
-
-def _seed_key(settings: Settings) -> bytes:
-    """The 32-byte key sealing remote-signing seeds: ``KYSO_OTP_SEED_KEY``, else one generated
-    once in data_dir/secrets/otp-seed.key (base64, the same form as the setting)."""
-    if settings.otp_seed_key is not None:
-        encoded = settings.otp_seed_key.get_secret_value().encode()
-    else:
-        fresh = base64.b64encode(secrets.token_bytes(32))
-        encoded = _local_secret(settings.data_dir / "secrets" / "otp-seed.key", fresh)
-    try:
-        key = base64.b64decode(encoded, validate=True)
-    except binascii.Error:
-        key = b""
-    if len(key) != 32:
-        raise InputError(
-            "settings_invalid",
-            "the seed key (KYSO_OTP_SEED_KEY or secrets/otp-seed.key) must be 32 bytes in base64",
-        )
-    return key
-
-
-def verify_limits(settings: Settings) -> Limits:
-    """The bounds on verifying one untrusted PDF, from the settings."""
-    from verify.options import Limits
-
-    return Limits(
-        max_memory_bytes=settings.verify_max_memory_mb << 20,
-        timeout_seconds=settings.verify_timeout_seconds,
-        fetch_timeout_seconds=settings.fetch_timeout_seconds,
-        fetch_max_bytes=settings.fetch_max_mb << 20,
-        revocation_budget_seconds=settings.revocation_budget_seconds,
-    )
-
-
+@dataclass(frozen=True, eq=False)
 class Services:
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
-        self.settings = settings
-        self.clock = clock or SystemClock()
+    """The built services of one process (see ``build_services``)."""
 
-    @cached_property
-    def engine(self) -> Engine:
-        from api.database import make_engine, migrate
-        from api.files import private_dir
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    keystore: KeyStore
+    pki: Pki
+    revocation: Revocation
+    ocsp: OcspResponder
+    enrolment: EnrolmentDesk
+    catalog: Catalog
+    archive: Archive
+    remote_signing: RemoteSigningService
+    accounts: Accounts
+    notifications: Notifications
+    rate_limiter: Limiter
+    report_cache: ReportCache
+    signing: Signing
+    verifier_pool: VerifierPool
+    pdf: PdfRunner
+    jobs: JobQueue
 
-        private_dir(self.settings.data_dir)
-        engine = make_engine(self.settings.resolved_database_url)
-        migrate(engine)
-        return engine
-
-    @cached_property
-    def keystore(self) -> KeyStore:
-        from certs.keystore_file import FileKeyStore
-        from certs.keystore_pkcs11 import Pkcs11KeyStore
-
-        settings = self.settings
-        if settings.keystore == "pkcs11":
-            if settings.pkcs11_user_pin is None:
-                raise InputError("settings_invalid", "KYSO_PKCS11_USER_PIN is required")
-            return Pkcs11KeyStore(
-                settings.pkcs11_module,
-                settings.pkcs11_token_label,
-                settings.pkcs11_user_pin.get_secret_value(),
-            )
-        if settings.key_passphrase is not None:
-            passphrase = settings.key_passphrase.get_secret_value().encode()
-        else:
-            passphrase = _dev_passphrase(settings.data_dir)
-        return FileKeyStore(settings.data_dir / "keys", passphrase)
-
-    @cached_property
-    def pki(self) -> Pki:
-        from certs.keys import KeyAlgorithm
-        from certs.pki import Pki, PkiOptions
-
-        options = PkiOptions(
-            public_url=self.settings.public_url,
-            key_algorithm=KeyAlgorithm(self.settings.key_algorithm),
-        )
-        return Pki(self.engine, self.keystore, options, self.clock)
-
-    @cached_property
-    def revocation(self) -> Revocation:
-        from certs.revocation import Revocation
-
-        return Revocation(self.pki)
-
-    @cached_property
-    def ocsp(self) -> OcspResponder:
-        from certs.ocsp import OcspResponder
-
-        return OcspResponder(self.pki, self.revocation)
-
-    @cached_property
+    @property
     def tsa(self) -> TimeStampAuthority:
-        from certs.tsa import tsa_from_pki
+        return self.signing.tsa
 
-        return tsa_from_pki(self.pki)
-
-    @cached_property
-    def enrolment(self) -> EnrolmentDesk:
-        from certs.enrolment import EnrolmentDesk
-
-        return EnrolmentDesk(self.pki)
-
-    @cached_property
-    def jobs(self) -> JobQueue:
-        from api.jobs.celery_queue import CeleryQueue, make_celery
-        from api.jobs.inprocess import InProcessQueue
-        from api.jobs.kinds import default_registry
-
-        registry = default_registry(self.settings)
-        if self.settings.queue == "celery":
-            app = make_celery(
-                self.settings.redis_url,
-                registry,
-                visibility_timeout=self.settings.job_visibility_timeout,
-            )
-            return CeleryQueue(app, self.settings.redis_url)
-        return InProcessQueue(registry)
-
-    @cached_property
-    def catalog(self) -> Catalog:
-        """The archive's catalog and its audit log (on the service database)."""
-        from archive.catalog.sql import SqlCatalog
-
-        return SqlCatalog(self.engine, self.clock)
-
-    @cached_property
-    def archive(self) -> Archive:
-        """The archive; signed PDFs get a verification summary in the catalog on ingest."""
-        from api.adapters import ReportVerifier
-        from api.wiring_archive import build_store
-        from archive.ingest import Archive
-
-        return Archive(
-            build_store(self.settings, self.clock),
-            self.catalog,
-            verifier=ReportVerifier(self.verify_file, self.settings.data_dir / "tmp"),
-        )
-
-    @cached_property
+    @property
     def timestamp_source(self) -> TimeStampSource:
         """The TSA of ``KYSO_TSA_URL`` over HTTP when it names another service; else kyso's
         own TSA, in-process."""
-        from signing.pki_adapter import tsa as own_tsa
-        from signing.timestamps import HttpTimeStampSource
+        return self.signing.timestamp_source
 
-        url = self.settings.tsa_url
-        own = f"{self.settings.public_url.rstrip('/')}/pki/tsa"
-        if url is not None and url.rstrip("/") != own:
-            return HttpTimeStampSource(url)
-        return own_tsa(self.pki)
-
-    @cached_property
+    @property
     def signing_context(self) -> SigningContext:
-        """Trust and revocation from kyso's own PKI (in-process; HTTP for others), time-stamps
-        from ``timestamp_source``."""
-        from signing.pades import SigningContext
-        from signing.pki_adapter import trust_from_pki
-
-        return SigningContext(
-            trust=trust_from_pki(self.pki, fallback=self.http_source()),
-            timestamps=self.timestamp_source,
-            clock=self.clock,
-        )
+        return self.signing.context
 
     def lta_renewer(self, horizon: timedelta = timedelta(days=365)) -> ArchiveTimeStampRenewer:
         from api.adapters import ArchiveTimeStampRenewer
 
         return ArchiveTimeStampRenewer(self.signing_context, self.clock, horizon)
 
-    @cached_property
-    def remote_signing(self) -> RemoteSigningService:
-        from signing.remote import RemoteSigningService
-
-        service = RemoteSigningService(
-            self.engine, self.keystore, self.clock, seed_key=_seed_key(self.settings)
-        )
-        service.seal_clear_seeds()  # seeds an install older than sealing kept in clear
-        return service
-
-    @cached_property
-    def accounts(self) -> Accounts:
-        from api.accounts.service import Accounts
-
-        return Accounts(self.engine, self.clock)
-
-    @cached_property
-    def notifications(self) -> Notifications:
-        from api.accounts.notifications import Notifications
-
-        return Notifications(self.engine, self.clock)
-
-    @cached_property
-    def rate_limiter(self) -> Limiter:
-        from api.ratelimit import RateLimiter, RedisRateLimiter
-
-        settings = self.settings
-        limits = {
-            "login": (settings.rate_login_per_minute, 60.0),
-            "pin": (settings.rate_pin_per_minute, 60.0),
-            "verify": (settings.rate_verify_per_minute, 60.0),
-        }
-        if settings.rate_limit_store == "redis":
-            return RedisRateLimiter(settings.redis_url, limits)
-        return RateLimiter(limits)
-
-    @cached_property
-    def report_cache(self) -> ReportCache:
-        """Recent reports of archived documents (the public QR landing page)."""
-        from api.reportcache import ReportCache
-
-        return ReportCache()
-
-    @cached_property
-    def verifier_pool(self) -> VerifierPool:
-        """Processes that verify uploaded PDFs apart from the API (started on first use)."""
-        from api.verifier_pool import VerifierPool
-
-        return VerifierPool(self.settings, self.settings.verify_workers)
-
     def close(self) -> None:
-        """Stop what this process started (the verifier pool); the services stay usable."""
-        if "verifier_pool" in self.__dict__:
-            self.__dict__.pop("verifier_pool").close()
+        """Stop what this process started (the verifier pool's workers)."""
+        self.verifier_pool.close()
 
     def http_source(self) -> HttpUrlSource:
         """OCSP/CRL fetching over HTTP where the fetch policy allows, each fetch bounded in
         time and size."""
-        from certs.fetch_policy import FetchPolicy, parse_hosts
-        from certs.fetching import HttpUrlSource
+        return build.http_source(self.settings)
 
-        settings = self.settings
-        policy = FetchPolicy(
-            public=settings.fetch_revocation == "public",
-            hosts=parse_hosts(settings.fetch_allow_hosts),
+    def verify_config(self, *, online: bool = True) -> VerifyConfig:
+        """How a PDF worker verifies a document now: the trust anchors as they are (read
+        for each document, so one added since start-up counts at once), the limits, the
+        fetch policy."""
+        from api.pdf_tasks import VerifyConfig
+
+        return VerifyConfig(
+            trust_anchors=tuple(cert.dump() for cert in self.pki.trust_anchors()),
+            online=online,
+            limits=build.verify_limits(self.settings),
+            fetch_policy=build.fetch_policy(self.settings),
         )
-        return HttpUrlSource(settings.fetch_timeout_seconds, settings.fetch_max_mb << 20, policy)
 
     def verify_options(self, *, online: bool = True) -> VerifyOptions:
         """Trust kyso's roots and imported anchors; kyso's own revocation data in-process."""
@@ -320,7 +125,7 @@ class Services:
             trust_roots=tuple(self.pki.trust_anchors()),
             online=online,
             revocation_source=source,
-            limits=verify_limits(self.settings),
+            limits=build.verify_limits(self.settings),
         )
 
     def verify_file(self, path: Path, *, online: bool = True) -> ValidationReport:
@@ -337,3 +142,112 @@ class Services:
 
         with exclusive(self.engine, "pki-init"):
             return self.pki.init()
+
+
+class _Later:
+    """The services, for the jobs of the in-process queue (made before the services are)."""
+
+    services: Services | None = None
+
+    def __call__(self) -> JobContext:
+        assert self.services is not None, "a job ran before the services were built"
+        return self.services
+
+
+def _jobs(settings: Settings, later: _Later) -> JobQueue:
+    from api.jobs.celery_queue import CeleryQueue, make_celery
+    from api.jobs.inprocess import InProcessQueue
+    from api.jobs.kinds import default_registry
+
+    if settings.queue == "celery":  # the jobs run in the workers (api/jobs/context.py)
+        from api.jobs.context import per_process
+
+        registry = default_registry(settings, per_process(settings))
+        app = make_celery(
+            settings.redis_url, registry, visibility_timeout=settings.job_visibility_timeout
+        )
+        return CeleryQueue(app, settings.redis_url)
+    return InProcessQueue(default_registry(settings, later))
+
+
+def _rate_limiter(settings: Settings) -> Limiter:
+    from api.ratelimit import RateLimiter, RedisRateLimiter
+
+    limits = {
+        "login": (settings.rate_login_per_minute, 60.0),
+        "pin": (settings.rate_pin_per_minute, 60.0),
+        "verify": (settings.rate_verify_per_minute, 60.0),
+    }
+    if settings.rate_limit_store == "redis":
+        return RedisRateLimiter(settings.redis_url, limits)
+    return RateLimiter(limits)
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """The start-up: the database opened and migrated (once, here), then every service."""
+    from api.accounts.notifications import Notifications
+    from api.accounts.service import Accounts
+    from api.adapters import ReportVerifier
+    from api.pdf_tasks import TaskContext
+    from api.reportcache import ReportCache
+    from api.signers import Signing
+    from api.verifier_pool import PdfRunner, VerifierPool, verify_in_worker
+    from api.wiring_archive import build_store
+    from archive.catalog.sql import SqlCatalog
+    from archive.ingest import Archive
+    from certs.enrolment import EnrolmentDesk
+    from certs.ocsp import OcspResponder
+    from certs.revocation import Revocation
+
+    clock = clock or SystemClock()
+    engine = build.open_database(settings)
+    store = build.keystore(settings)
+    pki = build.pki(settings, engine, store, clock)
+    revocation = Revocation(pki)
+    ocsp = OcspResponder(pki, revocation)
+    remote = build.remote_signing(settings, engine, store, clock)
+    remote.seal_clear_seeds()  # seeds an install older than sealing kept in clear
+    signing = Signing(settings, pki, store, clock)
+    pool = VerifierPool(settings, settings.verify_workers)
+    inline = None
+    if not settings.verify_workers:
+        inline = TaskContext(settings.max_pages, pki, store, revocation, ocsp, remote, signing)
+    pdf = PdfRunner(
+        pool if settings.verify_workers else None,
+        inline,
+        build.verify_limits(settings).max_memory_bytes,
+    )
+    later = _Later()
+    catalog = SqlCatalog(engine, clock)
+
+    def verify(path: Path) -> ValidationReport:
+        assert later.services is not None
+        return verify_in_worker(later.services, path, True)
+
+    services = Services(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        keystore=store,
+        pki=pki,
+        revocation=revocation,
+        ocsp=ocsp,
+        enrolment=EnrolmentDesk(pki),
+        catalog=catalog,
+        archive=Archive(
+            build_store(settings, clock),
+            catalog,
+            verifier=ReportVerifier(verify, settings.data_dir / "tmp"),
+        ),
+        remote_signing=remote,
+        accounts=Accounts(engine, clock),
+        notifications=Notifications(engine, clock),
+        rate_limiter=_rate_limiter(settings),
+        report_cache=ReportCache(),
+        signing=signing,
+        verifier_pool=pool,
+        pdf=pdf,
+        jobs=_jobs(settings, later),
+    )
+    later.services = services
+    return services

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from api.database import make_engine, migrate
-from api.files import private_dir
+from api.build import open_database
 from api.settings import Settings
 from archive.catalog.sql import SqlCatalog
 from archive.errors import ArchiveInputError, StoreUnavailableError
@@ -57,9 +56,7 @@ def build_store(settings: Settings, clock: Clock) -> ObjectStore:
 
 
 def build_archive(settings: Settings, clock: Clock | None = None) -> Archive:
-    """The archive service: migrated catalog plus the configured object store."""
+    """The archive alone (the ``kyso archive`` commands): the database opened and migrated
+    (the start-up step), the catalog on it, the configured object store."""
     clock = clock or SystemClock()
-    private_dir(settings.data_dir)
-    engine = make_engine(settings.resolved_database_url)
-    migrate(engine)
-    return Archive(build_store(settings, clock), SqlCatalog(engine, clock))
+    return Archive(build_store(settings, clock), SqlCatalog(open_database(settings), clock))

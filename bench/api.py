@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 sys.path.insert(1, str(ROOT / "tests" / "api"))
 from api.settings import Settings  # noqa: E402
-from api.wiring import Services  # noqa: E402
+from api.wiring import Services, build_services  # noqa: E402
 from bench.benchtools import free_port, kyso_server, percentile_ms, signed_document  # noqa: E402
 from verify.engine import verify_pdf  # noqa: E402
 
@@ -68,7 +68,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="kyso-bench-api-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    services = Services(Settings(data_dir=folder, public_url=url))
+    services = build_services(Settings(data_dir=folder, public_url=url))
     services.ensure_pki()
     pdf = signed_document(services)
     local = in_process(services, pdf, args.seconds)

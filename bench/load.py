@@ -40,7 +40,7 @@ from apitools import PASSWORD, make_pdf  # noqa: E402
 from api.accounts.service import Role  # noqa: E402
 from api.officer import approve_enrolment  # noqa: E402
 from api.settings import Settings  # noqa: E402
-from api.wiring import Services  # noqa: E402
+from api.wiring import Services, build_services  # noqa: E402
 from archive.metadata import DocumentMeta, DossierMeta  # noqa: E402
 from bench.benchtools import (  # noqa: E402
     free_port,
@@ -296,7 +296,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="kyso-bench-load-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    services = Services(Settings(data_dir=folder, public_url=url))
+    services = build_services(Settings(data_dir=folder, public_url=url))
     services.ensure_pki()
     began = time.perf_counter()
     credentials, archivist = set_up(services, args.credentials, args.documents)

@@ -38,7 +38,7 @@ import print_corpus as corpus  # noqa: E402
 from print_documents import KINDS, make_document  # noqa: E402
 
 from api.settings import Settings  # noqa: E402
-from api.wiring import Services  # noqa: E402
+from api.wiring import build_services  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -113,7 +113,7 @@ def main() -> None:
         folder = Path(tmp)
         data = folder / "data"
         url = "http://127.0.0.1:9"
-        services = Services(Settings(data_dir=data, public_url=url))
+        services = build_services(Settings(data_dir=data, public_url=url))
         services.ensure_pki()
         corpus.ready_official(services)
         env = {**os.environ, "KYSO_DATA_DIR": str(data), "KYSO_PUBLIC_URL": url}

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import build_services
 from common.errors import InputError
 
 app = typer.Typer(help="Quản trị (administration): accounts and API keys.")
@@ -33,7 +33,9 @@ def create_user(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
-    user = Services(Settings()).accounts.create_user(username, password, chosen, full_name, agency)
+    user = build_services(Settings()).accounts.create_user(
+        username, password, chosen, full_name, agency
+    )
     typer.echo(user.id)
 
 
@@ -43,7 +45,7 @@ def api_key(
     label: str = typer.Option(..., help="What the key is for, e.g. the other agency's system."),
 ) -> None:
     """Cấp khoá API cho hệ thống cơ quan khác (prints the key once; it is stored hashed)."""
-    accounts = Services(Settings()).accounts
+    accounts = build_services(Settings()).accounts
     user = accounts.by_username(username)
     typer.echo(accounts.issue_token(user, "apikey", label))
 
@@ -54,7 +56,7 @@ def bind_certificate(
     serial: str = typer.Argument(..., help="Serial of the official's certificate (kyso pki)."),
 ) -> None:
     """Gắn chứng thư ký cho cán bộ (the certificate an official signs results with)."""
-    services = Services(Settings())
+    services = build_services(Settings())
     record = services.pki.get(serial)
     if record.profile != "official":
         raise InputError("certificate_not_official", "that certificate is not an official's")

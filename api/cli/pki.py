@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import Services, build_services
 from certs.csr import public_key_from_csr
 from certs.identity import validate_phone
 from certs.records import CertificateRecord, IssuedCertificate, short_subject, to_pem
@@ -27,7 +27,7 @@ console = Console()
 
 
 def _services() -> Services:
-    services = Services(Settings())
+    services = build_services(Settings())
     services.ensure_pki()
     return services
 
@@ -43,7 +43,7 @@ def _print_issued(issued: IssuedCertificate) -> None:
 @app.command()
 def init() -> None:
     """Tạo CA gốc, CA công dân, CA cán bộ, TSA và OCSP (idempotent)."""
-    services = Services(Settings())
+    services = build_services(Settings())
     created = services.ensure_pki()
     typer.echo("PKI created" if created else "PKI already initialised")
     for authority in services.pki.authorities():

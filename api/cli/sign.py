@@ -77,13 +77,13 @@ def sign_command(
     to: Level = typer.Option(Level.B_LTA, "--to", help="Level to extend to (B-LTA)."),
 ) -> None:
     """Ký số tệp PDF (PAdES) / sign a PDF, or extend a signed one (--extend FILE --to B-LTA)."""
-    from api.wiring import Services  # pyHanko loads when a command runs, not for --help
+    from api.wiring import build_services  # pyHanko loads when a command runs, not for --help
     from signing.extend import extend_to_lta
     from signing.pades import PadesSigner
     from signing.pki_adapter import signing_key
     from signing.stamps import content_for
 
-    services = Services(Settings())
+    services = build_services(Settings())
     services.ensure_pki()
     context = services.signing_context
     if extend is not None:

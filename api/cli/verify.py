@@ -19,7 +19,7 @@ import typer
 from asn1crypto import pem, x509
 
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import Services, build_services
 
 if TYPE_CHECKING:
     from verify.model import ValidationReport
@@ -121,7 +121,7 @@ def verify_command(
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     if lang not in ("vi", "en"):
         raise typer.BadParameter("--lang must be vi or en")
-    services = Services(Settings())
+    services = build_services(Settings())
     extra = _load_certs(trust)
     if services.pki.is_initialised():
         # kyso's roots and imported anchors; kyso's own CRL/OCSP answered in-process

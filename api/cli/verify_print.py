@@ -40,7 +40,7 @@ def verify_print_command(
     from api.printcheck.html import render_print_html
     from api.printcheck.schemas import print_check_public
     from api.printcheck.service import check_print
-    from api.wiring import Services
+    from api.wiring import build_services
     from archive.metadata import VersionRecord
     from verify.isolate import verify_isolated
     from verify.model import Indication, ValidationReport
@@ -51,7 +51,7 @@ def verify_print_command(
         raise typer.BadParameter("--lang must be vi or en")
     if not scan.is_file():
         raise typer.BadParameter(f"{scan}: no such file")
-    services = Services(Settings())
+    services = build_services(Settings())
 
     def verify(pdf: bytes, _version: VersionRecord) -> ValidationReport:
         options = services.verify_options(online=not offline)

@@ -22,12 +22,13 @@ def worker_command(
     if metrics_port:
         _serve_metrics(metrics_port)
     from api.jobs.celery_queue import make_celery
+    from api.jobs.context import per_process
     from api.jobs.kinds import default_registry
 
     settings = Settings()
     app = make_celery(
         settings.redis_url,
-        default_registry(settings),
+        default_registry(settings, per_process(settings)),
         visibility_timeout=settings.job_visibility_timeout,
     )
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", f"--pool={pool}"]

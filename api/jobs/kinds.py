@@ -1,22 +1,44 @@
-"""The kinds of background job kyso runs, bound to the services of the running process."""
+"""The kinds of background job kyso runs, bound to the context of the process that runs them.
+
+A job runs where its queue runs it: in the API process (the in-process queue: the API's own
+services) or in a Celery worker process (a context built once per worker process, on its
+first job: api/jobs/context.py). A kind asks for the context when it runs, never builds one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from api.jobs.base import JSON, JobKind, Progress, Registry
 from api.settings import Settings
 from common.errors import InputError
 
+if TYPE_CHECKING:
+    from archive.ingest import Archive
+    from archive.protocols import LtaRenewer
 
-def _audit(settings: Settings) -> JobKind:
+
+class JobContext(Protocol):
+    """What the jobs use (the services of the process running them satisfy it)."""
+
+    @property
+    def archive(self) -> Archive: ...
+
+    def lta_renewer(self, horizon: timedelta = ...) -> LtaRenewer: ...
+
+
+ContextOf = Callable[[], JobContext]
+
+
+def _audit(settings: Settings, context: ContextOf) -> JobKind:
     def run(payload: JSON, progress: Progress) -> JSON:
-        from api.wiring_archive import build_archive
         from archive.fixity import audit
 
         sample = float(str(payload.get("sample", 1.0)))
-        report = audit(build_archive(settings), sample=sample, resume=bool(payload.get("resume")))
+        report = audit(context().archive, sample=sample, resume=bool(payload.get("resume")))
         progress(report.checked, report.checked)
         return {
             "run_id": report.run_id,
@@ -38,7 +60,7 @@ def _path(payload: JSON, key: str, settings: Settings) -> Path:
     return path if path.is_absolute() else settings.data_dir / path
 
 
-def _ocr(settings: Settings) -> JobKind:
+def _ocr(settings: Settings, _context: ContextOf) -> JobKind:
     def run(payload: JSON, progress: Progress) -> JSON:
         from api.jobs import metrics
         from ocr.options import OcrOptions
@@ -78,12 +100,11 @@ def _ocr(settings: Settings) -> JobKind:
     return JobKind("ocr.digitise", run)
 
 
-def _lta(settings: Settings) -> JobKind:
+def _lta(_settings: Settings, context: ContextOf) -> JobKind:
     def run(payload: JSON, progress: Progress) -> JSON:
-        from api.wiring import Services
         from archive.lta import renew_due
 
-        services = Services(settings)
+        services = context()
         horizon = timedelta(days=int(str(payload.get("horizon_days", 365))))
         report = renew_due(services.archive, services.lta_renewer(horizon))
         progress(report.checked, report.checked)
@@ -92,8 +113,9 @@ def _lta(settings: Settings) -> JobKind:
     return JobKind("archive.lta_renew", run)
 
 
-def default_registry(settings: Settings) -> Registry:
+def default_registry(settings: Settings, context: ContextOf) -> Registry:
+    """Every kind; ``context`` gives the running process's context (called when a job runs)."""
     registry = Registry()
     for make in (_audit, _ocr, _lta):
-        registry.add(make(settings))
+        registry.add(make(settings, context))
     return registry

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from api.accounts.service import Role
 from api.app import create_app
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import Services, build_services
 
 PASSWORD = "mat-khau-rat-dai-123"
 
@@ -26,7 +26,7 @@ class Kyso:
 
 
 def make_kyso(tmp_path: Path, settings: Settings | None = None) -> Kyso:
-    services = Services(settings or Settings(data_dir=tmp_path / "data"))
+    services = build_services(settings or Settings(data_dir=tmp_path / "data"))
     client = TestClient(create_app(services.settings, services))
     tokens = {}
     for role in Role:

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 
 from api.backup import backup, restore
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import Services, build_services
 from archive.fixity import audit
 from archive.metadata import DocumentMeta
 from common.errors import ConflictError, InputError
@@ -54,13 +54,13 @@ PASSPHRASE = b"chi-nguoi-van-hanh-biet"
 
 def test_backup_restores_into_an_empty_data_dir_on_sqlite(tmp_path: Path) -> None:
     source = Settings(data_dir=tmp_path / "old")
-    document_id = _populate(Services(source))
+    document_id = _populate(build_services(source))
     report = backup(source, tmp_path / "kyso.tar.gz", include_secrets=True, passphrase=PASSPHRASE)
     assert set(report.members) == {"catalog.sqlite", "secrets.sealed", "archive"}
     assert report.path.stat().st_mode & 0o777 == 0o600
     target = Settings(data_dir=tmp_path / "new")
     restore(target, report.path, passphrase=PASSPHRASE)
-    _check_restored(Services(target), document_id)
+    _check_restored(build_services(target), document_id)
     with pytest.raises(ConflictError):
         restore(target, report.path, passphrase=PASSPHRASE)  # never over existing data
 
@@ -75,7 +75,7 @@ def test_the_ca_keys_cannot_be_recovered_from_a_backup_without_the_operators_pas
     tmp_path: Path,
 ) -> None:
     source = Settings(data_dir=tmp_path / "old")
-    document_id = _populate(Services(source))
+    document_id = _populate(build_services(source))
     keystore_passphrase = (source.data_dir / "secrets" / "keystore.passphrase").read_bytes()
     report = backup(source, tmp_path / "kyso.tar.gz", include_secrets=True, passphrase=PASSPHRASE)
 
@@ -94,12 +94,12 @@ def test_the_ca_keys_cannot_be_recovered_from_a_backup_without_the_operators_pas
         assert refused.value.code == code
         assert list(target.data_dir.iterdir()) == []  # nothing restored, ready for a retry
     restore(target, report.path, passphrase=PASSPHRASE)
-    _check_restored(Services(target), document_id)
+    _check_restored(build_services(target), document_id)
 
 
 def test_a_backup_with_secrets_needs_a_passphrase_long_enough(tmp_path: Path) -> None:
     source = Settings(data_dir=tmp_path / "old")
-    Services(source).ensure_pki()
+    build_services(source).ensure_pki()
     for passphrase, code in ((None, "backup_passphrase_required"),
                              (b"short", "backup_passphrase_weak")):  # fmt: skip
         with pytest.raises(InputError) as refused:
@@ -112,7 +112,7 @@ def test_a_truncated_backup_is_refused_with_a_code_and_the_data_dir_stays_empty(
     tmp_path: Path,
 ) -> None:
     source = Settings(data_dir=tmp_path / "old")
-    _populate(Services(source))
+    _populate(build_services(source))
     report = backup(source, tmp_path / "kyso.tar.gz")
     whole = report.path.read_bytes()
     truncated = tmp_path / "truncated.tar.gz"
@@ -163,7 +163,7 @@ def test_backup_restores_a_postgresql_catalog(
     monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
 
     source = Settings(data_dir=tmp_path / "old", database_url=with_password)
-    services = Services(source)
+    services = build_services(source)
     document_id = _populate(services)
     services.engine.dispose()
     report = backup(source, tmp_path / "kyso.tar.gz", include_secrets=True, passphrase=PASSPHRASE)
@@ -175,7 +175,7 @@ def test_backup_restores_a_postgresql_catalog(
         target_url = f"{postgres_server}/{name}".replace("postgres@", f"postgres:{password}@", 1)
         target = Settings(data_dir=tmp_path / "new", database_url=target_url)
         restore(target, report.path, passphrase=PASSPHRASE)
-        restored = Services(target)
+        restored = build_services(target)
         _check_restored(restored, document_id)
         restored.engine.dispose()
     finally:

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from servetools import Served, kyso_served
 
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import build_services
 from certs.errors import RevocationUnreachableError
 from certs.fetch_policy import FetchPolicy, parse_hosts
 from certs.fetching import HttpUrlSource, PkiUrlSource
@@ -223,7 +223,7 @@ def test_by_default_only_trusted_hosts_are_asked_by_name_at_the_checked_address(
     listener = Listener()
     try:
         url = listener.url.replace("127.0.0.1", "localhost")
-        services = Services(Settings(data_dir=tmp_path))
+        services = build_services(Settings(data_dir=tmp_path))
         with pytest.raises(RevocationUnreachableError) as refused:
             asyncio.run(services.http_source().get(f"{url}/pki/crl/root.crl"))
         message = refused.value.message
@@ -271,7 +271,7 @@ class _TsaKit:
 def _sign_b_lt(folder: Path, kit: _TsaKit, **settings: str) -> bytes | None:
     from certs.records import to_pem
 
-    services = Services(
+    services = build_services(
         Settings(
             data_dir=folder, public_url="http://127.0.0.1:9", tsa_url=f"{kit.listener.url}/pki/tsa",
             **settings,  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from servetools import Served, kyso_served
 
 from api.accounts.service import Role
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import build_services
 
 LINES = ["ỦY BAN NHÂN DÂN QUẬN HOÀN KIẾM", "QUYẾT ĐỊNH số 123/QĐ-UBND"]
 OUTSIDERS = ["citizen", "official", "agency"]
@@ -107,7 +107,7 @@ def test_a_celery_job_keeps_its_owner_in_redis(tmp_path: Path, redis_url: str) -
 
     queue_url = "redis://127.0.0.1:6379/10"  # this test's own database
     settings = Settings(data_dir=tmp_path, queue="celery", redis_url=queue_url)
-    jobs = Services(settings).jobs
+    jobs = build_services(settings).jobs
     try:
         owned = jobs.submit("archive.audit", {"sample": 1.0}, owner="auditor1")
         scheduled = jobs.submit("archive.audit", {"sample": 1.0})

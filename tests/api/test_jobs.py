@@ -16,7 +16,7 @@ from apitools import metric_value, scan_image
 from api.jobs.base import JSON, JobKind, Progress, Registry
 from api.jobs.inprocess import InProcessQueue
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import build_services
 from common.errors import InputError, NotFoundError
 
 KYSO = str(Path(sys.executable).parent / "kyso")
@@ -55,7 +55,7 @@ def test_in_process_queue_runs_a_job_and_reports_progress() -> None:
 
 
 def test_fixity_audit_runs_through_the_embedded_queue(tmp_path: Path) -> None:
-    services = Services(Settings(data_dir=tmp_path))
+    services = build_services(Settings(data_dir=tmp_path))
     job = services.jobs.wait(services.jobs.submit("archive.audit", {"sample": 1.0}), 60)
     assert job.status == "succeeded", job.error
     assert job.result is not None and job.result["problems"] == []
@@ -99,7 +99,7 @@ def test_celery_job_whose_worker_is_killed_is_run_again_not_lost(
         redis_url=celery_env["KYSO_REDIS_URL"],
         job_visibility_timeout=4,
     )
-    queue = Services(settings).jobs
+    queue = build_services(settings).jobs
     source = _scan(tmp_path / "scan.tif", pages=4)
     output = tmp_path / "out.pdf"
     log = tmp_path / "worker.log"
@@ -140,7 +140,7 @@ def test_a_celery_worker_serves_its_job_metrics(tmp_path: Path, celery_env: dict
     settings = Settings(
         data_dir=Path(celery_env["KYSO_DATA_DIR"]), queue="celery", redis_url=TEST_REDIS
     )
-    queue = Services(settings).jobs
+    queue = build_services(settings).jobs
     log = tmp_path / "worker.log"
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()

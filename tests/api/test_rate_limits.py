@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.ratelimit import RateLimited, RateLimiter, RedisRateLimiter
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import build_services
 
 REDIS = "redis://127.0.0.1:6379/6"
 pytestmark = pytest.mark.redis
@@ -54,7 +54,7 @@ def test_logins_over_two_api_processes_are_limited_together(tmp_path: Path, redi
     import redis
 
     redis.Redis.from_url(REDIS).delete("kyso:rate:login:testclient")
-    apps = [TestClient(create_app(settings, Services(settings))) for _ in range(2)]
+    apps = [TestClient(create_app(settings, build_services(settings))) for _ in range(2)]
     codes = [
         apps[n % 2].post("/api/v1/auth/token", json={"username": "x", "password": "y"}).status_code
         for n in range(6)

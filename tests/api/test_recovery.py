@@ -11,7 +11,7 @@ from pathlib import Path
 
 from api.recovery import recover
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import Services, build_services
 from archive.metadata import DocumentMeta, DossierMeta
 
 
@@ -26,7 +26,7 @@ def _leftovers(svc: Services) -> tuple[str, Path]:
 
 
 def test_young_leftovers_are_left_to_the_process_that_may_still_own_them(tmp_path: Path) -> None:
-    svc = Services(Settings(data_dir=tmp_path))
+    svc = build_services(Settings(data_dir=tmp_path))
     ingest, partial = _leftovers(svc)
     assert recover(svc).dropped == 0
     assert [i for i, _ in svc.archive.catalog.pending_ingests()] == [ingest]
@@ -34,11 +34,11 @@ def test_young_leftovers_are_left_to_the_process_that_may_still_own_them(tmp_pat
 
 
 def test_stale_leftovers_are_dropped_and_the_archive_still_works(tmp_path: Path) -> None:
-    svc = Services(Settings(data_dir=tmp_path))
+    svc = build_services(Settings(data_dir=tmp_path))
     _ingest, partial = _leftovers(svc)
     stale = time.time() - 3 * 3600
     os.utime(partial, (stale, stale))
-    later = Services(Settings(data_dir=tmp_path, stale_ingest_minutes=0))
+    later = build_services(Settings(data_dir=tmp_path, stale_ingest_minutes=0))
     done = recover(later)
     assert (done.dropped, done.temp_files) == (1, 1)
     assert later.archive.catalog.pending_ingests() == []

@@ -133,12 +133,12 @@ def _assert_pki_keys_match(env: dict[str, str]) -> None:
     from asn1crypto import x509
 
     from api.settings import Settings
-    from api.wiring import Services
+    from api.wiring import build_services
 
     settings = Settings(
         data_dir=Path(env["KYSO_DATA_DIR"]), database_url=env.get("KYSO_DATABASE_URL")
     )
-    services = Services(settings)
+    services = build_services(settings)
     with services.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT name, key_label, cert_der FROM certs_authority"))
         authorities = list(rows)

@@ -69,9 +69,9 @@ def _prepare(data: Path, url: str) -> dict[str, str]:
     (its URL is in the certificates: CRL and OCSP)."""
     from api.accounts.service import Role
     from api.settings import Settings
-    from api.wiring import Services
+    from api.wiring import build_services
 
-    services = Services(Settings(data_dir=data, public_url=url))
+    services = build_services(Settings(data_dir=data, public_url=url))
     services.ensure_pki()
     citizen = services.accounts.create_user("citizen1", PASSWORD, Role.CITIZEN, "Lý Thị Mai")
     official = services.accounts.create_user(

@@ -52,9 +52,9 @@ def test_cli_signs_at_b_lt_then_extends_to_b_lta_in_place(data_dir) -> None:
     after = out.read_bytes()
     assert after.startswith(signed) and len(after) > len(signed)
     from api.settings import Settings
-    from api.wiring import Services
+    from api.wiring import build_services
 
-    roots = Services(Settings()).pki.trust_anchors()
+    roots = build_services(Settings()).pki.trust_anchors()
     found = statuses(after, roots)
     assert len(found) == 2 and all(s.bottom_line for s in found)
 

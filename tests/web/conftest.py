@@ -16,7 +16,7 @@ from webtools import PASSWORD, Live
 from api.accounts.service import Role
 from api.app import create_app
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import build_services
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -27,7 +27,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
-    services = Services(Settings(data_dir=tmp_path / "data", public_url=url))
+    services = build_services(Settings(data_dir=tmp_path / "data", public_url=url))
     for role, agency in (
         (Role.CITIZEN, None),
         (Role.OFFICIAL, "UBND Phường Tràng Tiền"),

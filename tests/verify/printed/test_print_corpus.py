@@ -18,7 +18,7 @@ from print_documents import KINDS, make_document
 
 from api.printcheck.service import PrintCheck, check_print
 from api.settings import Settings
-from api.wiring import Services
+from api.wiring import Services, build_services
 from archive.metadata import VersionRecord
 from verify.engine import verify_pdf
 from verify.model import Indication, ValidationReport
@@ -34,7 +34,7 @@ def archive(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Services, dict[str, Issued]]]:
     data = tmp_path_factory.mktemp("printed") / "data"
-    services = Services(Settings(data_dir=data, public_url="http://127.0.0.1:9"))
+    services = build_services(Settings(data_dir=data, public_url="http://127.0.0.1:9"))
     services.ensure_pki()
     ready_official(services)
     issued = {kind: asyncio.run(issue(services, make_document(kind, SEED))) for kind in KINDS}
