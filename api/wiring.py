@@ -162,7 +162,7 @@ def _jobs(settings: Settings, later: _Later) -> JobQueue:
     if settings.queue == "celery":  # the jobs run in the workers (api/jobs/context.py)
         from api.jobs.context import per_process
 
-        registry = default_registry(settings, per_process(settings))
+        registry = default_registry(settings, per_process(lambda: build_services(settings)))
         app = make_celery(
             settings.redis_url, registry, visibility_timeout=settings.job_visibility_timeout
         )

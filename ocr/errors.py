@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-from common.errors import ConflictError, ExternalServiceError, InputError
+from common.errors import ConflictError, ExternalServiceError, InputError, KysoError
+
+# Errors cross the OCR process pool pickled as (code, message): KysoError.__reduce__.
 
 
-class _RebuiltFromCode:
-    """Errors cross the process pool pickled: rebuild them from (code, message)."""
+class OcrError(KysoError):
+    """The root of digitisation's errors."""
 
-    code: str
-    message: str
-
-    def __reduce__(self) -> tuple[type, tuple[str, str]]:
-        return (type(self), (self.code, self.message))
+    default_code = "ocr_failed"
 
 
-class OcrError(_RebuiltFromCode, InputError):
+class OcrInputError(OcrError, InputError):
     """The input cannot be digitised as given (empty, broken, too large, not an image)."""
 
     default_code = "ocr_invalid_input"
 
 
-class SignedPdfError(_RebuiltFromCode, ConflictError):
+class SignedPdfError(OcrError, ConflictError):
     """The input PDF carries a digital signature: kyso never rewrites it."""
 
     default_code = "ocr_signed_pdf"
 
 
-class OcrEngineError(_RebuiltFromCode, ExternalServiceError):
+class OcrEngineError(OcrError, ExternalServiceError):
     """The recognition engine (tesseract) or a helper program failed."""
 
     default_code = "ocr_engine_failed"

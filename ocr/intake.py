@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from common.hashing import sha256_chunks, sha256_file
 from ocr import errors
-from ocr.errors import OcrError
+from ocr.errors import OcrInputError
 from ocr.options import OcrOptions
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def apply_pillow_limits(options: OcrOptions) -> None:
 
 def plan_input(path: Path, options: OcrOptions) -> InputPlan:
     if not path.exists():
-        raise OcrError(errors.UNSUPPORTED_INPUT, f"{path.name}: no such file or folder")
+        raise OcrInputError(errors.UNSUPPORTED_INPUT, f"{path.name}: no such file or folder")
     if path.is_dir():
         return _plan_folder(path, options)
     _check_size(path, options)
@@ -74,15 +74,15 @@ def plan_input(path: Path, options: OcrOptions) -> InputPlan:
 def _check_size(path: Path, options: OcrOptions) -> None:
     size = path.stat().st_size
     if size == 0:
-        raise OcrError(errors.EMPTY_INPUT, f"{path.name} is empty (0 bytes)")
+        raise OcrInputError(errors.EMPTY_INPUT, f"{path.name} is empty (0 bytes)")
     if size > options.max_input_bytes:
-        raise OcrError(errors.IMAGE_TOO_LARGE, f"{path.name} is larger than the limit")
+        raise OcrInputError(errors.IMAGE_TOO_LARGE, f"{path.name} is larger than the limit")
 
 
 def _plan_folder(folder: Path, options: OcrOptions) -> InputPlan:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
-        raise OcrError(errors.EMPTY_INPUT, f"{folder.name} holds no page images")
+        raise OcrInputError(errors.EMPTY_INPUT, f"{folder.name} holds no page images")
     pages: list[PageSource] = []
     digests = []
     for file in files:
@@ -100,18 +100,20 @@ def _image_pages(path: Path, options: OcrOptions, already: int = 0) -> list[Page
             width, height = image.size
             frames = int(getattr(image, "n_frames", 1))
     except Image.DecompressionBombError as exc:
-        raise OcrError(errors.IMAGE_TOO_LARGE, f"{path.name}: {exc}") from exc
+        raise OcrInputError(errors.IMAGE_TOO_LARGE, f"{path.name}: {exc}") from exc
     except UnidentifiedImageError as exc:
-        raise OcrError(errors.UNSUPPORTED_INPUT, f"{path.name} is not an image or PDF") from exc
+        raise OcrInputError(
+            errors.UNSUPPORTED_INPUT, f"{path.name} is not an image or PDF"
+        ) from exc
     except PILLOW_ERRORS as exc:
-        raise OcrError(errors.UNREADABLE_IMAGE, f"{path.name} cannot be read: {exc}") from exc
+        raise OcrInputError(errors.UNREADABLE_IMAGE, f"{path.name} cannot be read: {exc}") from exc
     if width * height > options.max_page_pixels:
-        raise OcrError(
+        raise OcrInputError(
             errors.IMAGE_TOO_LARGE,
             f"{path.name} is {width}x{height} pixels, over the {options.max_page_pixels} limit",
         )
     if already + frames > options.max_pages:
-        raise OcrError(errors.TOO_MANY_PAGES, f"more than {options.max_pages} pages")
+        raise OcrInputError(errors.TOO_MANY_PAGES, f"more than {options.max_pages} pages")
     return [PageSource("image", path, i) for i in range(frames)]
 
 
@@ -154,22 +156,24 @@ def _plan_pdf(path: Path, options: OcrOptions) -> InputPlan:
             signed = signed or _has_signature_field(pdf)
             count = len(pdf.pages)
             if count == 0:
-                raise OcrError(errors.EMPTY_INPUT, f"{path.name} has no pages")
+                raise OcrInputError(errors.EMPTY_INPUT, f"{path.name} has no pages")
             if count > options.max_pages:
-                raise OcrError(errors.TOO_MANY_PAGES, f"{count} pages, over {options.max_pages}")
+                raise OcrInputError(
+                    errors.TOO_MANY_PAGES, f"{count} pages, over {options.max_pages}"
+                )
             kind = "pdf_raster" if signed else "pdf"
             pages = []
             for i, page in enumerate(pdf.pages):
                 box = page.cropbox
                 w_in, h_in = float(box[2] - box[0]) / 72, float(box[3] - box[1]) / 72
                 if w_in * h_in * options.pdf_dpi**2 > options.max_page_pixels:
-                    raise OcrError(
+                    raise OcrInputError(
                         errors.PAGE_TOO_LARGE,
                         f"page {i + 1} is {w_in:.0f}x{h_in:.0f} inches, too large to rasterise",
                     )
                 pages.append(PageSource(kind, path, i, has_text=_page_has_text(page)))
     except pikepdf.PasswordError as exc:
-        raise OcrError("ocr_encrypted_pdf", f"{path.name} is encrypted") from exc
+        raise OcrInputError("ocr_encrypted_pdf", f"{path.name} is encrypted") from exc
     except PDF_ERRORS as exc:
-        raise OcrError(errors.UNREADABLE_PDF, f"{path.name} is not a readable PDF") from exc
+        raise OcrInputError(errors.UNREADABLE_PDF, f"{path.name} is not a readable PDF") from exc
     return InputPlan(tuple(pages), sha256_file(path), signed=signed)

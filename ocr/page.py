@@ -17,7 +17,7 @@ from PIL import Image
 from common.subprocess_run import ProgramError, run
 from ocr import errors
 from ocr.engine import OcrEngine
-from ocr.errors import OcrEngineError, OcrError
+from ocr.errors import OcrEngineError, OcrInputError
 from ocr.geometry import Affine, PlaneMap, straighten, turn_clockwise
 from ocr.hocr import write_hocr
 from ocr.intake import PDF_ERRORS, PILLOW_ERRORS, PageSource, apply_pillow_limits
@@ -58,11 +58,11 @@ def process_page(task: PageTask) -> PageOutcome:
     try:
         return _process(task)
     except PDF_ERRORS as exc:
-        raise OcrError(errors.UNREADABLE_PDF, f"page {task.number}: {exc}") from exc
+        raise OcrInputError(errors.UNREADABLE_PDF, f"page {task.number}: {exc}") from exc
     except Image.DecompressionBombError as exc:
-        raise OcrError(errors.IMAGE_TOO_LARGE, f"page {task.number}: {exc}") from exc
+        raise OcrInputError(errors.IMAGE_TOO_LARGE, f"page {task.number}: {exc}") from exc
     except PILLOW_ERRORS as exc:
-        raise OcrError(
+        raise OcrInputError(
             errors.UNREADABLE_IMAGE, f"page {task.number} cannot be read: {exc}"
         ) from exc
 

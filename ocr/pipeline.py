@@ -18,7 +18,7 @@ from pathlib import Path
 from common.clock import Clock, SystemClock
 from ocr import errors
 from ocr.engine import OcrEngine, TesseractEngine
-from ocr.errors import OcrError, SignedPdfError
+from ocr.errors import OcrInputError, SignedPdfError
 from ocr.intake import plan_input
 from ocr.metadata import suggest_metadata
 from ocr.options import OcrOptions
@@ -105,7 +105,7 @@ def _check_paths(source: Path, output: Path, sidecar: Path | None) -> None:
     resolved = source.resolve()
     for target in (output, sidecar):
         if target is not None and target.resolve() == resolved:
-            raise OcrError(errors.OUTPUT_IS_INPUT, "the output would overwrite the input")
+            raise OcrInputError(errors.OUTPUT_IS_INPUT, "the output would overwrite the input")
 
 
 def _run_pages(

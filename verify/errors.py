@@ -6,10 +6,12 @@ from common.errors import ExternalServiceError, InputError, KysoError
 
 
 class VerificationError(KysoError):
+    """The root of verification's errors."""
+
     default_code = "verification_failed"
 
 
-class VerificationInputError(InputError):
+class VerificationInputError(VerificationError, InputError):
     """The caller's input or options cannot be used (not: the document failed validation).
 
     Codes: ``verify_file_missing``, ``verify_too_large``, ``verify_policy_invalid``,
@@ -20,7 +22,7 @@ class VerificationInputError(InputError):
     default_code = "verify_input_invalid"
 
 
-class ReportRenderError(ExternalServiceError):
+class ReportRenderError(VerificationError, ExternalServiceError):
     """A human report (HTML to PDF, sealing) could not be produced."""
 
     default_code = "verify_report_failed"

@@ -24,11 +24,12 @@ def worker_command(
     from api.jobs.celery_queue import make_celery
     from api.jobs.context import per_process
     from api.jobs.kinds import default_registry
+    from api.wiring import build_services
 
     settings = Settings()
     app = make_celery(
         settings.redis_url,
-        default_registry(settings, per_process(settings)),
+        default_registry(settings, per_process(lambda: build_services(settings))),
         visibility_timeout=settings.job_visibility_timeout,
     )
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", f"--pool={pool}"]

@@ -10,28 +10,22 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING
 
 from api.jobs.kinds import ContextOf, JobContext
-from api.settings import Settings
-
-if TYPE_CHECKING:
-    from api.wiring import Services
 
 
-def per_process(settings: Settings) -> ContextOf:
-    """A ``ContextOf`` that builds the services from ``settings`` once per process."""
+def per_process(build: ContextOf) -> ContextOf:
+    """A ``ContextOf`` that calls ``build`` (e.g. ``build_services`` of the worker's settings)
+    once per process, on the first job, and gives the same context to every later job."""
     lock = threading.Lock()
-    built: dict[int, Services] = {}
+    built: dict[int, JobContext] = {}
 
     def context() -> JobContext:
-        from api.wiring import build_services
-
         with lock:
             pid = os.getpid()
             if pid not in built:
                 built.clear()  # the parent's, inherited through a fork
-                built[pid] = build_services(settings)
+                built[pid] = build()
             return built[pid]
 
     return context

@@ -11,27 +11,28 @@ Codes: ``print_scan_unsupported``, ``print_scan_empty``, ``print_scan_too_large`
 from __future__ import annotations
 
 from common.errors import ExternalServiceError, InputError, NotFoundError, PermissionDeniedError
+from verify.errors import VerificationError
 
 
-class PrintScanError(InputError):
+class PrintScanError(VerificationError, InputError):
     """The scan cannot be checked as given (format, size, pages, no QR code)."""
 
     default_code = "print_scan_invalid"
 
 
-class PrintOriginalMissing(NotFoundError):
+class PrintOriginalMissing(VerificationError, NotFoundError):
     """The code on the paper names no archived original here."""
 
     default_code = "print_code_unknown"
 
 
-class PrintOriginalRestricted(PermissionDeniedError):
+class PrintOriginalRestricted(VerificationError, PermissionDeniedError):
     """The original exists but is not public: its text is not compared for anyone."""
 
     default_code = "print_original_not_public"
 
 
-class PrintReaderError(ExternalServiceError):
+class PrintReaderError(VerificationError, ExternalServiceError):
     """The scan reader (its process, the OCR engine) failed or is busy."""
 
     default_code = "print_reader_failed"
