@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from api.cli.exitcodes import ExitCode
 from api.settings import Settings
 from archive import bagit, fixity, retention
 from archive.errors import ArchiveInputError, IntegrityError
@@ -29,7 +30,6 @@ app.add_typer(log_app, name="log")
 app.add_typer(dispose_app, name="dispose")
 
 #: exit status when an audit or a chain check finds a problem
-EXIT_PROBLEMS = 1
 
 
 def _archive() -> Archive:
@@ -204,7 +204,7 @@ def audit(
         + status
     )
     if not report.ok:
-        raise typer.Exit(EXIT_PROBLEMS)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @app.command()
@@ -234,7 +234,7 @@ def log_verify() -> None:
         + ("OK" if report.ok else "CHAIN BROKEN")
     )
     if not report.ok:
-        raise typer.Exit(EXIT_PROBLEMS)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @log_app.command("anchor")

@@ -10,6 +10,7 @@ import typer
 
 from api.cli.admin import app as admin_app
 from api.cli.archive import app as archive_app
+from api.cli.exitcodes import ExitCode
 from api.cli.ocr import ocr_command
 from api.cli.pki import app as pki_app
 from api.cli.sign import sign_command
@@ -21,7 +22,6 @@ from api.settings import Settings
 from common.errors import KysoError
 
 #: exit status of a command refused with a kyso error (bad input, not found, conflict ...)
-EXIT_ERROR = 4
 
 app = typer.Typer(
     name="kyso",
@@ -108,4 +108,4 @@ def main() -> None:
 
 def _refuse(error: KysoError) -> NoReturn:
     typer.echo(f"lỗi / error [{error.code}]: {error.message}", err=True)
-    raise SystemExit(EXIT_ERROR) from None
+    raise SystemExit(ExitCode.ERROR) from None

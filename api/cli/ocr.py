@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli.exitcodes import ExitCode
 from ocr.options import OcrOptions
 from ocr.results import OcrResult, ProgressEvent
 
@@ -99,7 +100,7 @@ def main() -> None:
         app()
     except KysoError as exc:
         typer.echo(f"lỗi / error [{exc.code}]: {exc.message}", err=True)
-        raise SystemExit(4) from None
+        raise SystemExit(ExitCode.ERROR) from None
 
 
 if __name__ == "__main__":

@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING
 import typer
 from asn1crypto import pem, x509
 
+from api.cli.exitcodes import ExitCode
 from api.settings import Settings
 from api.wiring import Services, build_services
 
 if TYPE_CHECKING:
     from verify.model import ValidationReport
-
-EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE, EXIT_UNREADABLE = 0, 1, 2, 3
 
 
 class SigningSealer:
@@ -162,7 +161,8 @@ def verify_command(
             typer.echo("cảnh báo / warning: no seal certificate, the PDF is not sealed", err=True)
         pdf.write_bytes(asyncio.run(render_pdf(report, lang, sealer)))
     if not report.document.readable and report.indication is Indication.TOTAL_FAILED:
-        sys.exit(EXIT_UNREADABLE)  # not a PDF, or one over the limits (resource_limit)
+        sys.exit(ExitCode.UNREADABLE)  # not a PDF, or one over the limits (resource_limit)
     if report.indication is Indication.TOTAL_PASSED:
-        sys.exit(EXIT_PASSED)
-    sys.exit(EXIT_FAILED if report.indication is Indication.TOTAL_FAILED else EXIT_INDETERMINATE)
+        sys.exit(ExitCode.OK)
+    failed = report.indication is Indication.TOTAL_FAILED
+    sys.exit(ExitCode.FAILED if failed else ExitCode.INDETERMINATE)

@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from api.cli.exitcodes import ExitCode
 from api.settings import Settings
 
 if TYPE_CHECKING:
     from api.printcheck.schemas import PrintCheckPublic
-
-EXIT_MATCHES, EXIT_CHANGED, EXIT_UNSURE = 0, 1, 2
 
 
 def verify_print_command(
@@ -75,10 +74,10 @@ def verify_print_command(
             (pictures / f"page-{n:02d}.jpg").write_bytes(picture)
     failed = check.report.indication is Indication.TOTAL_FAILED
     if answer.verdict == "changed" or failed:
-        sys.exit(EXIT_CHANGED)
+        sys.exit(ExitCode.FAILED)
     if answer.verdict == "matches" and check.report.indication is Indication.TOTAL_PASSED:
-        sys.exit(EXIT_MATCHES)
-    sys.exit(EXIT_UNSURE)
+        sys.exit(ExitCode.OK)
+    sys.exit(ExitCode.INDETERMINATE)
 
 
 def _echo_text(answer: PrintCheckPublic, lang: str) -> None:

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.cli.exitcodes import ExitCode
 from common.errors import InputError, KysoError
 from common.subprocess_run import ProgramError, run
 from verify.printed.errors import PrintReaderError, PrintScanError
@@ -33,7 +34,6 @@ from verify.printed.qr import verify_target
 
 READING = "reading.json"
 #: exit status of the child when it refused the scan with a kyso error
-EXIT_REFUSED = 4
 _HOCR_WORD = re.compile(
     r'<span class="ocrx_word" title="bbox (\d+) (\d+) (\d+) (\d+); x_wconf (\d+)">(.*?)</span>'
 )
@@ -324,14 +324,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         reading = read_scan(args.source, args.workdir, limits, args.jobs, args.require_qr)
         answer = _to_json(reading)
-        status = 0
+        status = ExitCode.OK
     except KysoError as exc:
         kind = "input" if isinstance(exc, InputError) else "service"
         answer = {"error": {"code": exc.code, "message": exc.message, "kind": kind}}
-        status = EXIT_REFUSED
+        status = ExitCode.ERROR
     except MemoryError:
         answer = {"error": {"code": "print_scan_resource_limit", "message": "out of memory"}}
-        status = EXIT_REFUSED
+        status = ExitCode.ERROR
     partial = args.workdir / (READING + ".part")
     partial.write_text(json.dumps(answer, ensure_ascii=False), encoding="utf-8")
     partial.replace(args.workdir / READING)

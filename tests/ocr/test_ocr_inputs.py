@@ -16,7 +16,8 @@ from ocr_helpers import make_signed_pdf, pdftotext
 from PIL import Image
 from typer.testing import CliRunner
 
-from api.cli.main import EXIT_ERROR, app
+from api.cli.exitcodes import ExitCode
+from api.cli.main import app
 from common.hashing import sha256_file
 from ocr.errors import OcrError, SignedPdfError
 from ocr.options import OcrOptions
@@ -48,7 +49,7 @@ def test_cli_refuses_a_signed_pdf_with_exit_status_4(tmp_path: Path, clean_page:
     done = subprocess.run(
         [str(kyso), "ocr", str(signed), "-o", str(tmp_path / "o.pdf")], capture_output=True
     )
-    assert done.returncode == EXIT_ERROR == 4
+    assert done.returncode == ExitCode.ERROR == 4
     assert "[ocr_signed_pdf]" in done.stderr.decode()
     assert sha256_file(signed) == before
     result = CliRunner().invoke(app, ["ocr", str(signed), "-o", str(tmp_path / "o.pdf")])
