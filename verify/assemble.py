@@ -34,7 +34,9 @@ from verify.structure import revision_ends, revision_number
 from verify.validate import Embedded, Outcome
 
 if TYPE_CHECKING:
-    from verify.engine import _Signature
+    from collections.abc import Sequence
+
+    from verify.signed import SignatureField
 
 
 def judge(
@@ -82,7 +84,7 @@ def _algorithm_problems(emb: EmbeddedPdfSignature, options: VerifyOptions) -> li
     return out
 
 
-def _doc_timestamps_after(sigs: list[_Signature], revision: int) -> list[TimeStampInfo]:
+def _doc_timestamps_after(sigs: Sequence[SignatureField], revision: int) -> list[TimeStampInfo]:
     out = []
     for s in sigs:
         if s.is_timestamp and s.embedded is not None and s.embedded.signed_revision > revision:
@@ -112,7 +114,7 @@ async def assemble_signature(
     emb: EmbeddedPdfSignature | None,
     outcome: Outcome | None,
     problems: list[Problem],
-    all_sigs: list[_Signature],
+    all_sigs: Sequence[SignatureField],
     embedded: Embedded,
     options: VerifyOptions,
 ) -> SignatureReport:

@@ -35,7 +35,9 @@ from verify.problem import Problem
 from verify.structure import revision_ends
 
 if TYPE_CHECKING:
-    from verify.engine import _Signature
+    from collections.abc import Sequence
+
+    from verify.signed import SignatureField
 
 _KIND_ORDER = list(ChangeKind)
 _CATALOG_OK = {"/DSS", "/AcroForm", "/Perms", "/Extensions", "/Version"}
@@ -262,7 +264,7 @@ async def analyse_changes(
     end: int,
     emb: EmbeddedPdfSignature,
     status: PdfSignatureStatus,
-    all_sigs: list[_Signature],
+    all_sigs: Sequence[SignatureField],
     options: VerifyOptions,
 ) -> tuple[ChangesAfterSigning, list[Problem]]:
     from verify.visual import compare_revisions

@@ -33,6 +33,7 @@ from verify.errors import VerificationInputError
 from verify.model import DocumentInfo, ValidationReport
 from verify.options import VerifyOptions
 from verify.problem import Problem
+from verify.signed import SignatureField
 from verify.structure import check_byte_range, revision_ends, signature_value_empty
 from verify.validate import Embedded, document_timestamp, validate_signature
 
@@ -49,6 +50,12 @@ class _Signature:
     revision: int = -1
     #: for document time-stamps: (time, trusted)
     stamp: tuple[datetime, bool] | None = None
+
+    def record(self) -> SignatureField:
+        """What other modules see of it (frozen)."""
+        return SignatureField(
+            self.name, self.embedded, self.is_timestamp, self.revision, self.stamp
+        )
 
 
 def read_input(source: bytes | Path, options: VerifyOptions) -> bytes:
@@ -290,6 +297,7 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
     if not regular:
         doc_problems.append(Problem("no_signatures"))
     doc_problems += await _check_document_timestamps(signatures, options, embedded, now)
+    records = tuple(s.record() for s in signatures)  # every stamp known: frozen from here
     # active content (JavaScript, launch, links, attachments): reported, never run or followed
     items = await asyncio.to_thread(active.scan_bytes, data)
     doc_problems += [Problem(code, detail=detail) for code, detail in active.summarise(items)]
@@ -310,7 +318,7 @@ async def verify_pdf_async(source: bytes | Path, options: VerifyOptions) -> Vali
                 sig.problems.append(Problem("signature_unreadable", detail=exc.reason,
                                             field=sig.name))  # fmt: skip
         report = await assemble_signature(
-            data, reader, sig.name, sig.embedded, outcome, sig.problems, signatures, embedded,
+            data, reader, sig.name, sig.embedded, outcome, sig.problems, records, embedded,
             options,
         )  # fmt: skip
         reports.append(report)
