@@ -1,4 +1,5 @@
-"""verify/ and signing/ behind the archive's protocols (the archive knows neither)."""
+"""verify/ and signing/ behind the archive's protocols (the archive knows neither): its
+``Verifier``, ``Anchorer`` and ``LtaRenewer``."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from pathlib import Path
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from archive.errors import StoreUnavailableError
 from archive.metadata import SignatureSummary
 from common.clock import Clock
+from signing.errors import SigningBackendError
 from signing.extend import extend_to_lta
 from signing.pades import SigningContext
+from signing.timestamps import SourceTimeStamper, TimeStampSource
 from verify.model import ValidationReport
 from verify.policy import STRICT
 
@@ -47,6 +51,22 @@ class ReportVerifier:
             signed_at=first.timestamped_signing_time or first.claimed_signing_time,
             level=first.pades_level or "",
         )
+
+
+class TsaAnchorer:
+    """archive ``Anchorer`` over a time-stamp source (kyso's own TSA in-process, or the
+    external one of ``KYSO_TSA_URL``): the request built and the answer checked by the same
+    RFC 3161 client as signing (``SourceTimeStamper``); a refusal is the archive's error."""
+
+    def __init__(self, source: TimeStampSource) -> None:
+        self._source = source
+
+    def timestamp(self, digest: bytes) -> bytes:
+        try:
+            token = SourceTimeStamper(self._source).timestamp(digest, "sha256")
+        except SigningBackendError as exc:
+            raise StoreUnavailableError("archive_tsa_refused", exc.message) from exc
+        return bytes(token.dump())
 
 
 class ArchiveTimeStampRenewer:

@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from api.build import open_database
 from api.settings import Settings
 from archive.catalog.sql import SqlCatalog
-from archive.errors import ArchiveInputError, StoreUnavailableError
+from archive.errors import ArchiveInputError
 from archive.ingest import Archive
 from archive.store.base import ObjectStore
 from archive.store.folder import FolderStore
 from common.clock import Clock, SystemClock
-
-if TYPE_CHECKING:
-    from signing.timestamps import TimeStampSource
-
-
-class TsaAnchorer:
-    """archive.protocols.Anchorer over a time-stamp source (kyso's own TSA in-process, or the
-    external one of ``KYSO_TSA_URL``), through the same RFC 3161 client as signing."""
-
-    def __init__(self, source: TimeStampSource) -> None:
-        self._source = source
-
-    def timestamp(self, digest: bytes) -> bytes:
-        from signing.errors import SigningBackendError
-        from signing.timestamps import SourceTimeStamper
-
-        try:
-            token = SourceTimeStamper(self._source).timestamp(digest, "sha256")
-        except SigningBackendError as exc:
-            raise StoreUnavailableError("archive_tsa_refused", exc.message) from exc
-        return bytes(token.dump())
 
 
 def build_store(settings: Settings, clock: Clock) -> ObjectStore:

@@ -240,13 +240,12 @@ def log_verify() -> None:
 @log_app.command("anchor")
 def log_anchor() -> None:
     """Đóng dấu thời gian đầu chuỗi (anchor the chain head with kyso's RFC 3161 TSA)."""
+    from api.adapters import TsaAnchorer
     from api.wiring import build_services
-    from api.wiring_archive import TsaAnchorer
 
-    settings = Settings()
-    services = build_services(settings)
+    services = build_services(Settings())
     services.ensure_pki()
-    seq = _archive().catalog.audit_log.anchor(TsaAnchorer(services.timestamp_source))
+    seq = services.catalog.audit_log.anchor(TsaAnchorer(services.timestamp_source))
     typer.echo("nothing to anchor" if seq is None else f"anchored entry {seq}")
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from test_remote_signing_api import PIN, _citizen
 
 from api.accounts.models import DossierRow
-from api.wiring_archive import TsaAnchorer
+from api.adapters import TsaAnchorer
 from certs.records import to_pem
 from signing.errors import SigningBackendError
 from signing.timestamps import HttpTimeStampSource, SourceTimeStamper

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from api.wiring_archive import TsaAnchorer
+from api.adapters import TsaAnchorer
 from archive import fixity, lta
 from archive.catalog import tables as t
 from archive.ingest import Archive
