@@ -8,7 +8,7 @@ import binascii
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ServicesDep
+from api.deps import OcspDep, PkiDep, RevocationDep, TsaDep
 from common.errors import InputError
 
 router = APIRouter(prefix="/pki", tags=["pki"])
@@ -27,37 +27,37 @@ async def _body(request: Request, media_type: str) -> bytes:
 
 
 @router.get("/crl/{ca}.crl", response_class=Response)
-async def crl(ca: str, svc: ServicesDep) -> Response:
-    der = await run_in_threadpool(svc.revocation.crl, ca)
+async def crl(ca: str, revocation: RevocationDep) -> Response:
+    der = await run_in_threadpool(revocation.crl, ca)
     return Response(der, media_type="application/pkix-crl")
 
 
 @router.get("/ca/{ca}.crt", response_class=Response)
-async def ca_certificate(ca: str, svc: ServicesDep) -> Response:
-    cert = await run_in_threadpool(svc.pki.authority_certificate, ca)
+async def ca_certificate(ca: str, pki: PkiDep) -> Response:
+    cert = await run_in_threadpool(pki.authority_certificate, ca)
     return Response(cert.dump(), media_type="application/pkix-cert")
 
 
 @router.post("/ocsp", response_class=Response)
-async def ocsp_post(request: Request, svc: ServicesDep) -> Response:
+async def ocsp_post(request: Request, ocsp: OcspDep) -> Response:
     body = await _body(request, "application/ocsp-request")
-    der = await run_in_threadpool(svc.ocsp.respond, body)
+    der = await run_in_threadpool(ocsp.respond, body)
     return Response(der, media_type="application/ocsp-response")
 
 
 @router.get("/ocsp/{encoded:path}", response_class=Response)
-async def ocsp_get(encoded: str, svc: ServicesDep) -> Response:
+async def ocsp_get(encoded: str, ocsp: OcspDep) -> Response:
     """RFC 6960 appendix A.1: the DER request, base64 then URL-encoded, in the path."""
     try:
         body = base64.b64decode(encoded, validate=False)
     except (binascii.Error, ValueError):
         body = b""
-    der = await run_in_threadpool(svc.ocsp.respond, body)
+    der = await run_in_threadpool(ocsp.respond, body)
     return Response(der, media_type="application/ocsp-response")
 
 
 @router.post("/tsa", response_class=Response)
-async def tsa(request: Request, svc: ServicesDep) -> Response:
+async def tsa(request: Request, authority: TsaDep) -> Response:
     body = await _body(request, "application/timestamp-query")
-    der = await run_in_threadpool(svc.tsa.respond, body)
+    der = await run_in_threadpool(authority.respond, body)
     return Response(der, media_type="application/timestamp-reply")

@@ -12,7 +12,17 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts.service import Role, User
 from api.audit import record
-from api.deps import CurrentUser, ServicesDep, rate_limit, require
+from api.deps import (
+    AccountsDep,
+    CurrentUser,
+    EnrolmentDep,
+    JobsDep,
+    NotificationsDep,
+    PkiDep,
+    ServicesDep,
+    rate_limit,
+    require,
+)
 from api.jobs.access import readable
 from api.jobs.base import JSON, JobInfo
 from api.officer import approve_enrolment, reject_enrolment
@@ -44,9 +54,9 @@ Archivist = Annotated[User, Depends(require(Role.ARCHIVIST, Role.AUDITOR))]
     tags=["auth"],
     dependencies=[Depends(rate_limit("login"))],
 )
-async def login(body: TokenCreate, svc: ServicesDep) -> TokenPublic:
-    user = await run_in_threadpool(svc.accounts.authenticate, body.username, body.password)
-    return TokenPublic(access_token=svc.accounts.issue_token(user, "api"))
+async def login(body: TokenCreate, accounts: AccountsDep) -> TokenPublic:
+    user = await run_in_threadpool(accounts.authenticate, body.username, body.password)
+    return TokenPublic(access_token=accounts.issue_token(user, "api"))
 
 
 @router.get("/me", tags=["auth"])
@@ -55,32 +65,32 @@ def me(user: CurrentUser) -> UserPublic:
 
 
 @router.post("/users", tags=["auth"], status_code=201)
-async def create_user(body: UserCreate, svc: ServicesDep, _admin: Admin) -> UserPublic:
+async def create_user(body: UserCreate, accounts: AccountsDep, _admin: Admin) -> UserPublic:
     try:
         role = Role(body.role)
     except ValueError as exc:
         raise InputError("role_invalid", f"role must be one of {[r.value for r in Role]}") from exc
     user = await run_in_threadpool(
-        svc.accounts.create_user, body.username, body.password, role, body.full_name, body.agency
+        accounts.create_user, body.username, body.password, role, body.full_name, body.agency
     )
     return UserPublic(**asdict(user))
 
 
 @router.post("/enrolments", tags=["pki"], status_code=201)
 def request_enrolment(
-    body: EnrolmentCreate, svc: ServicesDep, user: CurrentUser
+    body: EnrolmentCreate, desk: EnrolmentDep, user: CurrentUser
 ) -> EnrolmentPublic:
     """A citizen (or the officer at the desk) asks for a free signing certificate."""
     owner = user.username if user.role is Role.CITIZEN else None
-    enrolment = svc.enrolment.request(body.full_name, body.cccd, body.phone, owner)
+    enrolment = desk.request(body.full_name, body.cccd, body.phone, owner)
     return EnrolmentPublic(**asdict(enrolment))
 
 
 @router.get("/enrolments", tags=["pki"])
 def list_enrolments(
-    svc: ServicesDep, _officer: Officer, status: str | None = None
+    desk: EnrolmentDep, _officer: Officer, status: str | None = None
 ) -> list[EnrolmentPublic]:
-    return [EnrolmentPublic(**asdict(e)) for e in svc.enrolment.list(status)]
+    return [EnrolmentPublic(**asdict(e)) for e in desk.list(status)]
 
 
 @router.post("/enrolments/{enrolment_id}/approve", tags=["pki"])
@@ -103,9 +113,9 @@ def _certificate(record: CertificateRecord) -> CertificatePublic:
 
 
 @router.get("/certificates/{serial}", tags=["pki"])
-def get_certificate(serial: str, svc: ServicesDep) -> CertificatePublic:
+def get_certificate(serial: str, pki: PkiDep) -> CertificatePublic:
     """Public: anyone may look a certificate up (it is public data)."""
-    return _certificate(svc.pki.get(serial))
+    return _certificate(pki.get(serial))
 
 
 @router.post("/certificates/{serial}/revoke", tags=["pki"])
@@ -130,16 +140,16 @@ def _job(job: JobInfo) -> JobPublic:
 
 
 @router.post("/archive/audits", tags=["archive"], status_code=202)
-def start_audit(body: AuditCreate, svc: ServicesDep, user: Archivist) -> JobPublic:
+def start_audit(body: AuditCreate, jobs: JobsDep, user: Archivist) -> JobPublic:
     payload: JSON = {"sample": body.sample, "resume": body.resume}
-    job_id = svc.jobs.submit("archive.audit", payload, owner=user.username)
-    return _job(svc.jobs.info(job_id))
+    job_id = jobs.submit("archive.audit", payload, owner=user.username)
+    return _job(jobs.info(job_id))
 
 
 @router.get("/jobs/{job_id}", tags=["jobs"])
-def get_job(job_id: str, svc: ServicesDep, user: CurrentUser) -> JobPublic:
+def get_job(job_id: str, jobs: JobsDep, user: CurrentUser) -> JobPublic:
     """A job its owner, or a role that manages its kind, follows; unknown to anyone else."""
-    return _job(readable(user, svc.jobs.info(job_id)))
+    return _job(readable(user, jobs.info(job_id)))
 
 
 class NotificationPublic(BaseModel):
@@ -151,20 +161,20 @@ class NotificationPublic(BaseModel):
 
 
 @router.get("/notifications", tags=["auth"])
-def notifications(svc: ServicesDep, user: CurrentUser) -> list[NotificationPublic]:
-    return [NotificationPublic(**asdict(n)) for n in svc.notifications.for_user(user.username)]
+def notifications(notes: NotificationsDep, user: CurrentUser) -> list[NotificationPublic]:
+    return [NotificationPublic(**asdict(n)) for n in notes.for_user(user.username)]
 
 
 @router.post("/notifications/{notification_id}/read", tags=["auth"], status_code=204)
-def mark_read(notification_id: str, svc: ServicesDep, user: CurrentUser) -> Response:
-    svc.notifications.mark_read(user.username, notification_id)
+def mark_read(notification_id: str, notes: NotificationsDep, user: CurrentUser) -> Response:
+    notes.mark_read(user.username, notification_id)
     return Response(status_code=204)
 
 
 @router.post("/auth/logout", tags=["auth"], status_code=204)
-def logout(request: Request, svc: ServicesDep, _user: CurrentUser) -> Response:
+def logout(request: Request, accounts: AccountsDep, _user: CurrentUser) -> Response:
     """Revoke the bearer token (or page session) this request was made with."""
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
     token = token or session_of(request) or ""
-    svc.accounts.revoke_token(token)
+    accounts.revoke_token(token)
     return Response(status_code=204)
