@@ -25,6 +25,18 @@ if TYPE_CHECKING:
     from verify.model import ValidationReport
     from verify.options import Limits, VerifyOptions
 
+
+class PdfLimitError(InputError):
+    """A PDF task went over its worker's limits (memory, CPU time) or its worker died twice;
+    the message says which. Sent across the pipe like every error, as itself."""
+
+    default_code = "resource_limit"
+
+
+class PdfTaskCrash(RuntimeError):
+    """A bug in a PDF task (its worker caught an exception that is not a kyso error)."""
+
+
 OFFICIAL_FIELD = "ChuKyCanBo"
 OFFICIAL_BOX = (215.0, 30.0, 575.0, 160.0)
 

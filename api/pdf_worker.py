@@ -3,7 +3,8 @@
 says it is ready, then runs one task (api/pdf_tasks.py) at a time.
 
 Each task gets a CPU budget (``RLIMIT_CPU``: SIGXCPU ends the process when it is spent). A
-task that runs out of memory answers ``limit`` and the process is not given another one.
+task that runs out of memory answers a ``PdfLimitError`` and the process is not given
+another one.
 What may change while the process lives comes with each task: a verification's trust
 anchors (``kyso pki trust add`` runs in another process) are in its ``VerifyConfig``.
 """
@@ -17,15 +18,16 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 from api import build, pdf_tasks
-from api.pdf_tasks import TaskContext
+from api.pdf_tasks import PdfLimitError, PdfTaskCrash, TaskContext
 from api.settings import Settings
 from api.signers import Signing
 from common.clock import SystemClock
 from common.errors import KysoError
 
 log = logging.getLogger(__name__)
-#: (kind, value): "value" the task's result, "error" the KysoError it raised, "limit" it went
-#: over its memory budget (the text says what), "crash" a bug (the exception's text)
+#: ("value", the task's result) or ("error", the exception, raised again by the pool): the
+#: KysoError the task raised, a ``PdfLimitError`` when it went over its memory budget, a
+#: ``PdfTaskCrash`` for a bug (its text)
 Answer = tuple[str, object]
 
 TASKS: dict[str, Callable[..., object]] = {
@@ -63,7 +65,7 @@ def perform(context: TaskContext, task: str, args: tuple[object, ...], memory: i
     try:
         return "value", TASKS[task](context, *args)
     except MemoryError:
-        return "limit", f"more than {memory >> 20} MB of memory"
+        return "error", PdfLimitError("resource_limit", f"more than {memory >> 20} MB of memory")
     except KysoError as exc:
         return "error", exc
 
@@ -80,7 +82,9 @@ def _limited(
         return perform(context, task, args, limits.max_memory_bytes)
     except Exception as exc:
         log.exception("PDF task %s failed", task)
-        return "crash", f"{type(exc).__name__}: {exc}"
+        return "error", PdfTaskCrash(
+            f"PDF task {task} failed in its worker: {type(exc).__name__}: {exc}"
+        )
 
 
 def serve_tasks(conn: Connection, settings: Settings) -> None:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Protocol
 from starlette.concurrency import run_in_threadpool
 
 from api.build import verify_limits
+from api.pdf_tasks import PdfLimitError, PdfTaskCrash
 from api.settings import Settings
 from common.errors import ExternalServiceError, InputError, KysoError
 from verify.model import ValidationReport
@@ -177,12 +178,12 @@ class VerifierPool:
                     self._discard(worker)  # stuck: killed, the next task gets a fresh one
                     log.warning("a PDF worker missed its %g s deadline: replaced", self._deadline)
                     raise _busy()
-                if answer[0] == "limit":
+                if isinstance(answer[1], PdfLimitError):
                     self._discard(worker)  # after a MemoryError it is not trusted again
                 else:
                     self._give_back(worker)
                 return answer
-            return "limit", stopped
+            return "error", PdfLimitError("resource_limit", stopped)
         finally:
             self._slots.release()
 
@@ -205,20 +206,6 @@ class VerifierPool:
 _POOLS: weakref.WeakSet[VerifierPool] = weakref.WeakSet()
 
 
-class PdfTaskCrash(RuntimeError):
-    """A bug in a PDF task (a worker caught an exception that is not a kyso error)."""
-
-
-def _raise(kind: str, value: object, task: str) -> None:
-    """The errors a worker reported, raised here: a kyso error as itself (same code and
-    HTTP status), a bug as a bug. Returns for a result or a limit."""
-    if kind == "error":
-        assert isinstance(value, KysoError)
-        raise value
-    if kind == "crash":
-        raise PdfTaskCrash(f"PDF task {task} failed in its worker: {value}")
-
-
 @dataclass(frozen=True)
 class PdfRunner:
     """Where PDF tasks run: the ``pool``, or this process (``inline``, unconfined) when
@@ -228,8 +215,9 @@ class PdfRunner:
     inline: TaskContext | None
     memory: int
 
-    def answer(self, task: str, args: tuple[object, ...]) -> Answer:
-        """The task's answer; errors it reported raised here."""
+    def run(self, task: str, args: tuple[object, ...]) -> object:
+        """The task's result; the error it reported raised here as itself (a KysoError with
+        its code and HTTP status, ``PdfLimitError`` over the limits, ``PdfTaskCrash``)."""
         from api.pdf_worker import perform
 
         if self.pool is not None:
@@ -237,8 +225,10 @@ class PdfRunner:
         else:
             assert self.inline is not None
             kind, value = perform(self.inline, task, args, self.memory)
-        _raise(kind, value, task)
-        return kind, value
+        if kind == "error":
+            assert isinstance(value, KysoError | PdfTaskCrash)
+            raise value
+        return value
 
 
 class PdfServices(Protocol):
@@ -256,26 +246,30 @@ def run_pdf_task(services: PdfServices, task: str, *args: object) -> object:
     """Run a PDF task (api/pdf_tasks.py) in a bounded worker (see ``PdfRunner``). Blocking:
     call it from a thread. Over the worker's limits: ``InputError`` ``resource_limit`` (the
     PDF is refused)."""
-    kind, value = services.pdf.answer(task, args)
-    if kind == "value":
-        return value
-    log.warning("PDF task %s stopped by a resource limit: %s", task, value)
-    raise InputError("resource_limit", f"the PDF exceeds the safe processing limits ({value})")
+    try:
+        return services.pdf.run(task, args)
+    except PdfLimitError as exc:
+        log.warning("PDF task %s stopped by a resource limit: %s", task, exc.message)
+        text = f"the PDF exceeds the safe processing limits ({exc.message})"
+        raise InputError("resource_limit", text) from None
 
 
 def verify_in_worker(services: PdfServices, path: Path, online: bool) -> ValidationReport:
     """The report on ``path``, verified like ``run_pdf_task``; over the worker's limits the
     report says ``resource_limit`` (as ``kyso verify`` does) rather than refusing. The trust
     anchors are read now, for this document."""
-    kind, value = services.pdf.answer("verify", (str(path), services.verify_config(online=online)))
-    if kind == "value":
-        assert isinstance(value, ValidationReport)
-        return value
-    from verify.isolate import limited_report
+    config = services.verify_config(online=online)
+    try:
+        report = services.pdf.run("verify", (str(path), config))
+    except PdfLimitError as exc:
+        from verify.isolate import limited_report
 
-    log.warning("verification stopped by a resource limit: %s", value)
-    # the API process builds verify options only for this (the policy words the finding)
-    return limited_report(path.read_bytes(), str(value), services.verify_options(online=online))
+        log.warning("verification stopped by a resource limit: %s", exc.message)
+        # the API process builds verify options only for this (the policy words the finding)
+        options = services.verify_options(online=online)
+        return limited_report(path.read_bytes(), exc.message, options)
+    assert isinstance(report, ValidationReport)
+    return report
 
 
 async def pdf_task(services: PdfServices, task: str, *args: object) -> object:
