@@ -16,6 +16,7 @@ from asn1crypto import cms, core, tsp
 from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko.sign.timestamps.common_utils import handle_tsp_response
 
+from certs.tsa import TimeStampAuthority
 from signing.errors import SigningBackendError
 
 QUERY = "application/timestamp-query"
@@ -75,19 +76,23 @@ class _Answer(core.Sequence):  # type: ignore[misc]
     ]
 
 
-def _load(der: bytes) -> tsp.TimeStampResp:
-    """The answer, parsed fully; a refusal is ``tsa_refused`` with the TSA's reasons."""
+def _load(der: bytes, *, deep: bool = True) -> tsp.TimeStampResp:
+    """The answer; a refusal is ``tsa_refused`` with the TSA's reasons. ``deep``: parsed
+    fully now (an unreadable part is ``tsa_bad_response`` here, not an error inside pyHanko),
+    on a copy of its own: asn1crypto objects whose ``.native`` was read re-encode their whole
+    tree on every ``dump()``, which pyHanko calls many times per signature (seconds a B-T
+    signature); the object returned is parsed afresh from the same bytes."""
     try:
         status = _Answer.load(der, strict=True)["status"]
         if status["status"].native not in ("granted", "granted_with_mods"):
             texts = "; ".join(status["status_string"].native or [])
             failures = ", ".join(sorted(status["fail_info"].native or []))
             raise SigningBackendError("tsa_refused", f"the TSA refused: {texts} ({failures})")
-        response = tsp.TimeStampResp.load(der)
-        response.native  # noqa: B018 - parse fully now, not lazily inside pyHanko
+        if deep:
+            tsp.TimeStampResp.load(der).native  # noqa: B018 - parse every part now
     except (ValueError, TypeError) as exc:
         raise SigningBackendError("tsa_bad_response", "unreadable time-stamp response") from exc
-    return response
+    return tsp.TimeStampResp.load(der)
 
 
 class SourceTimeStamper(TimeStamper):
@@ -97,9 +102,11 @@ class SourceTimeStamper(TimeStamper):
     def __init__(self, source: TimeStampSource) -> None:
         super().__init__(include_nonce=True)  # type: ignore[no-untyped-call]
         self.source = source
+        # kyso's own TSA answers in this process: its bytes are not foreign input
+        self._deep = not isinstance(source, TimeStampAuthority)
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        return _load(await asyncio.to_thread(self.source.respond, req.dump()))
+        return _load(await asyncio.to_thread(self.source.respond, req.dump()), deep=self._deep)
 
     async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
         try:
@@ -114,7 +121,7 @@ class SourceTimeStamper(TimeStamper):
         nonce, request = self.request_cms(message_digest, md_algorithm)  # type: ignore[no-untyped-call]
         try:
             token: cms.ContentInfo = handle_tsp_response(
-                _load(self.source.respond(request.dump())), nonce
+                _load(self.source.respond(request.dump()), deep=self._deep), nonce
             )
         except TimestampRequestError as exc:
             raise SigningBackendError("tsa_refused", str(exc)) from exc
