@@ -120,6 +120,11 @@ class Services:
         migrate(engine)
         return engine
 
+    def use_engine(self, engine: Engine) -> None:
+        """Use ``engine`` as the services' database, as it is (no migration): for a caller
+        that found its schema at head itself (``kyso verify``, api/cli/verify_setup.py)."""
+        self.__dict__["engine"] = engine
+
     @cached_property
     def keystore(self) -> KeyStore:
         from certs.keystore_file import FileKeyStore
