@@ -96,6 +96,8 @@ class BatchVerifier:
         """The report on ``path``; raises ``VerificationInputError`` as ``verify_isolated``
         does (missing file, too large)."""
         _check_file(path, self.options)
+        if self._child is not None and not self._child[0].is_alive():
+            self._stop()  # died between documents (killed from outside): a fresh one
         if self._child is None:
             self._child = self._start()
         process, conn = self._child
