@@ -24,7 +24,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from typing import Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import httpx
 from asn1crypto import cms, crl, ocsp, x509
@@ -46,11 +46,13 @@ from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issu
 
 from certs.errors import RevocationUnreachableError
 from certs.fetch_policy import FetchPolicy, FetchRefused, GuardedTransport
-from certs.ocsp import OcspResponder
-from certs.pki import Pki
 from certs.revcache import RevocationCache
-from certs.revocation import Revocation
 from common.errors import KysoError
+
+if TYPE_CHECKING:  # the PKI (SQLAlchemy's ORM, 0.5 s to import) only for kyso's own URLs
+    from certs.ocsp import OcspResponder
+    from certs.pki import Pki
+    from certs.revocation import Revocation
 
 log = logging.getLogger(__name__)
 AnyCert: TypeAlias = x509.Certificate | cms.AttributeCertificateV2
@@ -203,6 +205,9 @@ class PkiUrlSource:
         responder: OcspResponder | None = None,
     ) -> None:
         self.base = pki.options.public_url.rstrip("/")
+        from certs.ocsp import OcspResponder
+        from certs.revocation import Revocation
+
         self.revocation = revocation or Revocation(pki)
         self.responder = responder or OcspResponder(pki, self.revocation)
         self.fallback = fallback

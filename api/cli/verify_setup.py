@@ -13,8 +13,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from api.settings import Settings
 from api.wiring import Services
 from verify.options import VerifyOptions
@@ -22,11 +20,13 @@ from verify.options import VerifyOptions
 
 def database_exists(settings: Settings) -> bool:
     """False only for a SQLite file that is not there (nothing to read, nothing to create);
-    any other database URL is a configured server, asked."""
-    url = make_url(settings.resolved_database_url)
-    if url.get_backend_name() != "sqlite":
+    any other database URL is a configured server, asked. (Read without SQLAlchemy, 0.5 s to
+    import, which a machine without kyso's database never needs.)"""
+    url = settings.resolved_database_url
+    scheme, _, rest = url.partition("://")
+    if scheme.split("+")[0] != "sqlite":
         return True
-    database = url.database or ""
+    database = rest.removeprefix("/").split("?")[0]
     if not database or database == ":memory:" or database.startswith("file:"):
         return False
     path = Path(database)
