@@ -9,7 +9,6 @@ from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING
 
-
 from common.clock import iso_vn
 from verify.errors import VerificationInputError
 from verify.i18n import CHANGES, LABELS, LANGS, VERDICT, VERDICT_EXPLAINED
