@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the heavy packages load when a piece is built
     from certs.fetching import HttpUrlSource
     from certs.keys import KeyStore
     from certs.pki import Pki
+    from certs.revcache import RevocationCache
     from signing.remote import RemoteSigningService
     from signing.timestamps import TimeStampSource
     from verify.options import Limits
@@ -163,3 +164,12 @@ def timestamp_source(settings: Settings, authority: Pki) -> TimeStampSource:
     if url is not None and url.rstrip("/") != own:
         return HttpTimeStampSource(url)
     return own_tsa(authority)
+
+
+def revocation_cache(settings: Settings) -> RevocationCache:
+    """Other responders' OCSP/CRL answers kept by a process between verifications while
+    valid (``KYSO_REVOCATION_CACHE_SECONDS``); kyso's own, answered in-process, never."""
+    from certs.revcache import RevocationCache
+
+    own = f"{settings.public_url.rstrip('/')}/"
+    return RevocationCache(settings.revocation_cache_seconds, uncached_prefixes=(own,))

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from certs.keys import KeyStore
     from certs.ocsp import OcspResponder
     from certs.pki import Pki
+    from certs.revcache import RevocationCache
     from certs.revocation import Revocation
     from signing.remote import RemoteSigningService
     from verify.model import ValidationReport
@@ -53,6 +54,8 @@ class TaskContext:
     ocsp: OcspResponder
     remote_signing: RemoteSigningService
     signing: Signing
+    #: other responders' OCSP/CRL answers kept by this process between verifications
+    revocation_cache: RevocationCache
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class VerifyConfig:
             online=self.online,
             revocation_source=source,
             limits=limits,
+            revocation_cache=context.revocation_cache,
         )
 
 

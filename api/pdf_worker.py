@@ -56,6 +56,7 @@ def task_context(settings: Settings) -> TaskContext:
         ocsp=OcspResponder(pki, revocation),
         remote_signing=build.remote_signing(settings, engine, store, clock),
         signing=Signing(settings, pki, store, clock),
+        revocation_cache=build.revocation_cache(settings),
     )
 
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the heavy packages load when the services are built
     from certs.keys import KeyStore
     from certs.ocsp import OcspResponder
     from certs.pki import Pki
+    from certs.revcache import RevocationCache
     from certs.revocation import Revocation
     from certs.tsa import TimeStampAuthority
     from signing.pades import SigningContext
@@ -69,6 +70,8 @@ class Services:
     notifications: Notifications
     rate_limiter: Limiter
     report_cache: ReportCache
+    #: other responders' OCSP/CRL answers kept between verifications in this process
+    revocation_cache: RevocationCache
     signing: Signing
     verifier_pool: VerifierPool
     pdf: PdfRunner
@@ -126,6 +129,7 @@ class Services:
             online=online,
             revocation_source=source,
             limits=build.verify_limits(self.settings),
+            revocation_cache=self.revocation_cache,
         )
 
     def verify_file(self, path: Path, *, online: bool = True) -> ValidationReport:
@@ -208,10 +212,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     remote = build.remote_signing(settings, engine, store, clock)
     remote.seal_clear_seeds()  # seeds an install older than sealing kept in clear
     signing = Signing(settings, pki, store, clock)
+    revocations = build.revocation_cache(settings)
     pool = VerifierPool(settings, settings.verify_workers)
     inline = None
     if not settings.verify_workers:
-        inline = TaskContext(settings.max_pages, pki, store, revocation, ocsp, remote, signing)
+        inline = TaskContext(
+            settings.max_pages, pki, store, revocation, ocsp, remote, signing, revocations
+        )
     pdf = PdfRunner(
         pool if settings.verify_workers else None,
         inline,
@@ -244,6 +251,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         notifications=Notifications(engine, clock),
         rate_limiter=_rate_limiter(settings),
         report_cache=ReportCache(),
+        revocation_cache=revocations,
         signing=signing,
         verifier_pool=pool,
         pdf=pdf,

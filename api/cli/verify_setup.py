@@ -1,0 +1,105 @@
+"""What ``kyso verify`` needs before it reads a document: trust, revocation, limits.
+
+A machine without kyso's database (a bank, a court, a script checking a folder) opens no
+database and creates none: the document is verified against ``--trust`` roots, revocation
+data fetched under the fetch policy. Where the database exists, kyso's roots, imported trust
+anchors and intermediate CA certificates are read from it and kyso's own CRL/OCSP URLs are
+answered in-process; a database whose schema is at head is used as it is (one query, no
+Alembic, no lock), an older one is migrated first as every other command does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from api import build
+from api.settings import Settings
+from common.clock import Clock, SystemClock
+from verify.options import VerifyOptions
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from certs.keys import KeyStore
+    from certs.pki import Pki
+
+
+@dataclass(frozen=True)
+class VerifySetup:
+    """What ``kyso verify`` built: kyso's PKI and key store when its database holds a PKI
+    (for trust, and for sealing the PDF report), else none of them."""
+
+    settings: Settings
+    clock: Clock
+    engine: Engine | None = None
+    pki: Pki | None = None
+    keystore: KeyStore | None = None
+
+
+def database_exists(settings: Settings) -> bool:
+    """False only for a SQLite file that is not there (nothing to read, nothing to create);
+    any other database URL is a configured server, asked. (Read without SQLAlchemy, 0.5 s to
+    import, which a machine without kyso's database never needs.)"""
+    url = settings.resolved_database_url
+    scheme, _, rest = url.partition("://")
+    if scheme.split("+")[0] != "sqlite":
+        return True
+    database = rest.removeprefix("/").split("?")[0]
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return False
+    path = Path(database)
+    return path.is_file() and path.stat().st_size > 0
+
+
+def _open_database(settings: Settings) -> Engine:
+    """The existing database, migrated only if its schema is behind (one query, no Alembic
+    and no lock when it is at head)."""
+    from api.database import make_engine
+    from api.schema_peek import schema_at_heads
+
+    engine = make_engine(settings.resolved_database_url)
+    if schema_at_heads(engine):
+        return engine
+    engine.dispose()
+    return build.open_database(settings)  # migrates, as every other command does
+
+
+def verification_setup(
+    settings: Settings, *, offline: bool
+) -> tuple[VerifySetup, VerifyOptions, bool]:
+    """(setup, base options, whether kyso's PKI was read). The caller adds --trust, --at,
+    --policy and, before forking the verifier, disposes of ``setup.engine`` when the PKI
+    was read (a forked child must not share pooled connections)."""
+    from certs.fetching import PkiUrlSource
+
+    clock = SystemClock()
+    if database_exists(settings):
+        from certs.ocsp import OcspResponder
+        from certs.revocation import Revocation
+
+        engine = _open_database(settings)
+        store = build.keystore(settings)
+        pki = build.pki(settings, engine, store, clock)
+        if pki.is_initialised():
+            revocation = Revocation(pki)
+            source = PkiUrlSource(
+                pki, build.http_source(settings), revocation, OcspResponder(pki, revocation)
+            )
+            others = tuple(
+                pki.authority_certificate(row.name) for row in pki.authorities() if row.parent
+            )
+            base = VerifyOptions(
+                trust_roots=tuple(pki.trust_anchors()),
+                online=not offline,
+                revocation_source=source,
+                limits=build.verify_limits(settings),
+                revocation_cache=build.revocation_cache(settings),
+            )
+            base = dataclasses.replace(base, other_certs=(*base.other_certs, *others))
+            return VerifySetup(settings, clock, engine, pki, store), base, True
+    source_ = build.http_source(settings)
+    base = VerifyOptions(trust_roots=(), online=not offline, revocation_source=source_)
+    return VerifySetup(settings, clock), base, False
