@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from verify.model import ValidationReport
 
 
 class ExitCode(IntEnum):
@@ -17,3 +21,16 @@ class ExitCode(IntEnum):
     UNREADABLE = 3
     #: a kyso error (``lỗi / error [code]: message`` on stderr), a refused input
     ERROR = 4
+
+
+def exit_status(report: ValidationReport) -> ExitCode:
+    """``kyso verify``'s status for one report: OK passed, FAILED failed, INDETERMINATE
+    otherwise, UNREADABLE not a PDF or one over the limits."""
+    from verify.model import Indication
+
+    if not report.document.readable and report.indication is Indication.TOTAL_FAILED:
+        return ExitCode.UNREADABLE  # not a PDF, or one over the limits (resource_limit)
+    if report.indication is Indication.TOTAL_PASSED:
+        return ExitCode.OK
+    failed = report.indication is Indication.TOTAL_FAILED
+    return ExitCode.FAILED if failed else ExitCode.INDETERMINATE

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import typer
 from asn1crypto import pem, x509
 
-from api.cli.exitcodes import ExitCode
+from api.cli.exitcodes import exit_status
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -176,16 +176,3 @@ def _verify_one(file: Path, options: VerifyOptions, services: VerifySetup, json_
             typer.echo("cảnh báo / warning: no seal certificate, the PDF is not sealed", err=True)
         pdf.write_bytes(asyncio.run(render_pdf(report, lang, sealer)))
     sys.exit(exit_status(report))
-
-
-def exit_status(report: ValidationReport) -> int:
-    """0 passed, 1 failed, 2 indeterminate, 3 unreadable (not a PDF, or over the limits)."""
-    from verify.model import Indication
-
-    if not report.document.readable and report.indication is Indication.TOTAL_FAILED:
-        return ExitCode.UNREADABLE  # not a PDF, or one over the limits (resource_limit)
-    if report.indication is Indication.TOTAL_PASSED:
-        return ExitCode.OK
-    return (
-        ExitCode.FAILED if report.indication is Indication.TOTAL_FAILED else ExitCode.INDETERMINATE
-    )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import typer
 
-from api.cli.exitcodes import ExitCode
+from api.cli.exitcodes import ExitCode, exit_status
 from api.settings import Settings
 from common.errors import KysoError
 from verify.options import VerifyOptions
@@ -51,7 +51,6 @@ def _line(path: Path, status: int, detail: str) -> str:
 def verify_batch(
     paths: list[Path], options: VerifyOptions, settings: Settings, *, json_out: bool, lang: str
 ) -> int:
-    from api.cli.verify import exit_status
     from certs.revcache import RevocationCache
     from verify.batch import BatchVerifier
     from verify.i18n import VERDICT
@@ -75,7 +74,7 @@ def verify_batch(
                         _line(path, ExitCode.ERROR, f"lỗi / error [{exc.code}]: {exc.message}")
                     )
                 continue
-            status = exit_status(report)
+            status = int(exit_status(report))
             counts[status] += 1
             if json_out:
                 body = {"path": str(path), "exit_code": status, "report": report_dict(report)}
