@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
+from common.clock import iso_vn
 from signing.errors import SigningInputError
-
-if TYPE_CHECKING:
-    from signing.stamps import StampContent
 
 
 class StampKind(StrEnum):
@@ -20,6 +17,49 @@ class StampKind(StrEnum):
     CITIZEN = "citizen"
     COPY = "copy"
     NONE = "none"
+
+
+def mask_cccd(cccd: str) -> str:
+    """Show only the last 4 digits of a citizen ID (personal data stays off the page)."""
+    return "*" * max(len(cccd) - 4, 0) + cccd[-4:]
+
+
+@dataclass(frozen=True)
+class StampContent:
+    """What a stamp says. ``agency`` is required for official and copy stamps."""
+
+    kind: StampKind
+    signer_name: str
+    agency: str | None = None
+    title: str | None = None
+    cccd: str | None = None
+    #: the public verification URL of the document, drawn as a QR code when given
+    verify_url: str | None = None
+    #: filled in by the signer with the signature's own signing time
+    signing_time: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind in (StampKind.OFFICIAL, StampKind.COPY) and not self.agency:
+            raise SigningInputError("stamp_agency_missing", f"a {self.kind} stamp needs an agency")
+
+    def lines(self) -> list[tuple[str, bool]]:
+        """The text lines, each with whether it is bold."""
+        if self.signing_time is None:
+            raise SigningInputError("stamp_time_missing", "a stamp needs the signing time")
+        when = iso_vn(self.signing_time)
+        if self.kind is StampKind.COPY:
+            return [(self.agency or "", False), (when, False)]
+        if self.kind is StampKind.OFFICIAL:
+            lines = [(f"Ký bởi: {self.signer_name}", True)]
+            if self.title:
+                lines.append((self.title, False))
+            lines += [(f"Cơ quan: {self.agency}", False), (f"Thời gian ký: {when}", False)]
+            return lines
+        lines = [(f"Ký bởi: {self.signer_name}", True)]
+        if self.cccd:
+            lines.append((f"CCCD: {mask_cccd(self.cccd)}", False))
+        lines.append((f"Thời gian ký: {when}", False))
+        return lines
 
 
 class Level(StrEnum):

@@ -16,8 +16,8 @@ from pyhanko.sign.fields import SigFieldSpec, enumerate_sig_fields
 
 from common.ids import new_id
 from signing.errors import SigningInputError
-from signing.options import Placement, SignOptions, StampKind
-from signing.stamps import StampContent, copy_stamp_size
+from signing.options import Placement, SignOptions, StampContent, StampKind
+from signing.stamps import copy_stamp_size
 
 #: pyHanko parses and rewrites the document's XMP metadata when it signs: larger (decoded)
 #: metadata is refused first (a 128 KB upload can hold 50 MB of compressed XMP: 25 s, 2 GB)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,10 +25,9 @@ from pyhanko.pdf_utils.qr import PdfStreamQRImage
 from pyhanko.pdf_utils.writer import BasePdfFileWriter, init_xobject_dictionary
 from pyhanko.stamp.base import BaseStamp, BaseStampStyle
 
-from common.clock import iso_vn
 from signing.errors import SigningInputError
 from signing.fonts import FontSet, ScaledGlyphAccumulator, default_fonts, font_engine
-from signing.options import StampKind
+from signing.options import StampContent, StampKind
 from signing.seal import seal_image
 
 BLACK = (0.0, 0.0, 0.0)
@@ -50,49 +48,6 @@ def content_for(kind: StampKind, subject: x509.Name, verify_url: str | None = No
         cccd=cccd if kind is StampKind.CITIZEN else None,
         verify_url=verify_url,
     )
-
-
-def mask_cccd(cccd: str) -> str:
-    """Show only the last 4 digits of a citizen ID (personal data stays off the page)."""
-    return "*" * max(len(cccd) - 4, 0) + cccd[-4:]
-
-
-@dataclass(frozen=True)
-class StampContent:
-    """What a stamp says. ``agency`` is required for official and copy stamps."""
-
-    kind: StampKind
-    signer_name: str
-    agency: str | None = None
-    title: str | None = None
-    cccd: str | None = None
-    #: the public verification URL of the document, drawn as a QR code when given
-    verify_url: str | None = None
-    #: filled in by the signer with the signature's own signing time
-    signing_time: datetime | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind in (StampKind.OFFICIAL, StampKind.COPY) and not self.agency:
-            raise SigningInputError("stamp_agency_missing", f"a {self.kind} stamp needs an agency")
-
-    def lines(self) -> list[tuple[str, bool]]:
-        """The text lines, each with whether it is bold."""
-        if self.signing_time is None:
-            raise SigningInputError("stamp_time_missing", "a stamp needs the signing time")
-        when = iso_vn(self.signing_time)
-        if self.kind is StampKind.COPY:
-            return [(self.agency or "", False), (when, False)]
-        if self.kind is StampKind.OFFICIAL:
-            lines = [(f"Ký bởi: {self.signer_name}", True)]
-            if self.title:
-                lines.append((self.title, False))
-            lines += [(f"Cơ quan: {self.agency}", False), (f"Thời gian ký: {when}", False)]
-            return lines
-        lines = [(f"Ký bởi: {self.signer_name}", True)]
-        if self.cccd:
-            lines.append((f"CCCD: {mask_cccd(self.cccd)}", False))
-        lines.append((f"Thời gian ký: {when}", False))
-        return lines
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from PIL import Image
 
 from common.clock import iso_vn
 from signing.fonts import PDF_EM, default_fonts
-from signing.options import Level, Placement, SignOptions, StampKind
-from signing.stamps import StampContent, mask_cccd
+from signing.options import Level, Placement, SignOptions, StampContent, StampKind, mask_cccd
 from tests.conftest import ARTIFACTS
 from tests.signing.checks import ocr, rasterise
 from tests.signing.conftest import AGENCY, Kit, make_pdf
