@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,10 +23,25 @@ from verify.model import Region
 from verify.options import Limits
 from verify.problem import Problem
 
-if TYPE_CHECKING:
-    from verify.changes import Delta
-
 Box = tuple[float, float, float, float]
+
+
+class ChangedRegions(Protocol):
+    """What the comparison needs of the object-level changes (``verify.changes.Delta``)."""
+
+    @property
+    def pages(self) -> set[int]: ...
+
+    @property
+    def filled_widgets(self) -> list[tuple[int, Box]]: ...
+
+    @property
+    def new_annotations(self) -> list[tuple[int, Box]]: ...
+
+    @property
+    def signature_widgets(self) -> list[tuple[int, Box]]: ...
+
+
 _CELL = 6  # pixels per side of a comparison cell
 _DIFF = 48  # per-channel difference that counts as changed
 _INK = 200  # darker than this (grey level) is ink
@@ -103,7 +118,9 @@ def _fmt(region: Region) -> str:
     return f"page {region.page}, x {x1}-{x2}, y {y1}-{y2} pt"
 
 
-def compare_revisions(signed: bytes, final: bytes, delta: Delta, limits: Limits) -> VisualResult:
+def compare_revisions(
+    signed: bytes, final: bytes, delta: ChangedRegions, limits: Limits
+) -> VisualResult:
 
     result = VisualResult()
     pages = sorted(delta.pages)[: limits.max_rendered_pages] or [1]
