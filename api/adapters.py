@@ -1,5 +1,6 @@
 """verify/ and signing/ behind the archive's protocols (the archive knows neither): its
-``Verifier``, ``Anchorer`` and ``LtaRenewer``."""
+``Verifier``, ``Anchorer`` and ``LtaRenewer``. pyHanko loads when a document is renewed or an
+anchor made, not when the services are built (every CLI command builds them)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,17 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-
-from pyhanko.pdf_utils.reader import PdfFileReader
+from typing import TYPE_CHECKING
 
 from archive.errors import StoreUnavailableError
 from archive.metadata import SignatureSummary
 from common.clock import Clock
 from signing.errors import SigningBackendError
-from signing.extend import extend_to_lta
-from signing.pades import SigningContext
-from signing.timestamps import SourceTimeStamper, TimeStampSource
-from verify.model import ValidationReport
-from verify.policy import STRICT
+
+if TYPE_CHECKING:
+    from signing.pades import SigningContext
+    from signing.timestamps import TimeStampSource
+    from verify.model import ValidationReport
 
 
 class ReportVerifier:
@@ -62,6 +62,8 @@ class TsaAnchorer:
         self._source = source
 
     def timestamp(self, digest: bytes) -> bytes:
+        from signing.timestamps import SourceTimeStamper
+
         try:
             token = SourceTimeStamper(self._source).timestamp(digest, "sha256")
         except SigningBackendError as exc:
@@ -83,14 +85,20 @@ class ArchiveTimeStampRenewer:
         context: SigningContext,
         clock: Clock,
         horizon: timedelta,
-        forbidden_digests: frozenset[str] = STRICT.algorithms.forbidden_digests,
+        forbidden_digests: frozenset[str] | None = None,
     ) -> None:
         self._context = context
         self._clock = clock
         self._horizon = horizon
+        if forbidden_digests is None:  # the verification policy's list (one list in kyso)
+            from verify.policy import STRICT
+
+            forbidden_digests = STRICT.algorithms.forbidden_digests
         self._forbidden = forbidden_digests
 
     def needs_renewal(self, chunks: Iterator[bytes]) -> bool:
+        from pyhanko.pdf_utils.reader import PdfFileReader
+
         reader = PdfFileReader(io.BytesIO(b"".join(chunks)), strict=False)
         stamps = reader.embedded_timestamp_signatures
         if not stamps:
@@ -103,6 +111,8 @@ class ArchiveTimeStampRenewer:
         return bool(expires - self._clock.now() < self._horizon)
 
     def renew(self, chunks: Iterator[bytes]) -> bytes:
+        from signing.extend import extend_to_lta
+
         signed = asyncio.run(extend_to_lta(io.BytesIO(b"".join(chunks)), self._context))
         assert signed.pdf is not None
         return signed.pdf

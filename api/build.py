@@ -99,9 +99,10 @@ def verify_limits(settings: Settings) -> Limits:
 
 def keystore(settings: Settings) -> KeyStore:
     from certs.keystore_file import FileKeyStore
-    from certs.keystore_pkcs11 import Pkcs11KeyStore
 
     if settings.keystore == "pkcs11":
+        from certs.keystore_pkcs11 import Pkcs11KeyStore
+
         if settings.pkcs11_user_pin is None:
             raise InputError("settings_invalid", "KYSO_PKCS11_USER_PIN is required")
         return Pkcs11KeyStore(

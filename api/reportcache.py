@@ -7,8 +7,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
-from verify.model import ValidationReport
+if TYPE_CHECKING:  # verify/ (pyHanko) loads when a report is made, not with the services
+    from verify.model import ValidationReport
 
 
 class ReportCache:

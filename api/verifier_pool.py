@@ -36,10 +36,10 @@ from api.build import verify_limits
 from api.pdf_tasks import PdfLimitError, PdfTaskCrash
 from api.settings import Settings
 from common.errors import ExternalServiceError, InputError, KysoError
-from verify.model import ValidationReport
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # verify/ (pyHanko) loads in the workers, and here when a report is made
     from api.pdf_tasks import TaskContext, VerifyConfig
+    from verify.model import ValidationReport
     from verify.options import VerifyOptions
 
 log = logging.getLogger(__name__)
@@ -268,6 +268,8 @@ def verify_in_worker(services: PdfServices, path: Path, online: bool) -> Validat
         # the API process builds verify options only for this (the policy words the finding)
         options = services.verify_options(online=online)
         return limited_report(path.read_bytes(), exc.message, options)
+    from verify.model import ValidationReport
+
     assert isinstance(report, ValidationReport)
     return report
 

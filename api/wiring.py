@@ -48,8 +48,6 @@ if TYPE_CHECKING:  # the heavy packages load when the services are built
     from verify.model import ValidationReport
     from verify.options import VerifyOptions
 
-verify_limits = build.verify_limits
-
 
 @dataclass(frozen=True, eq=False)
 class Services:
@@ -159,11 +157,11 @@ class _Later:
 
 
 def _jobs(settings: Settings, later: _Later) -> JobQueue:
-    from api.jobs.celery_queue import CeleryQueue, make_celery
     from api.jobs.inprocess import InProcessQueue
     from api.jobs.kinds import default_registry
 
     if settings.queue == "celery":  # the jobs run in the workers (api/jobs/context.py)
+        from api.jobs.celery_queue import CeleryQueue, make_celery
         from api.jobs.context import per_process
 
         registry = default_registry(settings, per_process(lambda: build_services(settings)))

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from api.settings import Settings
-from api.wiring import build_services
 from common.errors import InputError
 
+if TYPE_CHECKING:
+    from api.accounts.service import Accounts
+
 app = typer.Typer(help="Quản trị (administration): accounts and API keys.")
+
+
+def _accounts() -> Accounts:
+    """The accounts alone: the database opened (and migrated: the start-up step)."""
+    from api.accounts.service import Accounts
+    from api.build import open_database
+    from common.clock import SystemClock
+
+    return Accounts(open_database(Settings()), SystemClock())
 
 
 @app.command("create-user")
@@ -33,9 +45,7 @@ def create_user(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
-    user = build_services(Settings()).accounts.create_user(
-        username, password, chosen, full_name, agency
-    )
+    user = _accounts().create_user(username, password, chosen, full_name, agency)
     typer.echo(user.id)
 
 
@@ -45,7 +55,7 @@ def api_key(
     label: str = typer.Option(..., help="What the key is for, e.g. the other agency's system."),
 ) -> None:
     """Cấp khoá API cho hệ thống cơ quan khác (prints the key once; it is stored hashed)."""
-    accounts = build_services(Settings()).accounts
+    accounts = _accounts()
     user = accounts.by_username(username)
     typer.echo(accounts.issue_token(user, "apikey", label))
 
@@ -56,6 +66,8 @@ def bind_certificate(
     serial: str = typer.Argument(..., help="Serial of the official's certificate (kyso pki)."),
 ) -> None:
     """Gắn chứng thư ký cho cán bộ (the certificate an official signs results with)."""
+    from api.wiring import build_services
+
     services = build_services(Settings())
     record = services.pki.get(serial)
     if record.profile != "official":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from api.accounts.service import Role
 from api.app import create_app
 from api.settings import Settings
 from api.wiring import Services, build_services
+from common.clock import Clock
 
 PASSWORD = "mat-khau-rat-dai-123"
 
@@ -39,6 +41,24 @@ def make_kyso(tmp_path: Path, settings: Settings | None = None) -> Kyso:
         )
         tokens[role.value] = services.accounts.issue_token(user)
     return Kyso(client, services, tokens)
+
+
+def archive_on_clock(app: object, services: Services, clock: Clock) -> Services:
+    """The services with ``clock`` and an archive (catalog, store) on it, the rest as built;
+    ``app`` serves them from now on (the services are frozen: a test that needs the archive
+    in the past makes a new set rather than changing the running one)."""
+    from api.adapters import ReportVerifier
+    from api.wiring_archive import build_store
+    from archive.catalog.sql import SqlCatalog
+    from archive.ingest import Archive
+
+    catalog = SqlCatalog(services.engine, clock)
+    verifier = ReportVerifier(services.verify_file, services.settings.data_dir / "tmp")
+    store = build_store(services.settings, clock)
+    archive = Archive(store, catalog, verifier=verifier)
+    changed = dataclasses.replace(services, clock=clock, catalog=catalog, archive=archive)
+    app.state.services = changed  # type: ignore[attr-defined]
+    return changed
 
 
 def make_pdf(text: str = "Don de nghi cap giay phep xay dung") -> bytes:

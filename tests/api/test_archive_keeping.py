@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
-from apitools import Kyso
+from apitools import Kyso, archive_on_clock
 
 from archive.metadata import DocumentMeta
 from common.clock import FrozenClock
@@ -13,9 +13,7 @@ from common.clock import FrozenClock
 
 def test_disposal_needs_ended_retention_and_a_second_person(kyso: Kyso) -> None:
     clock = FrozenClock(datetime(2020, 1, 1, tzinfo=UTC))
-    kyso.services.clock = clock
-    for built in ("catalog", "archive"):  # built at start-up: built again with this clock
-        kyso.services.__dict__.pop(built, None)
+    kyso.services = archive_on_clock(kyso.client.app, kyso.services, clock)
     document = kyso.services.archive.put(
         io.BytesIO(b"so dang ky cong van den 2019"),
         dossier_code="HS-2019-9",

@@ -35,16 +35,15 @@ def live(tmp_path: Path) -> Iterator[Live]:
         (Role.AUDITOR, None),
     ):
         services.accounts.create_user(f"{role.value}1", PASSWORD, role, "Người dùng", agency)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(services.settings, services), port=port, log_level="warning")
-    )
+    app = create_app(services.settings, services)
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.05)
-    yield Live(url, services)
+    yield Live(url, services, app)
     server.should_exit = True
     thread.join(timeout=10)
 

@@ -53,13 +53,13 @@ def test_fixity_audit_and_two_person_disposal_in_the_browser(
     import io
     from datetime import UTC, datetime, timedelta
 
+    from apitools import archive_on_clock
+
     from archive.metadata import DocumentMeta
     from common.clock import FrozenClock
 
     clock = FrozenClock(datetime(2020, 1, 1, tzinfo=UTC))
-    live.services.clock = clock
-    for built in ("catalog", "archive"):  # built at start-up: built again with this clock
-        live.services.__dict__.pop(built, None)
+    live.services = archive_on_clock(live.app, live.services, clock)
     document = live.services.archive.put(
         io.BytesIO(b"so cong van den 2019"),
         dossier_code="HS-2019-9",

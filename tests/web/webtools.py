@@ -14,3 +14,5 @@ PASSWORD = "mat-khau-rat-dai-123"
 class Live:
     url: str
     services: Services
+    #: the running app (``app.state.services`` is what it serves)
+    app: object = None
