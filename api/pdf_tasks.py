@@ -84,20 +84,18 @@ async def _sign_result(
     services: Services, pdf: bytes, seal_serial: str, official_serial: str, track_url: str
 ) -> bytes:
     from signing.options import Level, Placement, ReservedField, SignOptions, StampKind
-    from signing.pades import PadesSigner
-    from signing.pki_adapter import signing_key
     from signing.stamps import content_for
 
-    pki, store, context = services.pki, services.keystore, services.signing_context
     last = bounded_pages(services, pdf)
     reserve = ReservedField(OFFICIAL_FIELD, Placement(last, OFFICIAL_BOX))
-    seal = PadesSigner(store, signing_key(pki, seal_serial), context)
+    # the worker's signers, one per certificate (their caches kept from one result to the next)
+    seal = services.signers.signer(seal_serial)
     certified = await seal.sign(
         pdf, SignOptions(level=Level.B_T, certify=True, reserve=(reserve,), reason="Đóng dấu")
     )
     assert certified.pdf is not None
-    signer = PadesSigner(store, signing_key(pki, official_serial), context)
-    subject = pki.get(official_serial).certificate.subject
+    signer = services.signers.signer(official_serial)
+    subject = signer.key.certificate.subject
     stamp = content_for(StampKind.OFFICIAL, subject, track_url)
     result = await signer.sign(
         certified.pdf, SignOptions(level=Level.B_LTA, field_name=OFFICIAL_FIELD, stamp=stamp)

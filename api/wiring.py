@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from certs.pki import Pki
     from certs.revocation import Revocation
     from certs.tsa import TimeStampAuthority
+    from signing.cache import SignerCache
     from signing.pades import SigningContext
     from signing.remote import RemoteSigningService
     from signing.timestamps import TimeStampSource
@@ -236,6 +237,13 @@ class Services:
             timestamps=self.timestamp_source,
             clock=self.clock,
         )
+
+    @cached_property
+    def signers(self) -> SignerCache:
+        """One PAdES signer per certificate for this process (its caches kept)."""
+        from signing.cache import SignerCache
+
+        return SignerCache(self.pki, self.keystore, self.signing_context)
 
     def lta_renewer(self, horizon: timedelta = timedelta(days=365)) -> ArchiveTimeStampRenewer:
         from api.adapters import ArchiveTimeStampRenewer

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from apitools import Kyso, make_pdf
 from test_remote_signing_api import PIN, _enrolled
 
-from api.dossiers import promised_date
+from onestop.model import promised_date
 
 AGENCY = "UBND Quận Hoàn Kiếm"
 
