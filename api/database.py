@@ -24,14 +24,17 @@ import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
 from api.files import make_private, private_dir, private_file
 from common.errors import ExternalServiceError
+
+if TYPE_CHECKING:  # Alembic (0.3 s to import) loads when a migration is looked at
+    from alembic.config import Config
 
 #: packages that own tables; each keeps its Alembic revisions in ``<package>/migrations``
 MIGRATING_PACKAGES = ("certs", "signing", "archive", "api")
@@ -96,6 +99,8 @@ def _version_locations() -> list[str]:
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration; env.py runs the migrations on ``connection`` (in its
     transaction, which Alembic then leaves alone: it neither commits nor rolls back)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "alembic"))
     config.set_main_option("version_locations", " ".join(_version_locations()))

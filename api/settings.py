@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     fetch_timeout_seconds: float = Field(default=10.0, gt=0)
     fetch_max_mb: int = Field(default=10, ge=1)
     revocation_budget_seconds: float = Field(default=30.0, gt=0)
+    #: OCSP responses and CRLs from other responders kept by a verifier process (or a batch of
+    #: ``kyso verify``) for at most this long, and never past their nextUpdate (0: not kept)
+    revocation_cache_seconds: float = Field(default=300.0, ge=0)
     #: where OCSP/CRL look-ups named in certificates may go over HTTP (kyso's own PKI is
     #: answered in-process): "trusted": only the hosts of ``fetch_allow_hosts``; "public":
     #: those and any host whose every address is public. Never loopback, private or

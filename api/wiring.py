@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the heavy packages load when a service is first asked for
     from certs.keys import KeyStore
     from certs.ocsp import OcspResponder
     from certs.pki import Pki
+    from certs.revcache import RevocationCache
     from certs.revocation import Revocation
     from certs.tsa import TimeStampAuthority
     from signing.cache import SignerCache
@@ -120,6 +121,11 @@ class Services:
         engine = make_engine(self.settings.resolved_database_url)
         migrate(engine)
         return engine
+
+    def use_engine(self, engine: Engine) -> None:
+        """Use ``engine`` as the services' database, as it is (no migration): for a caller
+        that found its schema at head itself (``kyso verify``, api/cli/verify_setup.py)."""
+        self.__dict__["engine"] = engine
 
     @cached_property
     def keystore(self) -> KeyStore:
@@ -318,6 +324,15 @@ class Services:
         )
         return HttpUrlSource(settings.fetch_timeout_seconds, settings.fetch_max_mb << 20, policy)
 
+    @cached_property
+    def revocation_cache(self) -> RevocationCache:
+        """Other responders' OCSP/CRL answers kept by this process between verifications (a
+        verifier worker's requests) while valid; kyso's own, answered in-process, never."""
+        from certs.revcache import RevocationCache
+
+        own = f"{self.settings.public_url.rstrip('/')}/"
+        return RevocationCache(self.settings.revocation_cache_seconds, uncached_prefixes=(own,))
+
     def verify_options(self, *, online: bool = True) -> VerifyOptions:
         """Trust kyso's roots and imported anchors; kyso's own revocation data in-process."""
         from certs.fetching import PkiUrlSource
@@ -329,6 +344,7 @@ class Services:
             online=online,
             revocation_source=source,
             limits=verify_limits(self.settings),
+            revocation_cache=self.revocation_cache,
         )
 
     def verify_file(self, path: Path, *, online: bool = True) -> ValidationReport:

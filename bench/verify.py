@@ -8,6 +8,14 @@ kyso's roots and the same revocation source: OCSP/CRL answered in-process by the
 whole ``verify_pdf_async`` (ByteRange/USF checks, DSS reading, validation, report details,
 policy). Also timed: a document with 20 signatures (20 revisions) and the attack-class
 documents whose later revisions trigger the page rendering.
+
+Whole processes (start-up, imports, database, verifier child included; the minimum of
+``--process-runs`` runs, the two commands taking turns): ``kyso verify`` of the one-page B-B
+document against a ten-line pyHanko script (``PLAIN_SCRIPT``: validate_pdf_signature, a
+ValidationContext trusting kyso's root), on a machine with kyso's PKI and on one without
+(``--trust``); and ``kyso verify dir/`` of ``--batch`` documents sharing a chain, per document,
+against pyHanko validating each in one process with a fresh ValidationContext each (the same
+in-process OCSP/CRL source, "require").
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +45,7 @@ from api.database import make_engine, migrate  # noqa: E402
 from certs.fetching import PkiUrlSource, SourceFetcherBackend  # noqa: E402
 from certs.keystore_file import FileKeyStore  # noqa: E402
 from certs.pki import Pki, PkiOptions  # noqa: E402
+from certs.records import to_pem  # noqa: E402
 from signing.options import Level, SignOptions  # noqa: E402
 from signing.pades import PadesSigner, SigningContext  # noqa: E402
 from signing.pki_adapter import signing_key, trust_from_pki, tsa  # noqa: E402
@@ -59,9 +70,84 @@ def medians_ms(fns: list[Callable[[], Awaitable[object]]], rounds: int) -> list[
     return [statistics.median(times) for times in asyncio.run(timed())]
 
 
+#: the yardstick of the whole-process figure: pyHanko alone, as a user would write it
+PLAIN_SCRIPT = """
+import sys
+from asn1crypto import pem, x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+armoured = open(sys.argv[2], "rb").read()
+roots = [x509.Certificate.load(der) for _, _, der in pem.unarmor(armoured, True)]
+with open(sys.argv[1], "rb") as f:
+    for sig in PdfFileReader(f).embedded_regular_signatures:
+        print(validate_pdf_signature(sig, ValidationContext(trust_roots=roots)).summary())
+"""
+KYSO = str(Path(sys.executable).with_name("kyso"))
+
+
+def process_seconds(commands: list[list[str]], env: dict[str, str], runs: int) -> list[float]:
+    """The fastest of ``runs`` whole-process runs of each command (taking turns)."""
+    best = [float("inf")] * len(commands)
+    for _ in range(runs + 1):  # the first round warms the page cache
+        for index, command in enumerate(commands):
+            start = time.perf_counter()
+            subprocess.run(command, env={**os.environ, **env}, capture_output=True, check=False)
+            best[index] = min(best[index], time.perf_counter() - start)
+    return best
+
+
+def whole_process(base: Path, document: bytes, roots_pem: str, runs: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="kyso-bench-process-"))
+    pdf, roots, plain = work / "b-b.pdf", work / "roots.pem", work / "plain.py"
+    pdf.write_bytes(document)
+    roots.write_text(roots_pem)
+    plain.write_text(PLAIN_SCRIPT)
+    env = {"KYSO_DATA_DIR": str(base), "KYSO_KEY_PASSPHRASE": "bench-passphrase-0123456789",
+           "KYSO_PUBLIC_URL": "http://kyso.invalid"}  # fmt: skip
+    bare = {"KYSO_DATA_DIR": str(work / "no-kyso-here")}
+    py, kyso_pki, kyso_bare = process_seconds(
+        [[sys.executable, str(plain), str(pdf), str(roots)], [KYSO, "verify", str(pdf)]], env, runs
+    ) + process_seconds([[KYSO, "verify", "--trust", str(roots), str(pdf)]], bare, runs)
+    [help_s] = process_seconds([[KYSO, "--help"]], bare, runs)
+    print(f"| pyHanko script, whole process | {py * 1000:.0f} | 1.00x |")
+    print(f"| kyso verify, kyso's PKI on the machine | {kyso_pki * 1000:.0f} | "
+          f"{kyso_pki / py:.2f}x (target <= 1.3x) |")  # fmt: skip
+    print(f"| kyso verify --trust root.pem, no kyso database | {kyso_bare * 1000:.0f} | "
+          f"{kyso_bare / py:.2f}x |")  # fmt: skip
+    print(f"| kyso --help | {help_s * 1000:.0f} | {help_s / py:.2f}x |")
+
+
+def batch_figure(base: Path, documents: list[bytes], fresh: Callable[[bytes], Awaitable[None]],
+                 runs: int) -> None:  # fmt: skip
+    folder = Path(tempfile.mkdtemp(prefix="kyso-bench-batch-"))
+    for index, document in enumerate(documents):
+        (folder / f"{index:03d}.pdf").write_bytes(document)
+    env = {"KYSO_DATA_DIR": str(base), "KYSO_KEY_PASSPHRASE": "bench-passphrase-0123456789",
+           "KYSO_PUBLIC_URL": "http://kyso.invalid"}  # fmt: skip
+    done = subprocess.run([KYSO, "verify", str(folder)], env={**os.environ, **env},
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    [kyso_s] = process_seconds([[KYSO, "verify", str(folder)]], env, runs)
+
+    async def each() -> None:
+        for document in documents:
+            await fresh(document)
+
+    [pyhanko_ms] = medians_ms([each], max(3, runs))
+    count = len(documents)
+    per_kyso, per_py = kyso_s * 1000 / count, pyhanko_ms / count
+    print(f"| pyHanko, {count} documents in one process, fresh context each | "
+          f"{per_py:.1f} per document | 1.00x |")  # fmt: skip
+    print(f"| kyso verify dir/ ({count} documents, whole process) | {per_kyso:.1f} per "
+          f"document | {per_kyso / per_py:.2f}x (target <= 0.2x) |")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--process-runs", type=int, default=7)
+    parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args()
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # expected failures log tracebacks
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
@@ -132,6 +218,26 @@ def main() -> None:
           f"{many / 20:.1f} ms per signature |")  # fmt: skip
     print(f"| kyso verify, B-B then a form-filling revision (pages rendered) | {render:.1f} | "
           f"{render / plain:.2f}x |")  # fmt: skip
+    print()
+    print("| whole process | fastest ms | ratio to the pyHanko script |")
+    print("| --- | ---: | ---: |")
+    engine.dispose()  # the kyso processes open the database themselves
+    roots_pem = "".join(to_pem(root) for root in roots)
+    whole_process(base, b_b, roots_pem, args.process_runs)
+
+    async def fresh(document: bytes) -> None:
+        for sig in PdfFileReader(BytesIO(document)).embedded_regular_signatures:
+            vc = ValidationContext(
+                trust_roots=list(roots), other_certs=list(others), allow_fetching=True,
+                fetcher_backend=SourceFetcherBackend(source), revocation_mode="require",
+            )  # fmt: skip
+            assert (await async_validate_pdf_signature(sig, vc)).bottom_line
+
+    print()
+    print("| batch | ms | ratio to pyHanko |")
+    print("| --- | ---: | ---: |")
+    batch = [sign(doc, 2) for _ in range(args.batch)]  # one seal: the chain is shared
+    batch_figure(base, batch, fresh, max(1, args.process_runs // 3))
     engine.dispose()
 
 

@@ -24,7 +24,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from typing import Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import httpx
 from asn1crypto import cms, crl, ocsp, x509
@@ -46,10 +46,13 @@ from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issu
 
 from certs.errors import RevocationUnreachableError
 from certs.fetch_policy import FetchPolicy, FetchRefused, GuardedTransport
-from certs.ocsp import OcspResponder
-from certs.pki import Pki
-from certs.revocation import Revocation
+from certs.revcache import RevocationCache
 from common.errors import KysoError
+
+if TYPE_CHECKING:  # the PKI (SQLAlchemy's ORM, 0.5 s to import) only for kyso's own URLs
+    from certs.ocsp import OcspResponder
+    from certs.pki import Pki
+    from certs.revocation import Revocation
 
 log = logging.getLogger(__name__)
 AnyCert: TypeAlias = x509.Certificate | cms.AttributeCertificateV2
@@ -202,6 +205,9 @@ class PkiUrlSource:
         responder: OcspResponder | None = None,
     ) -> None:
         self.base = pki.options.public_url.rstrip("/")
+        from certs.ocsp import OcspResponder
+        from certs.revocation import Revocation
+
         self.revocation = revocation or Revocation(pki)
         self.responder = responder or OcspResponder(pki, self.revocation)
         self.fallback = fallback
@@ -235,8 +241,10 @@ def _unusable(url: str, what: str, exc: Exception) -> str:
 
 
 class SourceOcspFetcher(OCSPFetcher):
-    def __init__(self, source: UrlSource) -> None:
+    def __init__(self, source: UrlSource, shared: RevocationCache | None = None) -> None:
         self.source = source
+        #: answers kept between verifications (a batch, a verifier process), while valid
+        self.shared = shared
         self.cache: dict[tuple[object, object], ocsp.OCSPResponse] = {}
         self.urls: dict[int, str] = {}
         #: why each responder that was asked gave nothing usable
@@ -246,6 +254,10 @@ class SourceOcspFetcher(OCSPFetcher):
         key = (issuer_serial(cert), authority.hashable)
         if key in self.cache:
             return self.cache[key]
+        kept = self.shared.find_ocsp(key) if self.shared is not None else None
+        if kept is not None:
+            self.cache[key], self.urls[id(kept[0])] = kept
+            return kept[0]
         request = format_ocsp_request(
             cert, authority, certid_hash_algo="sha256", request_nonces=True
         )
@@ -262,6 +274,8 @@ class SourceOcspFetcher(OCSPFetcher):
                 continue
             self.cache[key] = response
             self.urls[id(response)] = url
+            if self.shared is not None:
+                self.shared.keep_ocsp(key, response, url)
             return response
         raise OCSPFetchError("no OCSP responder answered")
 
@@ -274,8 +288,9 @@ class SourceOcspFetcher(OCSPFetcher):
 
 
 class SourceCrlFetcher(CRLFetcher):
-    def __init__(self, source: UrlSource) -> None:
+    def __init__(self, source: UrlSource, shared: RevocationCache | None = None) -> None:
         self.source = source
+        self.shared = shared
         self.by_cert: dict[object, list[crl.CertificateList]] = {}
         self.by_url: dict[str, crl.CertificateList] = {}
         #: why each distribution point that was asked gave nothing usable
@@ -299,6 +314,10 @@ class SourceCrlFetcher(CRLFetcher):
         return found
 
     async def _fetch(self, url: str) -> bool:
+        kept = self.shared.find_crl(url) if self.shared is not None else None
+        if kept is not None:
+            self.by_url[url] = kept
+            return True
         try:
             certificate_list = crl.CertificateList.load(await self.source.get(url))
             certificate_list.native  # noqa: B018 - parses all of it now, not later in pyHanko
@@ -309,6 +328,8 @@ class SourceCrlFetcher(CRLFetcher):
             self.unreachable[url] = _unusable(url, "CRL", exc)
             return False
         self.by_url[url] = certificate_list
+        if self.shared is not None:
+            self.shared.keep_crl(url, certificate_list)
         return True
 
     def fetched_crls(self) -> Iterable[crl.CertificateList]:
@@ -340,10 +361,11 @@ class NoCertificateFetcher(CertificateFetcher):
 
 
 class SourceFetcherBackend(FetcherBackend):
-    """pyHanko's fetcher backend over a ``UrlSource`` (one per validation)."""
+    """pyHanko's fetcher backend over a ``UrlSource`` (one per validation; ``shared`` keeps
+    answers between validations)."""
 
-    def __init__(self, source: UrlSource) -> None:
-        self.fetchers, self.ocsp, self.crl = fetchers_for(source)
+    def __init__(self, source: UrlSource, shared: RevocationCache | None = None) -> None:
+        self.fetchers, self.ocsp, self.crl = fetchers_for(source, shared)
 
     def get_fetchers(self) -> Fetchers:
         return self.fetchers
@@ -352,9 +374,11 @@ class SourceFetcherBackend(FetcherBackend):
         return None
 
 
-def fetchers_for(source: UrlSource) -> tuple[Fetchers, SourceOcspFetcher, SourceCrlFetcher]:
-    ocsp_fetcher = SourceOcspFetcher(source)
-    crl_fetcher = SourceCrlFetcher(source)
+def fetchers_for(
+    source: UrlSource, shared: RevocationCache | None = None
+) -> tuple[Fetchers, SourceOcspFetcher, SourceCrlFetcher]:
+    ocsp_fetcher = SourceOcspFetcher(source, shared)
+    crl_fetcher = SourceCrlFetcher(source, shared)
     fetchers = Fetchers(
         ocsp_fetcher=ocsp_fetcher, crl_fetcher=crl_fetcher, cert_fetcher=NoCertificateFetcher()
     )

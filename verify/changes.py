@@ -265,10 +265,11 @@ async def analyse_changes(
     all_sigs: list[_Signature],
     options: VerifyOptions,
 ) -> tuple[ChangesAfterSigning, list[Problem]]:
-    from verify.visual import compare_revisions
-
     if end >= len(data):
         return ChangesAfterSigning(ChangeKind.NONE), []
+    # numpy and Pillow (0.3 s to import) only for a document changed after this signature
+    from verify.visual import compare_revisions
+
     after = sum(1 for value in revision_ends(data) if value > end)
     # pyHanko's difference analysis could not read a later revision: kyso's decides alone
     unanalysed = status.diff_result if isinstance(status.diff_result, Unanalysed) else None

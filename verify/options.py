@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from asn1crypto import x509
 
+from certs.revcache import RevocationCache
 from verify.policy import STRICT, Policy
 
 
@@ -59,3 +60,6 @@ class VerifyOptions:
     revocation_source: RevocationSource | None = None
     policy: Policy = STRICT
     limits: Limits = Limits()
+    #: OCSP responses and CRLs shared with other verifications while valid (a batch, a
+    #: verifier process); ``None``: each verification fetches its own
+    revocation_cache: RevocationCache | None = field(default=None, compare=False)

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from importlib import resources
-
-from jinja2 import Environment, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING
 
 from common.clock import iso_vn
 from verify.errors import VerificationInputError
 from verify.i18n import CHANGES, LABELS, LANGS, VERDICT, VERDICT_EXPLAINED
 from verify.model import Finding, Indication, Severity, ValidationReport
+
+if TYPE_CHECKING:  # Jinja (0.1 s to import) for the HTML report only
+    from jinja2 import Environment
 
 _MODIFICATION = {
     "incremental_content_change", "active_content_added", "shadow_hide", "shadow_replace",
@@ -43,6 +45,8 @@ def changed_after_signing(report: ValidationReport) -> bool:
 
 
 def _environment() -> Environment:
+    from jinja2 import Environment, StrictUndefined, select_autoescape
+
     env = Environment(
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,

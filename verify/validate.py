@@ -81,7 +81,7 @@ def _context(
 ) -> ValidationContext:
     backend = None
     if options.online and source is not None:
-        backend = SourceFetcherBackend(source)
+        backend = SourceFetcherBackend(source, options.revocation_cache)
         fetched.ocsp, fetched.crl = backend.ocsp, backend.crl
     return build_context(
         options, moment, embedded.certs, revinfo=embedded, revocation_mode="require",

@@ -2,23 +2,80 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from api.cli.admin import app as admin_app
-from api.cli.archive import app as archive_app
-from api.cli.ocr import ocr_command
-from api.cli.pki import app as pki_app
-from api.cli.sign import sign_command
-from api.cli.verify import verify_command
-from api.cli.verify_print import verify_print_command
-from api.cli.worker import worker_command
 from api.files import PRIVATE_UMASK
-from api.settings import Settings
 from common.errors import KysoError
+
+#: the commands, each imported only when it runs (``kyso --help`` imports none of them):
+#: name -> (module, attribute: a function or a ``typer.Typer``, the line ``--help`` shows).
+#: tests/api/test_cli_startup.py checks each line is the command's own help.
+COMMANDS = {
+    "ocr": ("api.cli.ocr", "ocr_command",
+            "Số hoá: OCR a scan into a searchable PDF/A-2b (Vietnamese text layer, sidecar text)."),
+    "worker": ("api.cli.worker", "worker_command",
+               "Chạy tiến trình xử lý nền (run background workers; needs KYSO_REDIS_URL)."),
+    "sign": ("api.cli.sign", "sign_command",
+             "Ký số tệp PDF (PAdES) / sign a PDF, or extend a signed one (--extend FILE --to "
+             "B-LTA)."),
+    "verify": ("api.cli.verify", "verify_command",
+               "Xác minh chữ ký số: verify the signatures of a PDF (ETSI EN 319 102-1 report)."),
+    "verify-print": ("api.cli.verify_print", "verify_print_command",
+                     "Kiểm tra bản in: compare a printed result with its archived, signed "
+                     "original."),
+}  # fmt: skip
+GROUPS = {
+    "pki": ("api.cli.pki", "app", "Hạ tầng khoá công khai (PKI): CA, cấp và thu hồi chứng thư số."),
+    "admin": ("api.cli.admin", "app", "Quản trị (administration): accounts and API keys."),
+    "archive": ("api.cli.archive", "app",
+                "Lưu trữ hồ sơ điện tử (archive): bản gốc bất biến, kiểm tra toàn vẹn."),
+}  # fmt: skip
+
+
+def load_command(name: str) -> Any:
+    """The click command of a lazily registered ``name`` (its module imported now)."""
+    module, attribute, _ = {**COMMANDS, **GROUPS}[name]
+    target = getattr(importlib.import_module(module), attribute)
+    command: Any
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)
+    else:
+        single = typer.Typer()
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class _LazyGroup(TyperGroup):
+    """kyso's top level: commands are imported when they run; the help lists them unloaded."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *super().list_commands(ctx), *GROUPS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in {**COMMANDS, **GROUPS}:
+            return found
+        if self._listing:  # only its name and line are shown
+            return TyperCommand(cmd_name, help={**COMMANDS, **GROUPS}[cmd_name][2])
+        return load_command(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 #: exit status of a command refused with a kyso error (bad input, not found, conflict ...)
 EXIT_ERROR = 4
@@ -29,17 +86,8 @@ app = typer.Typer(
     "(digital signatures, verification, OCR and archive).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=_LazyGroup,
 )
-
-
-app.add_typer(pki_app, name="pki")
-app.add_typer(admin_app, name="admin")
-app.add_typer(archive_app, name="archive")
-app.command("ocr")(ocr_command)
-app.command("worker")(worker_command)
-app.command("sign")(sign_command)
-app.command("verify")(verify_command)
-app.command("verify-print")(verify_print_command)
 
 
 @app.callback()
@@ -58,6 +106,7 @@ def serve(
 
     from api.app import create_app
     from api.logs import configure
+    from api.settings import Settings
 
     settings = Settings()
     configure(settings.log_level, settings.log_format == "json")
@@ -96,6 +145,7 @@ def main() -> None:
         _refuse(exc)
     except Exception as exc:
         from api.failures import data_folders, infrastructure_error  # full disk, damaged db
+        from api.settings import Settings
 
         settings = Settings()
         error = infrastructure_error(exc, data_folders(settings.data_dir,

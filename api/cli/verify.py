@@ -2,7 +2,8 @@
 
 Exit status: 0 every signature TOTAL_PASSED, 1 any TOTAL_FAILED, 2 otherwise (INDETERMINATE),
 3 the input is not a readable PDF (or exceeds the processing limits), 4 a kyso error (bad
-option, missing file ...).
+option, missing file ...). Several files or a folder verify a batch (api/cli/verify_batch.py):
+one line per document, a summary, and the worst document's status.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from api.wiring import Services
 
 if TYPE_CHECKING:
     from verify.model import ValidationReport
+    from verify.options import VerifyOptions
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE, EXIT_UNREADABLE = 0, 1, 2, 3
 
@@ -95,7 +97,9 @@ def _write_etsi(report: ValidationReport, path: Path) -> None:
 
 
 def verify_command(
-    file: Path = typer.Argument(..., help="The signed PDF to verify."),
+    files: list[Path] = typer.Argument(
+        ..., help="The signed PDF to verify; several PDFs or folders of PDFs verify a batch."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the JSON report on stdout."),
     html: Path | None = typer.Option(None, "--html", help="Write the HTML report here."),
     pdf: Path | None = typer.Option(None, "--pdf", help="Write the sealed PDF report here."),
@@ -110,42 +114,46 @@ def verify_command(
     ),
 ) -> None:
     """Xác minh chữ ký số: verify the signatures of a PDF (ETSI EN 319 102-1 report)."""
-    from verify import STRICT, VerifyOptions, load_policy
-    from verify.isolate import verify_isolated
-    from verify.model import Indication
-    from verify.pdfreport import render_pdf
-    from verify.render import render_html, render_text
-    from verify.serialize import report_json
+    from api.cli.verify_setup import verification_setup
+    from verify import STRICT, load_policy
 
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     if lang not in ("vi", "en"):
         raise typer.BadParameter("--lang must be vi or en")
-    services = Services(Settings())
+    batch = len(files) != 1 or files[0].is_dir()
+    if batch and (html or pdf or etsi_out):
+        from verify.errors import VerificationInputError
+
+        raise VerificationInputError(
+            "verify_batch_option", "--html, --pdf and --etsi-xml take one document, not a batch"
+        )
     extra = _load_certs(trust)
-    if services.pki.is_initialised():
-        # kyso's roots and imported anchors; kyso's own CRL/OCSP answered in-process
-        base = services.verify_options(online=not offline)
-        others = tuple(
-            services.pki.authority_certificate(row.name)
-            for row in services.pki.authorities()
-            if row.parent
-        )
-    else:
-        base = VerifyOptions(
-            trust_roots=(), online=not offline, revocation_source=services.http_source()
-        )
-        others = ()
+    services, base, with_pki = verification_setup(Settings(), offline=offline)
     options = dataclasses.replace(
         base,
         trust_roots=(*base.trust_roots, *extra),
-        other_certs=(*base.other_certs, *others),
         at=_parse_at(at),
         policy=load_policy(policy.read_text("utf-8")) if policy else STRICT,
     )
-    if services.pki.is_initialised():
+    if with_pki:
         # the child is forked: it must not share pooled database connections with this process
         services.engine.dispose()
+    if batch:
+        from api.cli.verify_batch import verify_batch
+
+        sys.exit(verify_batch(files, options, services.settings, json_out=json_out, lang=lang))
+    _verify_one(files[0], options, services, json_out, html, pdf, seal, etsi_out, lang)
+
+
+def _verify_one(file: Path, options: VerifyOptions, services: Services, json_out: bool,
+                html: Path | None, pdf: Path | None, seal: str | None, etsi_out: Path | None,
+                lang: str) -> None:  # fmt: skip
+    """One document, as ``kyso verify FILE`` always did: its report, and its exit status."""
+    from verify.isolate import verify_isolated
+    from verify.render import render_text
+    from verify.serialize import report_json
+
     report = verify_isolated(file, options)
     if etsi_out is not None:
         _write_etsi(report, etsi_out)
@@ -154,15 +162,26 @@ def verify_command(
     else:
         typer.echo(render_text(report, lang), nl=False)
     if html is not None:
+        from verify.render import render_html
+
         html.write_text(render_html(report, lang), encoding="utf-8")
     if pdf is not None:
+        from verify.pdfreport import render_pdf
+
         serial = seal or _default_seal(services)
         sealer = SigningSealer(services, serial) if serial else None
         if sealer is None:
             typer.echo("cảnh báo / warning: no seal certificate, the PDF is not sealed", err=True)
         pdf.write_bytes(asyncio.run(render_pdf(report, lang, sealer)))
+    sys.exit(exit_status(report))
+
+
+def exit_status(report: ValidationReport) -> int:
+    """0 passed, 1 failed, 2 indeterminate, 3 unreadable (not a PDF, or over the limits)."""
+    from verify.model import Indication
+
     if not report.document.readable and report.indication is Indication.TOTAL_FAILED:
-        sys.exit(EXIT_UNREADABLE)  # not a PDF, or one over the limits (resource_limit)
+        return EXIT_UNREADABLE  # not a PDF, or one over the limits (resource_limit)
     if report.indication is Indication.TOTAL_PASSED:
-        sys.exit(EXIT_PASSED)
-    sys.exit(EXIT_FAILED if report.indication is Indication.TOTAL_FAILED else EXIT_INDETERMINATE)
+        return EXIT_PASSED
+    return EXIT_FAILED if report.indication is Indication.TOTAL_FAILED else EXIT_INDETERMINATE

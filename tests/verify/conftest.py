@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import pytest
 
@@ -42,6 +42,8 @@ class _PkiHttp(BaseHTTPRequestHandler):
     responder: OcspResponder
     #: the PKI's time-stamp authority (RFC 3161 over HTTP, for signers that are not kyso)
     tsa: TimeStampAuthority
+    #: "OCSP" / "CRL" for each revocation request answered (tests count them)
+    asked: ClassVar[list[str]] = []
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -58,11 +60,13 @@ class _PkiHttp(BaseHTTPRequestHandler):
         if self.path.rstrip("/") != "/pki/ocsp":
             self._send(404, b"", "text/plain")
             return
+        _PkiHttp.asked.append("OCSP")
         self._send(200, self.responder.respond(body), "application/ocsp-response")
 
     def do_GET(self) -> None:
         if self.path.startswith("/pki/crl/") and self.path.endswith(".crl"):
             ca = self.path.removeprefix("/pki/crl/").removesuffix(".crl")
+            _PkiHttp.asked.append("CRL")
             self._send(200, self.revocation.crl(ca), "application/pkix-crl")
             return
         self._send(404, b"", "text/plain")

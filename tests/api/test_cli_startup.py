@@ -1,0 +1,107 @@
+"""Start-up of the ``kyso`` command: ``--help`` imports no command, ``kyso verify`` opens no
+database where there is none and never migrates one already at head."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.cli.main import COMMANDS, GROUPS, load_command
+from api.database import make_engine, migrate, script_heads
+from api.schema_peek import declared_heads, schema_at_heads
+from api.settings import Settings
+from api.wiring import Services
+
+HEAVY = ("pyhanko", "sqlalchemy", "fastapi", "alembic", "pydantic_settings", "numpy", "pikepdf")
+#: runs kyso's main with the given arguments, then says which heavy packages it imported
+_PROBE = """
+import sys
+from api.cli.main import main
+sys.argv = ["kyso", *sys.argv[1:]]
+try:
+    main()
+finally:
+    loaded = sorted({m.split(".")[0] for m in sys.modules} & set(%r))
+    print("LOADED", ",".join(loaded), file=sys.stderr)
+"""
+
+
+def _kyso(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    code = _PROBE % (HEAVY,)
+    return subprocess.run([sys.executable, "-c", code, *args], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def _loaded(done: subprocess.CompletedProcess[str]) -> set[str]:
+    line = [x for x in done.stderr.splitlines() if x.startswith("LOADED")][-1]
+    return set(filter(None, line.removeprefix("LOADED ").split(",")))
+
+
+def test_help_imports_no_command_and_no_heavy_package(tmp_path: Path) -> None:
+    done = _kyso({"KYSO_DATA_DIR": str(tmp_path / "data")}, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "verify" in done.stdout and "archive" in done.stdout
+    assert _loaded(done) == set()
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("name", [*COMMANDS, *GROUPS])
+def test_each_help_line_is_the_command_s_own(name: str) -> None:
+    command = load_command(name)
+    first = " ".join((command.help or "").split("\n\n")[0].split())
+    assert {**COMMANDS, **GROUPS}[name][2] == first
+
+
+def test_the_declared_heads_are_alembic_s() -> None:
+    assert declared_heads() == script_heads()
+
+
+def test_verify_without_a_database_creates_none(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = _kyso({"KYSO_DATA_DIR": str(data)}, "verify", "--offline", str(tmp_path / "x.pdf"))
+    assert done.returncode == 4 and "verify_file_missing" in done.stderr
+    assert not data.exists()
+
+
+def _database(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    engine = make_engine(f"sqlite:///{data / 'kyso.db'}")
+    migrate(engine)
+    engine.dispose()
+    return data
+
+
+def test_a_database_at_head_is_read_without_alembic(tmp_path: Path) -> None:
+    data = _database(tmp_path)
+    (tmp_path / "x.pdf").write_bytes(b"not a pdf")
+    done = _kyso({"KYSO_DATA_DIR": str(data)}, "verify", str(tmp_path / "x.pdf"))
+    assert done.returncode == 3, done.stderr  # unreadable, verified without kyso's PKI
+    assert "alembic" not in _loaded(done)
+
+
+def test_an_older_schema_is_migrated_first(tmp_path: Path) -> None:
+    data = _database(tmp_path)
+    with sqlite3.connect(data / "kyso.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = 'a0003' WHERE version_num = 'a0004'")
+    engine = make_engine(f"sqlite:///{data / 'kyso.db'}")
+    assert not schema_at_heads(engine)
+    (tmp_path / "x.pdf").write_bytes(b"not a pdf")
+    done = _kyso({"KYSO_DATA_DIR": str(data)}, "verify", str(tmp_path / "x.pdf"))
+    assert done.returncode == 3, done.stderr
+    assert "alembic" in _loaded(done)
+    assert schema_at_heads(engine)
+    engine.dispose()
+
+
+def test_a_verifier_process_keeps_other_responders_answers_not_kyso_s(tmp_path: Path) -> None:
+    services = Services(Settings(data_dir=tmp_path, public_url="http://kyso.example"))
+    cache = services.revocation_cache
+    assert cache is services.revocation_cache  # one per process, shared by every request
+    assert cache.uncached_prefixes == ("http://kyso.example/",)
+    assert cache.max_age == Settings().revocation_cache_seconds

@@ -1,0 +1,179 @@
+"""``kyso verify A.pdf B.pdf dir/``: one line per document, a summary, the worst status; one
+reusable limited verifier whose revocation answers serve the whole batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jsonschema
+from typer.testing import CliRunner
+
+from api.cli.main import app
+from api.cli.verify_batch import worst_status
+from certs.revcache import RevocationCache
+from tests.verify.conftest import Kit
+from tests.verify.test_hostile_input import _bomb_revision
+from verify import Indication, Limits
+from verify.batch import BatchVerifier
+from verify.isolate import verify_isolated
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "verify-report.schema.json").read_text()
+)
+runner = CliRunner()
+
+
+def _folder(tmp_path: Path, corpus: dict[str, bytes], names: list[str]) -> Path:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for index, name in enumerate(names):
+        (folder / f"{index:02d}-{name}.pdf").write_bytes(corpus[name])
+    return folder
+
+
+def test_a_batch_gives_a_line_per_document_a_summary_and_the_worst_status(
+    kyso_env: Kit, corpus: dict[str, bytes], tmp_path: Path
+) -> None:
+    folder = _folder(tmp_path, corpus, ["clean_b_b", "attack_hash", "attack_shadow_hide_form"])
+    (folder / "03-zip.PDF").write_bytes(b"PK\x03\x04 this is a zip file")
+    (folder / "notes.txt").write_text("not a PDF name: left out")
+    missing = tmp_path / "missing.pdf"
+    result = runner.invoke(app, ["verify", str(folder), str(missing), "--lang", "en"])
+    assert result.exit_code == 1, result.output  # a TOTAL_FAILED outranks everything else
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == [
+        "passed", "failed", "indeterminate", "unreadable", "error"
+    ]  # fmt: skip
+    assert "VALID (TOTAL_PASSED)" in lines[0] and "00-clean_b_b.pdf" in lines[0]
+    assert "(TOTAL_FAILED / HASH_FAILURE)" in lines[1]
+    assert "(TOTAL_FAILED / FORMAT_FAILURE)" in lines[3]
+    assert "[verify_file_missing]" in lines[4]
+    assert lines[-1].endswith(
+        "5 documents: 1 passed, 1 failed, 1 indeterminate, 1 unreadable, 1 error; exit 1"
+    )
+
+
+def test_a_batch_in_json_is_one_line_per_document_then_the_summary(
+    kyso_env: Kit, corpus: dict[str, bytes], tmp_path: Path
+) -> None:
+    folder = _folder(tmp_path, corpus, ["clean_b_b", "clean_b_b"])
+    (folder / "zz.pdf").write_bytes(b"not a pdf")
+    result = runner.invoke(app, ["verify", str(folder), "--json"])
+    assert result.exit_code == 3, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    for line in lines[:-1]:
+        jsonschema.validate(line["report"], SCHEMA)
+    assert [line["exit_code"] for line in lines[:-1]] == [0, 0, 3]
+    assert lines[-1] == {"summary": {"documents": 3, "passed": 2, "failed": 0,
+                                     "indeterminate": 0, "unreadable": 1, "error": 0,
+                                     "exit_code": 3}}  # fmt: skip
+
+
+def test_report_files_take_one_document(kyso_env: Kit, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["verify", str(tmp_path), "--html", str(tmp_path / "r.html")])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, Exception)
+    assert getattr(result.exception, "code", "") == "verify_batch_option"
+
+
+def test_the_worst_status_ranks_failed_unreadable_error_indeterminate_passed() -> None:
+    assert worst_status([]) == 0
+    assert worst_status([0, 2, 0]) == 2
+    assert worst_status([2, 4]) == 4
+    assert worst_status([4, 3, 2]) == 3
+    assert worst_status([0, 3, 1, 4]) == 1
+
+
+def _copies(tmp_path: Path, pdf: bytes, count: int) -> list[Path]:
+    paths = [tmp_path / f"copy-{index}.pdf" for index in range(count)]
+    for path in paths:
+        path.write_bytes(pdf)
+    return paths
+
+
+def _asked_during(kit: Kit, action: object) -> int:
+    """Revocation requests the kit's HTTP responder answered while ``action`` ran (pytest
+    loads conftest.py under its own module name: the server's class is found through it)."""
+    asked: list[str] = type(kit).signer.__globals__["_PkiHttp"].asked
+    before = len(asked)
+    assert callable(action)
+    action()
+    return len(asked) - before
+
+
+def test_revocation_answers_are_fetched_once_per_batch(
+    kit: Kit, corpus: dict[str, bytes], tmp_path: Path
+) -> None:
+    paths = _copies(tmp_path, corpus["clean_b_b"], 4)
+
+    def one() -> None:
+        assert verify_isolated(paths[0], kit.options()).passed
+
+    def batch(options_cache: RevocationCache | None) -> None:
+        with BatchVerifier(kit.options(revocation_cache=options_cache)) as verifier:
+            assert all(verifier.verify(path).passed for path in paths)
+
+    single = _asked_during(kit, one)
+    assert single >= 1  # the leaf's OCSP (and the CA's) over HTTP
+    assert _asked_during(kit, lambda: batch(RevocationCache())) == single
+    assert _asked_during(kit, lambda: batch(None)) == 4 * single  # without the cache: each asks
+
+
+def test_a_hostile_document_does_not_stop_the_batch(
+    kit: Kit, corpus: dict[str, bytes], tmp_path: Path
+) -> None:
+    good = corpus["clean_b_b"]
+    paths = _copies(tmp_path, good, 3)
+    paths[1].write_bytes(_bomb_revision(good, 1 << 30))  # 1 GiB of spaces, ~1 MB packed
+    limits = Limits(max_memory_bytes=256 << 20, timeout_seconds=10)
+    with BatchVerifier(kit.options(limits=limits)) as verifier:
+        reports = [verifier.verify(path) for path in paths]
+    assert reports[0].passed and reports[2].passed
+    assert reports[1].indication is not Indication.TOTAL_PASSED
+
+
+def test_a_verifier_that_dies_is_replaced_for_the_next_document(
+    kit: Kit, corpus: dict[str, bytes], tmp_path: Path
+) -> None:
+    paths = _copies(tmp_path, corpus["clean_b_b"], 2)
+    with BatchVerifier(kit.options()) as verifier:
+        assert verifier.verify(paths[0]).passed
+        child = verifier._child
+        assert child is not None and child[0].pid is not None
+        os.kill(child[0].pid, signal.SIGKILL)
+        child[0].join(timeout=5)
+        assert verifier.verify(paths[1]).passed
+        assert verifier.started == 2
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_kept_crl_is_served_until_its_next_update_or_the_age_limit(kit: Kit) -> None:
+    from asn1crypto import crl
+
+    certificate_list = crl.CertificateList.load(kit.revocation.crl("citizen"))
+    next_update = certificate_list["tbs_cert_list"]["next_update"].native
+    clock = _Clock()
+    cache = RevocationCache(max_age=60, clock=clock)
+    cache.keep_crl("http://ca.example/c.crl", certificate_list)
+    assert cache.find_crl("http://ca.example/c.crl") is certificate_list
+    clock.now += 61
+    assert cache.find_crl("http://ca.example/c.crl") is None  # older than max_age
+    long_lived = RevocationCache(max_age=10 * 86400, clock=clock)
+    long_lived.keep_crl("http://ca.example/c.crl", certificate_list)
+    clock.now = (next_update + timedelta(seconds=1)).timestamp()
+    assert long_lived.find_crl("http://ca.example/c.crl") is None  # past its nextUpdate
+    own = RevocationCache(uncached_prefixes=("http://kyso.example/",))
+    own.keep_crl("http://kyso.example/pki/crl/citizen.crl", certificate_list)
+    assert own.find_crl("http://kyso.example/pki/crl/citizen.crl") is None
+    assert RevocationCache(max_age=0).stored == 0
