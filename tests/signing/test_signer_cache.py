@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import AGENCY, Kit, make_pdf
 
 from certs.revocation import Revocation
 from signing.cache import SignerCache
 from signing.errors import SigningInputError, SigningNotFoundError
 from signing.options import Level, SignOptions
+from tests.signing.conftest import AGENCY, Kit, make_pdf
 
 
 def test_the_same_certificate_gets_the_same_signer_and_another_its_own(kit: Kit) -> None:
