@@ -166,20 +166,23 @@ def print_table(rows: list[Row], pages_total: int) -> None:
 def print_baseline_table(rows: list[Row], pages_total: int) -> None:
     """kyso against the ``--baseline`` checkout's kyso, same pages, same run."""
     print(
-        "\n| kind | pages | kyso s/page | baseline s/page | kyso CER | baseline CER "
-        "| kyso worst page | baseline worst page | pages kyso <= baseline |"
+        "\n| kind | pages | kyso s/page | baseline s/page | kyso CPU s/page | baseline CPU s/page "
+        "| kyso CER | baseline CER | kyso worst page | baseline worst page "
+        "| pages kyso <= baseline |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in [*rows, None]:
         picked = rows if row is None else [row]
         kind = "**all**" if row is None else row.kind
         n = pages_total if row is None else len(row.cers["kyso"])
         wk, wb = (sum(r.best[t][0] for r in picked) / n for t in ("kyso", "baseline"))
+        ck, cb = (sum(r.best[t][1] for r in picked) / n for t in ("kyso", "baseline"))
         ks = [c for r in picked for c in r.cers["kyso"]]
         bs = [c for r in picked for c in r.cers["baseline"]]
         print(
-            f"| {kind} | {n} | {wk:.2f} | {wb:.2f} | {statistics.fmean(ks):.2%} "
-            f"| {statistics.fmean(bs):.2%} | {max(ks):.2%} | {max(bs):.2%} "
+            f"| {kind} | {n} | {wk:.2f} | {wb:.2f} | {ck:.2f} | {cb:.2f} "
+            f"| {statistics.fmean(ks):.2%} | {statistics.fmean(bs):.2%} "
+            f"| {max(ks):.2%} | {max(bs):.2%} "
             f"| {at_most(ks, bs)}/{n} |"
         )
 
