@@ -10,6 +10,7 @@ COPY signing signing
 COPY verify verify
 COPY ocr ocr
 COPY archive archive
+COPY onestop onestop
 COPY api api
 RUN pip install --no-cache-dir -c requirements.lock .
 RUN useradd --system --home /var/lib/kyso kyso && mkdir -p /var/lib/kyso && chown kyso /var/lib/kyso

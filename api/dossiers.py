@@ -1,49 +1,33 @@
-"""The one-stop-shop workflow: a citizen submits and signs a dossier, an official returns the
-signed and seal-certified result. Orchestrates signing/, verify/ (through the archive's
-verifier) and archive/; every step lands in the archive's hash-chained audit log.
+"""The one-stop-shop desk (``onestop.desk.Desk``) on kyso's services: dossiers in SQL
+(``api_dossier``), signing in the bounded PDF workers (api/pdf_tasks.py), the archive, its
+audit log and the in-app notifications.
 
-The uploaded PDF is never parsed here: counting its pages and signing it are PDF tasks
-(api/pdf_tasks.py) run in the bounded worker processes, and so is the archive's
-verification of what it stores (``Services.archive``).
+The uploaded PDF is never parsed here: counting its pages and signing it are PDF tasks run in
+the workers, and so is the archive's verification of what it stores (``Services.archive``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from api.accounts.models import DossierRow
-from api.accounts.service import Role, User
-from api.audit import record
 from api.verifier_pool import pdf_task
 from api.wiring import Services
+from archive.ingest import Archive
 from archive.metadata import DocumentMeta
-from certs.records import utc
-from common.clock import VN_TZ
-from common.errors import ConflictError, NotFoundError, PermissionDeniedError
-from common.ids import short_code
+from certs.records import CertificateRecord, utc
+from onestop.access import Scope
+from onestop.codes import PublicUrls
+from onestop.desk import Desk
+from onestop.model import Dossier
+from onestop.ports import Filed
+from onestop.status import parse_status
 
 PDF = "application/pdf"
-
-
-@dataclass(frozen=True)
-class Dossier:
-    code: str
-    service: str
-    agency: str
-    owner: str
-    status: str
-    submitted_at: datetime
-    promised_at: datetime
-    returned_at: datetime | None
-    submission_document: str
-    submission_indication: str
-    result_document: str | None
 
 
 def _dossier(row: DossierRow) -> Dossier:
@@ -52,156 +36,148 @@ def _dossier(row: DossierRow) -> Dossier:
         service=row.service,
         agency=row.agency,
         owner=row.owner,
-        status=row.status,
+        status=parse_status(row.status),
         submitted_at=utc(row.submitted_at),
         promised_at=utc(row.promised_at),
         returned_at=utc(row.returned_at) if row.returned_at else None,
         submission_document=row.submission_document,
         submission_indication=row.submission_indication,
         result_document=row.result_document,
+        handled_by=row.handled_by,
     )
 
 
-def promised_date(start: datetime, working_days: int) -> datetime:
-    """``working_days`` later in Vietnam, Saturdays and Sundays not counted."""
-    day = start.astimezone(VN_TZ)
-    left = working_days
-    while left:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day.replace(hour=17, minute=0, second=0, microsecond=0)
+class SqlDossiers:
+    """``DossierRepository`` on the ``api_dossier`` table (SQLite or PostgreSQL)."""
 
+    def __init__(self, sessions: sessionmaker) -> None:  # type: ignore[type-arg]
+        self._sessions = sessions
 
-class DossierDesk:
-    def __init__(self, services: Services, processing_days: int = 5) -> None:
-        self.svc = services
-        self.processing_days = processing_days
-        self._sessions = sessionmaker(services.engine, expire_on_commit=False)
-
-    async def submit(
-        self,
-        citizen: User,
-        service: str,
-        agency: str,
-        pdf: bytes,
-        credential_id: str,
-        pin: str,
-        otp: str,
-    ) -> Dossier:
-        """Sign the submission remotely (PIN + one-time code), archive it, give a receipt."""
-        remote = self.svc.remote_signing
-        if credential_id not in remote.credentials_list(citizen.username):
-            raise NotFoundError("credential_unknown", "no such credential of yours")
-        signed = await pdf_task(self.svc, "sign_submission", pdf, credential_id, pin, otp, service)
-        assert isinstance(signed, bytes)
-        code = "HS" + short_code(10)
-        # the archive verifies what it stores (in a worker, waited for in a thread)
-        stored = await asyncio.to_thread(
-            self.svc.archive.put,
-            io.BytesIO(signed),
-            dossier_code=code,
-            meta=DocumentMeta(title=f"Hồ sơ: {service}", access_level="restricted"),
-            kind="signed",
-            media_type=PDF,
-            actor=citizen.username,
-        )
-        summary = stored.version.signature
-        now = self.svc.clock.now()
+    def add(self, dossier: Dossier) -> None:
         row = DossierRow(
-            code=code,
-            service=service,
-            agency=agency,
-            owner=citizen.username,
-            status="submitted",
-            submitted_at=now,
-            promised_at=promised_date(now, self.processing_days),
-            submission_document=stored.document_id,
-            submission_indication=summary.indication if summary else "NO_SIGNATURE",
+            code=dossier.code,
+            service=dossier.service,
+            agency=dossier.agency,
+            owner=dossier.owner,
+            status=dossier.status.value,
+            submitted_at=dossier.submitted_at,
+            promised_at=dossier.promised_at,
+            returned_at=dossier.returned_at,
+            submission_document=dossier.submission_document,
+            submission_indication=dossier.submission_indication,
+            result_document=dossier.result_document,
+            handled_by=dossier.handled_by,
         )
         with self._sessions() as db:
             db.add(row)
             db.commit()
-        record(self.svc, citizen.username, "dossier.submitted", code, service=service)
-        return _dossier(row)
 
-    def get(self, code: str, user: User | None) -> Dossier:
+    def get(self, code: str) -> Dossier | None:
         with self._sessions() as db:
             row = db.get(DossierRow, code)
-        if row is None:
-            raise NotFoundError("dossier_unknown", f"no dossier {code}")
-        if user is not None and not self._may_see(user, row):
-            raise NotFoundError("dossier_unknown", f"no dossier {code}")
-        return _dossier(row)
+            return _dossier(row) if row is not None else None
 
-    def result_pdf(self, code: str, user: User) -> bytes | None:
-        """The returned result of a dossier the user may see; None until it is returned."""
-        dossier = self.get(code, user)
-        if dossier.result_document is None:
-            return None
-        _version, chunks = self.svc.archive.read(dossier.result_document)
-        return b"".join(chunks)
-
-    @staticmethod
-    def _may_see(user: User, row: DossierRow) -> bool:
-        if user.role is Role.ADMIN:
-            return True
-        if user.role is Role.OFFICIAL:
-            return user.agency == row.agency
-        return user.role is Role.CITIZEN and user.username == row.owner
-
-    def list_for(self, user: User) -> list[Dossier]:
+    def search(self, scope: Scope) -> list[Dossier]:
+        if scope.empty:
+            return []
+        stmt = select(DossierRow).order_by(DossierRow.submitted_at.desc())
+        if scope.owner is not None:
+            stmt = stmt.where(DossierRow.owner == scope.owner)
+        if scope.agency is not None:
+            stmt = stmt.where(DossierRow.agency == scope.agency)
         with self._sessions() as db:
-            stmt = select(DossierRow).order_by(DossierRow.submitted_at.desc())
-            if user.role is Role.CITIZEN:
-                stmt = stmt.where(DossierRow.owner == user.username)
-            elif user.role is Role.OFFICIAL:
-                stmt = stmt.where(DossierRow.agency == user.agency)
-            elif user.role is not Role.ADMIN:
-                raise PermissionDeniedError("forbidden", "your role has no dossiers")
             return [_dossier(r) for r in db.scalars(stmt)]
 
-    def _seal_serial(self, agency: str) -> str:
-        now = self.svc.clock.now()
-        for seal in reversed(self.svc.pki.certificates("seal")):
-            if seal.organization == agency and seal.status == "good" and seal.not_after > now:
-                return seal.serial
-        raise ConflictError("seal_missing", f"no valid seal certificate for {agency}")
-
-    async def issue_result(self, code: str, official: User, pdf: bytes) -> Dossier:
-        """The agency seal certifies the result, the official signs it (visible stamp, QR)."""
-        dossier = self.get(code, official)
-        if dossier.status != "submitted":
-            raise ConflictError("dossier_already_returned", "this dossier was already returned")
-        official_serial = self.svc.accounts.certificate_of(official.username)
-        if official_serial is None:
-            raise ConflictError("official_without_certificate", "no signing certificate on file")
-        seal_serial = self._seal_serial(dossier.agency)
-        track_url = f"{self.svc.settings.public_url.rstrip('/')}/v/{code}"
-        result = await pdf_task(
-            self.svc, "sign_result", pdf, seal_serial, official_serial, track_url
-        )
-        assert isinstance(result, bytes)
-        stored = await asyncio.to_thread(
-            self.svc.archive.put,
-            io.BytesIO(result),
-            dossier_code=code,
-            meta=DocumentMeta(
-                title=f"Kết quả: {dossier.service}",
-                issuing_body=dossier.agency,
-                access_level="public",
-            ),
-            kind="signed",
-            media_type=PDF,
-            actor=official.username,
+    def replace(self, before: Dossier, after: Dossier) -> bool:
+        # compare-and-set on the status: one UPDATE, so two writers cannot both win
+        stmt = (
+            update(DossierRow)
+            .where(DossierRow.code == before.code, DossierRow.status == before.status.value)
+            .values(
+                status=after.status.value,
+                returned_at=after.returned_at,
+                result_document=after.result_document,
+                handled_by=after.handled_by,
+            )
         )
         with self._sessions() as db:
-            row = db.get(DossierRow, code)
-            assert row is not None
-            row.status, row.result_document = "returned", stored.document_id
-            row.returned_at, row.handled_by = self.svc.clock.now(), official.username
+            changed = db.execute(stmt).rowcount
             db.commit()
-            returned = _dossier(row)
-        record(self.svc, official.username, "dossier.returned", code, document=stored.document_id)
-        self.svc.notifications.dossier_returned(dossier.owner, code, dossier.service)
-        return returned
+        return bool(changed == 1)
+
+
+class WorkerCitizenSigner:
+    """Remote signing of a submission in a PDF worker (``sign_submission``)."""
+
+    def __init__(self, services: Services) -> None:
+        self._svc = services
+
+    def credentials_of(self, username: str) -> Collection[str]:
+        return self._svc.remote_signing.credentials_list(username)
+
+    async def sign_submission(
+        self, pdf: bytes, *, credential_id: str, pin: str, otp: str, service: str
+    ) -> bytes:
+        signed = await pdf_task(self._svc, "sign_submission", pdf, credential_id, pin, otp, service)
+        assert isinstance(signed, bytes)
+        return signed
+
+
+class WorkerResultSigner:
+    """Seal certification and the official's signature in a PDF worker (``sign_result``),
+    whose signers are cached per certificate (``Services.signers``)."""
+
+    def __init__(self, services: Services) -> None:
+        self._svc = services
+
+    def official_certificate(self, username: str) -> str | None:
+        return self._svc.accounts.certificate_of(username)
+
+    def seal_certificates(self) -> Sequence[CertificateRecord]:
+        return self._svc.pki.certificates("seal")
+
+    async def sign_result(
+        self, pdf: bytes, *, seal_serial: str, official_serial: str, track_url: str
+    ) -> bytes:
+        result = await pdf_task(
+            self._svc, "sign_result", pdf, seal_serial, official_serial, track_url
+        )
+        assert isinstance(result, bytes)
+        return result
+
+
+class ArchiveShelf:
+    """``DossierArchive`` on kyso's archive: signed PDFs, verified as they are stored."""
+
+    def __init__(self, archive: Archive) -> None:
+        self._archive = archive
+
+    def file(self, pdf: bytes, *, dossier_code: str, meta: DocumentMeta, actor: str) -> Filed:
+        stored = self._archive.put(
+            io.BytesIO(pdf),
+            dossier_code=dossier_code,
+            meta=meta,
+            kind="signed",
+            media_type=PDF,
+            actor=actor,
+        )
+        summary = stored.version.signature
+        return Filed(stored.document_id, summary.indication if summary else "NO_SIGNATURE")
+
+    def read(self, document_id: str) -> bytes:
+        _version, chunks = self._archive.read(document_id)
+        return b"".join(chunks)
+
+
+def dossier_desk(services: Services) -> Desk:
+    """The desk on ``services`` (cheap: it holds the services' parts, nothing of its own)."""
+    return Desk(
+        dossiers=SqlDossiers(sessionmaker(services.engine, expire_on_commit=False)),
+        citizen_signer=WorkerCitizenSigner(services),
+        result_signer=WorkerResultSigner(services),
+        archive=ArchiveShelf(services.archive),
+        audit=services.catalog.audit_log,
+        notifier=services.notifications,
+        urls=PublicUrls(services.settings.public_url),
+        clock=services.clock,
+    )

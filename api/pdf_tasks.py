@@ -160,13 +160,14 @@ async def _sign_result(
 
     last = bounded_pages(context, pdf)
     reserve = ReservedField(OFFICIAL_FIELD, Placement(last, OFFICIAL_BOX))
-    seal = context.signing.signer(seal_serial)  # kept per certificate by the process
+    # the process's signers, one per certificate (their caches kept from one result to the next)
+    seal = context.signing.signer(seal_serial)
     certified = await seal.sign(
         pdf, SignOptions(level=Level.B_T, certify=True, reserve=(reserve,), reason="Đóng dấu")
     )
     assert certified.pdf is not None
     signer = context.signing.signer(official_serial)
-    subject = context.pki.get(official_serial).certificate.subject
+    subject = signer.key.certificate.subject
     stamp = content_for(StampKind.OFFICIAL, subject, track_url)
     result = await signer.sign(
         certified.pdf, SignOptions(level=Level.B_LTA, field_name=OFFICIAL_FIELD, stamp=stamp)

@@ -5,8 +5,8 @@ services are built (``kyso pki init``, the development PKI on first start) or ne
 (``kyso verify`` without a PKI): so this is built the first time a signature is asked for,
 then kept for the life of the process. A ``PadesSigner`` keeps per-process caches (the
 signature size estimate of each level, the TSA client); ``signer(serial)`` gives the same one
-for a certificate each time, after checking again that the certificate may sign now
-(revoked or expired since: refused, as before).
+for a certificate each time (``signing.cache.SignerCache``), after checking again that the
+certificate may sign now (revoked or expired since: refused, as before).
 """
 
 from __future__ import annotations
@@ -22,14 +22,9 @@ if TYPE_CHECKING:
     from certs.keys import KeyStore
     from certs.pki import Pki
     from certs.tsa import TimeStampAuthority
+    from signing.cache import SignerCache
     from signing.pades import PadesSigner, SigningContext
-    from signing.signer import SigningKey
     from signing.timestamps import TimeStampSource
-
-
-def _identity(key: SigningKey) -> tuple[object, ...]:
-    certificates = (key.certificate, *key.chain)
-    return (key.key_label, key.scheme, tuple(c.dump() for c in certificates))
 
 
 class Signing:
@@ -44,7 +39,7 @@ class Signing:
         self._source: TimeStampSource | None = None
         self._context: SigningContext | None = None
         self._tsa: TimeStampAuthority | None = None
-        self._signers: dict[str, tuple[tuple[object, ...], PadesSigner]] = {}
+        self._signers: SignerCache | None = None
 
     @property
     def timestamp_source(self) -> TimeStampSource:
@@ -81,18 +76,17 @@ class Signing:
                 )
             return self._context
 
+    @property
+    def signers(self) -> SignerCache:
+        """The process's signers, one per certificate (``signing.cache``), made on first use."""
+        from signing.cache import SignerCache
+
+        context = self.context
+        with self._lock:
+            if self._signers is None:
+                self._signers = SignerCache(self._pki, self._store, context)
+            return self._signers
+
     def signer(self, serial: str) -> PadesSigner:
         """The signer of certificate ``serial``; raises SigningError when it may not sign."""
-        from signing.pades import PadesSigner
-        from signing.pki_adapter import signing_key
-
-        key = signing_key(self._pki, serial)  # usable now: checked on every call
-        context = self.context
-        identity = _identity(key)
-        with self._lock:
-            kept = self._signers.get(serial)
-            if kept is not None and kept[0] == identity:
-                return kept[1]
-            made = PadesSigner(self._store, key, context)
-            self._signers[serial] = (identity, made)
-            return made
+        return self.signers.signer(serial)

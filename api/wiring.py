@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the heavy packages load when the services are built
     from certs.revcache import RevocationCache
     from certs.revocation import Revocation
     from certs.tsa import TimeStampAuthority
+    from signing.cache import SignerCache
     from signing.pades import SigningContext
     from signing.remote import RemoteSigningService
     from signing.timestamps import TimeStampSource
@@ -88,6 +89,11 @@ class Services:
     @property
     def signing_context(self) -> SigningContext:
         return self.signing.context
+
+    @property
+    def signers(self) -> SignerCache:
+        """One PAdES signer per certificate for this process (its caches kept)."""
+        return self.signing.signers
 
     def lta_renewer(self, horizon: timedelta = timedelta(days=365)) -> ArchiveTimeStampRenewer:
         from api.adapters import ArchiveTimeStampRenewer

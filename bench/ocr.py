@@ -1,6 +1,7 @@
 """kyso ocr against OCRmyPDF on the same synthetic Vietnamese scans, measured in one run.
 
     .venv/bin/python bench/ocr.py [--pages-per-kind 4] [--jobs 2] [--kinds photo,stamped]
+        [--baseline /path/to/an/older/checkout]
 
 For each degradation kind, one image-only PDF (made with img2pdf: PNG pages lossless, the JPEG
 pages of the photo and stamped kinds byte for byte) goes through ``kyso ocr --jobs 2 --lang vie``
@@ -14,6 +15,11 @@ many pages kyso's error rate is at most OCRmyPDF's.
 The photo and stamped kinds draw every page at random from its seed (``--seed`` + page number):
 the light, colour cast, keystone, blur, resolution and JPEG quality differ page by page. The
 clean-up was developed on seeds 0-39; the default seed (1000) measures it on pages it never saw.
+
+``--baseline DIR`` also runs the ``kyso ocr`` of another checkout of kyso (e.g. a worktree of the
+commit before a change) on the same input files in the same run, taking turns with the other two,
+so that "no regression" is measured with one command: its code is imported from DIR (first on
+``PYTHONPATH``) with this interpreter's packages.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import img2pdf
@@ -82,11 +89,18 @@ def reap_adopted() -> None:
             return
 
 
-def timed(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (user + system of the command and all its descendants)."""
+def timed(args: list[str], code: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system of the command and all its descendants).
+
+    ``code``: a kyso checkout whose packages the command imports instead of this one's.
+    """
+    env = None
+    if code is not None:
+        path = os.pathsep.join([str(code), os.environ.get("PYTHONPATH", "")])
+        env = {**os.environ, "PYTHONPATH": path}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(args, capture_output=True)
+    done = subprocess.run(args, capture_output=True, env=env, cwd=code)
     seconds = time.perf_counter() - started
     reap_adopted()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -105,6 +119,87 @@ def page_cers(pdf: Path, truths: list[str]) -> list[float]:
     return cers
 
 
+def ocrmypdf_command(pdf: Path, out: Path, jobs: str) -> list[str]:
+    return [
+        str(BIN / "ocrmypdf"),
+        "--jobs",
+        jobs,
+        "-l",
+        "vie",
+        "--output-type",
+        "pdfa",
+        "--deskew",
+        "--rotate-pages",
+        str(pdf),
+        str(out),
+    ]
+
+
+def print_table(rows: list[Row], pages_total: int) -> None:
+    print(
+        "| kind | pages | kyso s/page | OCRmyPDF s/page | speed-up (wall) "
+        "| kyso CPU s/page | OCRmyPDF CPU s/page | kyso CER | OCRmyPDF CER "
+        "| kyso worst page | pages kyso <= OCRmyPDF |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        n = len(row.cers["kyso"])
+        (wk, ck), (wo, co) = row.best["kyso"], row.best["ocrmypdf"]
+        cers_k, cers_o = row.cers["kyso"], row.cers["ocrmypdf"]
+        print(
+            f"| {row.kind} | {n} | {wk / n:.2f} | {wo / n:.2f} | {wo / wk:.2f}x "
+            f"| {ck / n:.2f} | {co / n:.2f} | {statistics.fmean(cers_k):.2%} "
+            f"| {statistics.fmean(cers_o):.2%} | {max(cers_k):.2%} "
+            f"| {at_most(cers_k, cers_o)}/{n} |"
+        )
+    wk, wo = (sum(r.best[t][0] for r in rows) / pages_total for t in ("kyso", "ocrmypdf"))
+    ck, co = (sum(r.best[t][1] for r in rows) / pages_total for t in ("kyso", "ocrmypdf"))
+    all_k = [c for r in rows for c in r.cers["kyso"]]
+    all_o = [c for r in rows for c in r.cers["ocrmypdf"]]
+    print(
+        f"| **all** | {pages_total} | {wk:.2f} | {wo:.2f} | **{wo / wk:.2f}x** "
+        f"| {ck:.2f} | {co:.2f} | {statistics.fmean(all_k):.2%} | {statistics.fmean(all_o):.2%} "
+        f"| {max(all_k):.2%} | {at_most(all_k, all_o)}/{len(all_k)} |"
+    )
+
+
+def print_baseline_table(rows: list[Row], pages_total: int) -> None:
+    """kyso against the ``--baseline`` checkout's kyso, same pages, same run."""
+    print(
+        "\n| kind | pages | kyso s/page | baseline s/page | kyso CPU s/page | baseline CPU s/page "
+        "| kyso CER | baseline CER | kyso worst page | baseline worst page "
+        "| pages kyso <= baseline |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in [*rows, None]:
+        picked = rows if row is None else [row]
+        kind = "**all**" if row is None else row.kind
+        n = pages_total if row is None else len(row.cers["kyso"])
+        wk, wb = (sum(r.best[t][0] for r in picked) / n for t in ("kyso", "baseline"))
+        ck, cb = (sum(r.best[t][1] for r in picked) / n for t in ("kyso", "baseline"))
+        ks = [c for r in picked for c in r.cers["kyso"]]
+        bs = [c for r in picked for c in r.cers["baseline"]]
+        print(
+            f"| {kind} | {n} | {wk:.2f} | {wb:.2f} | {ck:.2f} | {cb:.2f} "
+            f"| {statistics.fmean(ks):.2%} | {statistics.fmean(bs):.2%} "
+            f"| {max(ks):.2%} | {max(bs):.2%} "
+            f"| {at_most(ks, bs)}/{n} |"
+        )
+
+
+def at_most(mine: list[float], theirs: list[float]) -> int:
+    return sum(m <= t for m, t in zip(mine, theirs, strict=True))
+
+
+@dataclass
+class Row:
+    kind: str
+    #: per tool, (wall, CPU) seconds of its best run over the whole kind
+    best: dict[str, tuple[float, float]]
+    #: per tool, the error rate of each page
+    cers: dict[str, list[float]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages-per-kind", type=int, default=4)
@@ -112,11 +207,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--kinds", default=",".join(synth.DEGRADATIONS))
     parser.add_argument("--seed", type=int, default=1000, help="first page's seed")
+    parser.add_argument("--baseline", type=Path, help="another kyso checkout to run as well")
     args = parser.parse_args()
     jobs = str(args.jobs)
-    rows = []
-    totals = {"kyso": 0.0, "ocrmypdf": 0.0}
-    cpu_totals = {"kyso": 0.0, "ocrmypdf": 0.0}
+    baseline = args.baseline.resolve() if args.baseline else None
+    rows: list[Row] = []
     pages_total = 0
     become_subreaper()
     startup()
@@ -124,61 +219,32 @@ def main() -> None:
         folder = Path(tmp)
         for kind in args.kinds.split(","):
             pdf, truths = make_input(kind, folder, args.pages_per_kind, args.seed)
-            out_k, out_o = folder / f"{kind}.kyso.pdf", folder / f"{kind}.ocrmypdf.pdf"
-            kyso_cmd = [*KYSO_OCR, str(pdf), "-o", str(out_k), "--jobs", jobs, "--lang", "vie"]
-            ocrmypdf_cmd = [
-                str(BIN / "ocrmypdf"),
-                "--jobs",
-                jobs,
-                "-l",
-                "vie",
-                "--output-type",
-                "pdfa",
-                "--deskew",
-                "--rotate-pages",
-                str(pdf),
-                str(out_o),
-            ]
-            # alternate the tools and keep the best of --repeat runs: the machine is shared
-            best_k, best_o = (float("inf"), 0.0), (float("inf"), 0.0)
+            outs = {t: folder / f"{kind}.{t}.pdf" for t in ("kyso", "ocrmypdf", "baseline")}
+            kyso_args = ["--jobs", jobs, "--lang", "vie"]
+            commands: dict[str, tuple[list[str], Path | None]] = {
+                "kyso": ([*KYSO_OCR, str(pdf), "-o", str(outs["kyso"]), *kyso_args], None),
+                "ocrmypdf": (ocrmypdf_command(pdf, outs["ocrmypdf"], jobs), None),
+            }
+            if baseline is not None:
+                cmd = [*KYSO_OCR, str(pdf), "-o", str(outs["baseline"]), *kyso_args]
+                commands["baseline"] = (cmd, baseline)
+            # take turns and keep the best of --repeat runs: the machine is shared
+            best = {t: (float("inf"), 0.0) for t in commands}
             for _ in range(args.repeat):
-                best_o = min(best_o, timed(ocrmypdf_cmd))
-                best_k = min(best_k, timed(kyso_cmd))
+                for tool, (cmd, code) in commands.items():
+                    best[tool] = min(best[tool], timed(cmd, code))
+            pages_total += len(truths)
+            cers = {t: page_cers(outs[t], truths) for t in commands}
+            rows.append(Row(kind, best, cers))
             n = len(truths)
-            pages_total += n
-            for tool, best in (("kyso", best_k), ("ocrmypdf", best_o)):
-                totals[tool] += best[0]
-                cpu_totals[tool] += best[1]
-            cers_k, cers_o = page_cers(out_k, truths), page_cers(out_o, truths)
-            rows.append((kind, n, best_k, best_o, cers_k, cers_o))
-            print(f"  {kind}: kyso {best_k[0] / n:.2f}s/page, OCRmyPDF {best_o[0] / n:.2f}s/page")
-            print("    CER per page, kyso / OCRmyPDF: " + ", ".join(
-                f"{k:.2%}/{o:.2%}" for k, o in zip(cers_k, cers_o, strict=True)
+            print(f"  {kind}: " + ", ".join(f"{t} {best[t][0] / n:.2f}s/page" for t in commands))
+            print(f"    CER per page, {' / '.join(commands)}: " + ", ".join(
+                "/".join(f"{cers[t][i]:.2%}" for t in commands) for i in range(n)
             ))  # fmt: skip
     print(f"\n  load average after the run: {' '.join(f'{v:.1f}' for v in os.getloadavg())}\n")
-    print(
-        "| kind | pages | kyso s/page | OCRmyPDF s/page | speed-up (wall) "
-        "| kyso CPU s/page | OCRmyPDF CPU s/page | kyso CER | OCRmyPDF CER "
-        "| kyso worst page | pages kyso <= OCRmyPDF |"
-    )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for kind, n, (wk, ck), (wo, co), cers_k, cers_o in rows:
-        at_most = sum(k <= o for k, o in zip(cers_k, cers_o, strict=True))
-        print(
-            f"| {kind} | {n} | {wk / n:.2f} | {wo / n:.2f} | {wo / wk:.2f}x "
-            f"| {ck / n:.2f} | {co / n:.2f} | {statistics.fmean(cers_k):.2%} "
-            f"| {statistics.fmean(cers_o):.2%} | {max(cers_k):.2%} | {at_most}/{n} |"
-        )
-    wk, wo = totals["kyso"] / pages_total, totals["ocrmypdf"] / pages_total
-    ck, co = cpu_totals["kyso"] / pages_total, cpu_totals["ocrmypdf"] / pages_total
-    all_k = [c for r in rows for c in r[4]]
-    all_o = [c for r in rows for c in r[5]]
-    at_most = sum(k <= o for k, o in zip(all_k, all_o, strict=True))
-    print(
-        f"| **all** | {pages_total} | {wk:.2f} | {wo:.2f} | **{wo / wk:.2f}x** "
-        f"| {ck:.2f} | {co:.2f} | {statistics.fmean(all_k):.2%} | {statistics.fmean(all_o):.2%} "
-        f"| {max(all_k):.2%} | {at_most}/{len(all_k)} |"
-    )
+    print_table(rows, pages_total)
+    if baseline is not None:
+        print_baseline_table(rows, pages_total)
 
 
 if __name__ == "__main__":

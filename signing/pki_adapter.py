@@ -28,6 +28,23 @@ def usable_chain(pki: Pki, serial: str) -> tuple[CertificateRecord, list[x509.Ce
         chain = pki.chain(record.serial)
     except PkiError as exc:
         raise SigningNotFoundError("signer_unknown", exc.message) from exc
+    check_usable(pki, record, serial)
+    return record, chain
+
+
+def usable_record(pki: Pki, serial: str) -> CertificateRecord:
+    """A signer's record, refused as ``usable_chain`` refuses it (one query: how a cached
+    signer's certificate is checked again before each use)."""
+    try:
+        record = pki.get(serial)
+    except PkiError as exc:
+        raise SigningNotFoundError("signer_unknown", exc.message) from exc
+    check_usable(pki, record, serial)
+    return record
+
+
+def check_usable(pki: Pki, record: CertificateRecord, serial: str) -> None:
+    """Refused unless ``record`` (certificate ``serial`` as the caller named it) may sign now."""
     if record.profile not in ("citizen", "official", "seal"):
         raise SigningInputError("signer_not_a_signer", f"certificate {serial} cannot sign PDFs")
     if record.status != "good":
@@ -35,7 +52,6 @@ def usable_chain(pki: Pki, serial: str) -> tuple[CertificateRecord, list[x509.Ce
     now = pki.clock.now()
     if not record.not_before <= now <= record.not_after:
         raise SigningInputError("signer_expired", f"certificate {serial} is not valid now")
-    return record, chain
 
 
 def signing_key(pki: Pki, serial: str, *, pss: bool = False) -> SigningKey:

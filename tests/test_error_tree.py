@@ -12,12 +12,13 @@ import pytest
 from common.errors import KysoError
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("api", "archive", "certs", "common", "ocr", "signing", "verify")
+PACKAGES = ("api", "archive", "certs", "common", "ocr", "onestop", "signing", "verify")
 #: each package's root error (api/ and common/ have none: their errors are the generic ones)
 ROOTS = {
     "archive": "archive.errors.ArchiveError",
     "certs": "certs.errors.PkiError",
     "ocr": "ocr.errors.OcrError",
+    "onestop": "onestop.errors.OnestopError",
     "signing": "signing.errors.SigningError",
     "verify": "verify.errors.VerificationError",
 }

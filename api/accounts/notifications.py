@@ -13,6 +13,7 @@ from certs.records import utc
 from common.clock import Clock
 from common.errors import NotFoundError
 from common.ids import new_id
+from onestop.codes import landing_path
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Notifications:
         self.send(owner, text, "/dossiers")
 
     def dossier_returned(self, owner: str, code: str, service: str) -> None:
-        self.send(owner, f"Hồ sơ {code} ({service}) đã có kết quả.", f"/v/{code}")
+        self.send(owner, f"Hồ sơ {code} ({service}) đã có kết quả.", landing_path(code))
 
     def for_user(self, username: str, unread_only: bool = False) -> list[Notification]:
         with self._sessions() as db:

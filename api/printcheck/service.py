@@ -20,6 +20,7 @@ from api.wiring import Services
 from archive.errors import ArchiveError
 from archive.metadata import DocumentRecord, VersionRecord
 from common.errors import NotFoundError
+from onestop.codes import is_dossier_code
 from verify.model import ValidationReport
 from verify.printed.compare import compare_print
 from verify.printed.draw import annotated
@@ -82,12 +83,12 @@ def _target(reading: ScanReading, code: str | None, public_url: str) -> tuple[st
 
 def find_original(svc: Services, code: str, *, public_only: bool) -> Original:
     """The archived original a QR code names: a dossier's result, or a document id."""
-    from api.dossiers import DossierDesk
+    from api.dossiers import dossier_desk
 
     document_id = code
-    if code.startswith("HS"):
+    if is_dossier_code(code):
         try:
-            dossier = DossierDesk(svc).get(code, None)
+            dossier = dossier_desk(svc).public(code)
         except NotFoundError as exc:
             raise PrintOriginalMissing("print_code_unknown", f"no dossier {code}") from exc
         if dossier.result_document is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -14,11 +13,13 @@ from pydantic import BaseModel
 
 from api.accounts.service import Role, User
 from api.deps import CurrentUser, ServicesDep, rate_limit, require
-from api.dossiers import Dossier, DossierDesk
+from api.dossiers import dossier_desk
 from api.downloads import attachment
 from api.uploads import read_pdf
 from api.wiring import Services
 from common.errors import NotFoundError
+from onestop.codes import PublicUrls
+from onestop.model import Dossier
 
 router = APIRouter(tags=["dossiers"])
 Citizen = Annotated[User, Depends(require(Role.CITIZEN))]
@@ -39,11 +40,18 @@ class DossierPublic(BaseModel):
 
 
 def _public(svc: Services, dossier: Dossier) -> DossierPublic:
-    data = asdict(dossier)
-    data.pop("owner")
-    data.pop("submission_document")
-    url = f"{svc.settings.public_url.rstrip('/')}/v/{dossier.code}"
-    return DossierPublic(**data, track_url=url)
+    return DossierPublic(
+        code=dossier.code,
+        service=dossier.service,
+        agency=dossier.agency,
+        status=dossier.status.value,
+        submitted_at=dossier.submitted_at,
+        promised_at=dossier.promised_at,
+        returned_at=dossier.returned_at,
+        submission_indication=dossier.submission_indication,
+        result_document=dossier.result_document,
+        track_url=PublicUrls(svc.settings.public_url).landing(dossier.code),
+    )
 
 
 @router.post("/api/v1/dossiers", status_code=201, dependencies=[Depends(rate_limit("pin"))])
@@ -60,7 +68,7 @@ async def submit(
 ) -> DossierPublic:
     """Submit a dossier signed remotely with the citizen's key (PIN + one-time code)."""
     pdf = await read_pdf(svc, file)
-    dossier = await DossierDesk(svc).submit(citizen, service, agency, pdf, credential_id, pin, otp)
+    dossier = await dossier_desk(svc).submit(citizen, service, agency, pdf, credential_id, pin, otp)
     request.app.state.metrics.signatures.labels("citizen").inc()
     return _public(svc, dossier)
 
@@ -68,12 +76,12 @@ async def submit(
 @router.get("/api/v1/dossiers")
 def list_dossiers(svc: ServicesDep, user: CurrentUser) -> list[DossierPublic]:
     """A citizen's own dossiers; an official's inbox (the agency's dossiers)."""
-    return [_public(svc, d) for d in DossierDesk(svc).list_for(user)]
+    return [_public(svc, d) for d in dossier_desk(svc).list_for(user)]
 
 
 @router.get("/api/v1/dossiers/{code}")
 def get_dossier(code: str, svc: ServicesDep, user: CurrentUser) -> DossierPublic:
-    return _public(svc, DossierDesk(svc).get(code, user))
+    return _public(svc, dossier_desk(svc).get(code, user))
 
 
 @router.post("/api/v1/dossiers/{code}/result")
@@ -86,7 +94,7 @@ async def return_result(
 ) -> DossierPublic:
     """Certify with the agency seal, sign with the official's stamp, archive, return."""
     pdf = await read_pdf(svc, file)
-    returned = await DossierDesk(svc).issue_result(code, official, pdf)
+    returned = await dossier_desk(svc).issue_result(code, official, pdf)
     request.app.state.metrics.signatures.labels("seal").inc()
     request.app.state.metrics.signatures.labels("official").inc()
     return _public(svc, returned)
@@ -94,7 +102,7 @@ async def return_result(
 
 @router.get("/api/v1/dossiers/{code}/result.pdf", response_class=Response)
 def download_result(code: str, svc: ServicesDep, user: CurrentUser) -> Response:
-    pdf = DossierDesk(svc).result_pdf(code, user)
+    pdf = dossier_desk(svc).result_pdf(code, user)
     if pdf is None:
         raise NotFoundError("result_not_ready", "the result has not been returned yet")
     return attachment(pdf, f"{code}.pdf")
@@ -105,7 +113,7 @@ def qr_png(code: str, svc: ServicesDep) -> Response:
     """The QR code printed on receipts and results: the public look-up URL of ``code``."""
     if not code.isalnum() or len(code) > 40:
         raise NotFoundError("dossier_unknown", "no such code")
-    image = qrcode.make(f"{svc.settings.public_url.rstrip('/')}/v/{code}")
+    image = qrcode.make(PublicUrls(svc.settings.public_url).landing(code))
     out = io.BytesIO()
     image.save(out)
     return Response(out.getvalue(), media_type="image/png")

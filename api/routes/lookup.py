@@ -15,12 +15,13 @@ from pydantic import BaseModel, Field
 
 from api.accounts.service import User
 from api.deps import ServicesDep, optional_user, rate_limit
-from api.dossiers import DossierDesk
+from api.dossiers import dossier_desk
 from api.uploads import verify_bytes
 from api.web.routes import page
 from archive.errors import ArchiveError
 from archive.metadata import DocumentRecord, VersionRecord
 from common.errors import NotFoundError
+from onestop.codes import is_dossier_code
 from verify.render import render_html
 
 router = APIRouter()
@@ -87,13 +88,14 @@ async def qr_landing(
 ) -> HTMLResponse:
     """Where the QR code printed on a receipt or result leads.
 
-    A dossier code shows the dossier's progress (no personal data) and, once returned, the
-    result; a document id shows the archived document and its verdict.
+    Public by design, signed in or not: a dossier code shows the dossier's public face
+    (``onestop.access``: progress, no personal data) and, once returned, the result; a
+    document id shows the archived document and its verdict, if the document is public.
     """
     dossier = None
-    if code.startswith("HS"):
+    if is_dossier_code(code):
         try:
-            dossier = DossierDesk(svc).get(code, None)
+            dossier = dossier_desk(svc).public(code)
         except NotFoundError:
             return page(request, "landing.html", user, status=404, document=None)
         if dossier.result_document is None:

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.accounts.service import Role, User
 from api.credentials import enrol_credential, replace_credential_at_desk
 from api.deps import ServicesDep, client_address
-from api.dossiers import DossierDesk
+from api.dossiers import dossier_desk
 from api.downloads import attachment
 from api.uploads import read_pdf
 from api.web.routes import MaybeUser, check_csrf, page
@@ -40,7 +40,7 @@ def _citizen_context(svc: Services, user: User) -> dict[str, object]:
     return {
         "credentials": credentials,
         "pending_certs": [e.serial for e in issued if e.serial not in enrolled],
-        "dossiers": DossierDesk(svc).list_for(user),
+        "dossiers": dossier_desk(svc).list_for(user),
         "notices": svc.notifications.for_user(user.username, unread_only=True),
     }
 
@@ -127,7 +127,8 @@ async def submit(
     try:
         svc.rate_limiter.check("pin", client_address(request))
         pdf = await read_pdf(svc, file)
-        receipt = await DossierDesk(svc).submit(user, service, agency, pdf, credential_id, pin, otp)
+        desk = dossier_desk(svc)
+        receipt = await desk.submit(user, service, agency, pdf, credential_id, pin, otp)
     except KysoError as exc:
         context = _citizen_context(svc, user)
         return page(request, "dossiers.html", user, 400, context, error=exc.message)
@@ -140,7 +141,7 @@ async def submit(
 def inbox(request: Request, svc: ServicesDep, user: MaybeUser) -> Response:
     if user is None or user.role not in (Role.OFFICIAL, Role.ADMIN):
         return _login("/officer/dossiers")
-    return page(request, "inbox.html", user, dossiers=DossierDesk(svc).list_for(user))
+    return page(request, "inbox.html", user, dossiers=dossier_desk(svc).list_for(user))
 
 
 @router.post("/officer/dossiers/{code}/result", response_class=HTMLResponse)
@@ -155,7 +156,7 @@ async def return_result(
     check_csrf(request, csrf_token)
     if user is None or user.role not in (Role.OFFICIAL, Role.ADMIN):
         return _login("/officer/dossiers")
-    desk = DossierDesk(svc)
+    desk = dossier_desk(svc)
     try:
         await desk.issue_result(code, user, await read_pdf(svc, file))
     except KysoError as exc:
@@ -169,7 +170,7 @@ async def return_result(
 def download(code: str, svc: ServicesDep, user: MaybeUser) -> Response:
     if user is None:
         return _login("/dossiers")
-    pdf = DossierDesk(svc).result_pdf(code, user)
+    pdf = dossier_desk(svc).result_pdf(code, user)
     if pdf is None:
         return RedirectResponse("/dossiers", status_code=303)
     return attachment(pdf, f"{code}.pdf")

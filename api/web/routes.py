@@ -27,10 +27,12 @@ from api.web.cookies import (
 )
 from api.web.i18n import texts
 from common.errors import KysoError, PermissionDeniedError
+from onestop.codes import landing_path
 from verify.render import render_html
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.globals["landing_path"] = landing_path  # a dossier's public page, /v/{code}
 MaybeUser = Annotated[User | None, Depends(optional_user)]
 
 

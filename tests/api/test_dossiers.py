@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from apitools import Kyso, make_pdf
 from test_remote_signing_api import PIN, _enrolled
 
-from api.dossiers import promised_date
+from api.dossiers import dossier_desk
+from onestop.model import promised_date
 
 AGENCY = "UBND Quận Hoàn Kiếm"
 
@@ -120,3 +121,18 @@ def test_promised_date_skips_weekends() -> None:
     friday = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
     assert promised_date(friday, 5).date().isoformat() == "2026-11-27"
     assert promised_date(friday, 1).strftime("%A %H:%M") == "Monday 17:00"
+
+
+def test_the_landing_page_is_public_and_shows_no_personal_data(kyso: Kyso) -> None:
+    _official_ready(kyso)
+    credential, totp, _serial = _enrolled(kyso)
+    _status, receipt = _submit(kyso, credential, totp.now())
+    code = str(receipt["code"])
+    citizen = kyso.services.accounts.by_username("citizen1")
+    record = dossier_desk(kyso.services).get(code, citizen)
+    assert kyso.client.get(f"/api/v1/dossiers/{code}").status_code == 401  # the record: signed in
+    for role in (None, "archivist", "official"):  # not signed in, no dossiers, the agency's
+        page = kyso.client.get(f"/v/{code}", headers=kyso.headers(role))
+        assert page.status_code == 200
+        assert "Đang giải quyết" in page.text and "Cấp giấy phép xây dựng" in page.text
+        assert "citizen1" not in page.text and record.submission_document not in page.text

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from api.accounts.models import ApiBase, DossierRow
 from api.database import alembic_config, migrate
-from api.dossiers import DossierDesk, promised_date
+from api.dossiers import dossier_desk
 from api.settings import Settings
 from archive.catalog.tables import metadata as archive_metadata
 from certs.catalog import CertsBase
 from common.clock import VN_TZ
 from common.sqltypes import UtcDateTime
+from onestop.model import promised_date
 from signing.remote_models import SigningBase
 
 PROMISED = datetime(2026, 11, 30, 17, 0, tzinfo=VN_TZ)
@@ -56,7 +57,7 @@ def test_promised_at_with_its_offset_reads_back_as_the_same_moment(kyso_on: Kyso
     with Session(engine) as db:
         db.add(_dossier("HS-UTC-1"))
         db.commit()
-    dossier = DossierDesk(kyso_on.services).get("HS-UTC-1", None)
+    dossier = dossier_desk(kyso_on.services).public("HS-UTC-1")
     assert dossier.promised_at == PROMISED
     assert dossier.promised_at.utcoffset() == timedelta(0) and dossier.promised_at.hour == 10
     assert dossier.submitted_at == SUBMITTED
@@ -120,6 +121,6 @@ def test_promises_stored_by_the_old_code_on_sqlite_move_to_utc(tmp_path: Path) -
             )
         )
     migrate(engine)
-    old = DossierDesk(kyso.services).get("HS-OLD", None)
+    old = dossier_desk(kyso.services).public("HS-OLD")
     assert old.promised_at == promised_date(SUBMITTED, 5) == PROMISED
     kyso.services.close()

@@ -224,8 +224,8 @@ def test_cli_reads_a_phone_photo_pdf_the_issue_came_with(tmp_path: Path) -> None
     confidence = re.search(r"page 1: confidence (\d+)", result.output)
     assert confidence is not None and int(confidence.group(1)) > 85, result.output
     assert "needs review" not in result.output
-    # the issue's page came out empty; the 1 % target per page is the corpus test's and the bench's
-    assert synth.cer("\n".join(synth.DECISION_LINES), pdftotext(out)) <= 0.02
+    # the issue's page came out empty; it reads within the issue's 1 % per page
+    assert synth.cer("\n".join(synth.DECISION_LINES), pdftotext(out)) <= 0.01
 
 
 @pytest.mark.parametrize("size", [(1, 1), (3, 500), (500, 3)])

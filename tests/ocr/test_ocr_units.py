@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ocr.engine import Orientation, Word, parse_tsv
 from ocr.geometry import Affine, Homography, matrix3, straighten, turn_clockwise
 from ocr.metadata import suggest_metadata
 from ocr.options import OcrOptions
 from ocr.pipeline import digitise
-from ocr.preprocess import estimate_skew, remove_rules, upside_down_score
+from ocr.preprocess import estimate_skew, prepare, remove_rules, upside_down_score
 from ocr.reading import Reading, better
 
 
@@ -60,6 +60,40 @@ def test_table_rules_are_removed_but_short_strokes_stay() -> None:
     draw.rectangle((50, 20, 56, 60), fill=0)
     cleaned = np.asarray(remove_rules(image, 300))
     assert cleaned[100, 300] == 255 and cleaned[40, 53] == 0
+
+
+def _photographed_rule_and_capitals() -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """A flattened photo's 300 dpi strip: ``456/TTr-STC`` in 13 pt, blurred, over a table rule
+    that climbs two pixels and fades in stretches, as a phone photo's rules do.
+
+    Returns the image and the box of the bars of ``TT``.
+    """
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 54)
+    image = Image.new("L", (1400, 260), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((100, 40), "456/TTr-STC", font=font, fill=0)
+    x0 = 100 + round(draw.textlength("456/", font=font))
+    x1 = 100 + round(draw.textlength("456/TT", font=font))
+    _, top, _, _ = draw.textbbox((x0, 40), "TT", font=font)
+    draw.line((60, 180, 1340, 182), fill=0, width=3)
+    # faded stretches break it into pieces of 95 and 45 pixels (1/3 and 1/7 inch)
+    for x in (*range(300, 1100, 190), *range(370, 1100, 190)):
+        draw.rectangle((x, 175, x + 25, 188), fill=255)
+        draw.line((x, 180, x + 25, 180), fill=215, width=3)
+    blurred = image.filter(ImageFilter.GaussianBlur(1.6))
+    return blurred, (x0, top, x1, top + 6)
+
+
+def test_photo_rules_go_and_the_bars_of_neighbouring_capitals_stay() -> None:
+    """On a flattened photo ``TT`` makes a run over a quarter inch (it was read ``1 1``)."""
+    image, (x0, y0, x1, y1) = _photographed_rule_and_capitals()
+    before = np.asarray(image)
+    bars = before[y0:y1, x0:x1] < 128
+    assert bars.mean(axis=1).max() > 0.8  # the bars join into one run
+    cleaned, _, _ = prepare(image, 300, 0.0, True, flattened=True)
+    after = np.asarray(cleaned)
+    assert (after[y0:y1, x0:x1] < 128).sum() >= 0.9 * bars.sum()
+    assert after[165:200, 40:1360].min() > 200  # the whole rule, every piece of it
 
 
 def test_upside_down_score_tells_upright_vietnamese_from_turned() -> None:

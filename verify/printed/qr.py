@@ -1,4 +1,5 @@
-"""The code a result's QR names: ``{public_url}/v/{code}`` (``api.dossiers.issue_result``)."""
+"""The code a result's QR names: ``{public_url}/v/{code}`` (made by
+``onestop.codes.PublicUrls.landing``; verify/ reads it back and cannot import onestop/)."""
 
 from __future__ import annotations
 

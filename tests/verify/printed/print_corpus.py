@@ -1,6 +1,6 @@
 """A corpus of printed-and-scanned results: issued by kyso, printed, forged, scanned, photographed.
 
-1. ``issue``: a dossier row and ``DossierDesk.issue_result`` (the real path: seal certification,
+1. ``issue``: a dossier row and ``Desk.issue_result`` (the real path: seal certification,
    the official's stamp with the QR code of ``{public_url}/v/{code}``, archived).
 2. ``printed``: the signed PDF rendered by pdftoppm at 300 dpi, as a printer puts it on paper
    (the stamp and its QR code included), slightly softened like toner.
@@ -26,7 +26,7 @@ from print_documents import FONTS, Field, ResultDocument
 
 from api.accounts.models import DossierRow
 from api.accounts.service import Role
-from api.dossiers import DossierDesk
+from api.dossiers import dossier_desk
 from api.wiring import Services
 from common.errors import NotFoundError
 from common.ids import short_code
@@ -99,7 +99,7 @@ async def issue(
             )
         )
         db.commit()
-    desk = DossierDesk(services)
+    desk = dossier_desk(services)
     returned = await desk.issue_result(code, official, document.pdf)
     assert returned.result_document is not None
     pdf = desk.result_pdf(code, official)

@@ -1,0 +1,216 @@
+"""The one-stop-shop desk: submit (citizen), inbox and list, return a result (official).
+
+Each step finishes completely or leaves nothing behind: a refused approval or a failed
+signature files nothing; a failed archive write records no dossier and no status change; the
+audit entry and the citizen's notification come only after the change they report is stored.
+Signing runs in the bounded PDF workers behind ``CitizenSigner``/``ResultSigner`` and the
+archive (which verifies what it stores) is called from a thread: nothing here parses a PDF.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterable
+from datetime import datetime
+
+from archive.metadata import DocumentMeta
+from common.clock import Clock
+from onestop.access import Person, list_scope, may_return, may_see, public_view
+from onestop.codes import PublicUrls, new_dossier_code
+from onestop.errors import (
+    DossierConflictError,
+    DossierForbiddenError,
+    DossierNotFoundError,
+    DossierStateError,
+    OnestopError,
+)
+from onestop.model import Dossier, PublicDossier, promised_date
+from onestop.ports import (
+    AuditLog,
+    CitizenSigner,
+    DossierArchive,
+    DossierRepository,
+    Notifier,
+    ResultSigner,
+    SealCertificate,
+)
+from onestop.status import INITIAL, DossierStep, next_status
+
+#: the processing time promised on a receipt, in working days
+PROCESSING_DAYS = 5
+
+
+def current_seal(seals: Iterable[SealCertificate], agency: str, now: datetime) -> str | None:
+    """The newest seal certificate of ``agency`` that is good and not expired."""
+    for seal in reversed(list(seals)):
+        if seal.organization == agency and seal.status == "good" and seal.not_after > now:
+            return seal.serial
+    return None
+
+
+def _unknown(code: str) -> DossierNotFoundError:
+    return DossierNotFoundError("dossier_unknown", f"no dossier {code}")
+
+
+class Desk:
+    def __init__(
+        self,
+        *,
+        dossiers: DossierRepository,
+        citizen_signer: CitizenSigner,
+        result_signer: ResultSigner,
+        archive: DossierArchive,
+        audit: AuditLog,
+        notifier: Notifier,
+        urls: PublicUrls,
+        clock: Clock,
+        processing_days: int = PROCESSING_DAYS,
+    ) -> None:
+        self.dossiers = dossiers
+        self.citizen_signer = citizen_signer
+        self.result_signer = result_signer
+        self.archive = archive
+        self.audit = audit
+        self.notifier = notifier
+        self.urls = urls
+        self.clock = clock
+        self.processing_days = processing_days
+
+    async def submit(
+        self,
+        citizen: Person,
+        service: str,
+        agency: str,
+        pdf: bytes,
+        credential_id: str,
+        pin: str,
+        otp: str,
+    ) -> Dossier:
+        """Sign the submission remotely (PIN + one-time code), archive it, give a receipt."""
+        if credential_id not in self.citizen_signer.credentials_of(citizen.username):
+            raise DossierNotFoundError("credential_unknown", "no such credential of yours")
+        signed = await self.citizen_signer.sign_submission(
+            pdf, credential_id=credential_id, pin=pin, otp=otp, service=service
+        )
+        code = new_dossier_code()
+        filed = await asyncio.to_thread(
+            self.archive.file,
+            signed,
+            dossier_code=code,
+            meta=DocumentMeta(title=f"Hồ sơ: {service}", access_level="restricted"),
+            actor=citizen.username,
+        )
+        now = self.clock.now()
+        dossier = Dossier(
+            code=code,
+            service=service,
+            agency=agency,
+            owner=citizen.username,
+            status=INITIAL,
+            submitted_at=now,
+            promised_at=promised_date(now, self.processing_days),
+            returned_at=None,
+            submission_document=filed.document_id,
+            submission_indication=filed.indication,
+            result_document=None,
+        )
+        self.dossiers.add(dossier)
+        self.audit.append(
+            actor=citizen.username,
+            action="dossier.submitted",
+            subject=code,
+            details={"service": service},
+        )
+        return dossier
+
+    def get(self, code: str, person: Person) -> Dossier:
+        """The whole dossier, for someone ``may_see`` allows; unknown to anyone else."""
+        dossier = self.dossiers.get(code)
+        if dossier is None or not may_see(person, dossier):
+            raise _unknown(code)
+        return dossier
+
+    def public(self, code: str) -> PublicDossier:
+        """The dossier's public face: anyone holding its code may see it."""
+        dossier = self.dossiers.get(code)
+        if dossier is None:
+            raise _unknown(code)
+        return public_view(dossier)
+
+    def list_for(self, person: Person) -> list[Dossier]:
+        """A citizen's dossiers, an official's inbox, all of them for an admin."""
+        return self.dossiers.search(list_scope(person))
+
+    def result_pdf(self, code: str, person: Person) -> bytes | None:
+        """The returned result of a dossier the person may see; None until it is returned."""
+        dossier = self.get(code, person)
+        if dossier.result_document is None:
+            return None
+        return self.archive.read(dossier.result_document)
+
+    async def issue_result(self, code: str, official: Person, pdf: bytes) -> Dossier:
+        """The agency seal certifies the result, the official signs it (visible stamp, QR
+        of the landing URL), the archive keeps it public, the dossier is returned."""
+        dossier = self.get(code, official)
+        if not may_return(official, dossier):
+            raise DossierForbiddenError("forbidden", "only the agency's officials return results")
+        after = next_status(dossier.status, DossierStep.RETURN_RESULT)
+        official_serial = self.result_signer.official_certificate(official.username)
+        if official_serial is None:
+            raise DossierConflictError(
+                "official_without_certificate", "no signing certificate on file"
+            )
+        seal_serial = current_seal(
+            self.result_signer.seal_certificates(), dossier.agency, self.clock.now()
+        )
+        if seal_serial is None:
+            raise DossierConflictError(
+                "seal_missing", f"no valid seal certificate for {dossier.agency}"
+            )
+        result = await self.result_signer.sign_result(
+            pdf,
+            seal_serial=seal_serial,
+            official_serial=official_serial,
+            track_url=self.urls.landing(code),
+        )
+        filed = await asyncio.to_thread(
+            self.archive.file,
+            result,
+            dossier_code=code,
+            meta=DocumentMeta(
+                title=f"Kết quả: {dossier.service}",
+                issuing_body=dossier.agency,
+                access_level="public",
+            ),
+            actor=official.username,
+        )
+        returned = dataclasses.replace(
+            dossier,
+            status=after,
+            result_document=filed.document_id,
+            returned_at=self.clock.now(),
+            handled_by=official.username,
+        )
+        if not self.dossiers.replace(dossier, returned):
+            # another official returned it meanwhile: theirs stands (this result stays filed
+            # in the archive under the dossier's code, as every stored version does)
+            raise self._lost_race(code, DossierStep.RETURN_RESULT)
+        self.audit.append(
+            actor=official.username,
+            action="dossier.returned",
+            subject=code,
+            details={"document": filed.document_id},
+        )
+        self.notifier.dossier_returned(dossier.owner, code, dossier.service)
+        return returned
+
+    def _lost_race(self, code: str, step: DossierStep) -> OnestopError:
+        """Why a step whose write found the dossier changed is refused."""
+        stored = self.dossiers.get(code)
+        if stored is not None:
+            try:
+                next_status(stored.status, step)
+            except DossierStateError as exc:
+                return exc
+        return DossierConflictError("dossier_changed", "the dossier changed meanwhile: try again")
