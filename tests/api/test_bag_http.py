@@ -22,12 +22,9 @@ from servetools import Served, kyso_served
 
 from api.settings import Settings
 from api.wiring_archive import build_archive
-from archive.metadata import DocumentMeta, DossierMeta
+from tests.archive.bagtools import MINUTES, OCR, SCAN, put_sample_dossier
 
 pytestmark = pytest.mark.slow
-SCAN = b"%PDF-1.7\n" + bytes(range(256)) * 40
-OCR = b"%PDF-1.7\nlop van ban OCR\n"
-MINUTES = "Biên bản họp ngày 23/11/2026\r\nkhông dấu: bien ban\n".encode()
 EXPORTED = "HS-XK-2026-07"
 #: the upload limit of the server: a bag may unpack to 4 times it (20 MB)
 UPLOAD_MB = 5
@@ -40,17 +37,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         {"KYSO_MAX_UPLOAD_MB": str(UPLOAD_MB), "KYSO_VERIFY_WORKERS": "1"},
     ) as server:
         archive = build_archive(Settings(data_dir=server.data))
-        archive.catalog.create_dossier(
-            DossierMeta(EXPORTED, "Hồ sơ giao đất thửa 12", retention="permanent"), actor="a"
-        )
-        first = archive.put(
-            io.BytesIO(SCAN), dossier_code=EXPORTED, meta=DocumentMeta(title="Quyết định"),
-            media_type="application/pdf",
-        ).document_id  # fmt: skip
-        archive.put(io.BytesIO(OCR), dossier_code="", document_id=first, kind="ocr",
-                    media_type="application/pdf")  # fmt: skip
-        archive.put(io.BytesIO(MINUTES), dossier_code=EXPORTED, meta=DocumentMeta(title="Biên bản"),
-                    media_type="text/plain")  # fmt: skip
+        put_sample_dossier(archive, EXPORTED, "Hồ sơ giao đất thửa 12", "Quyết định")
         archive.catalog.engine.dispose()
         yield server
 

@@ -16,25 +16,8 @@ from sqlalchemy.orm import sessionmaker
 from api.database import make_engine, migrate
 from api.dossiers import SqlDossiers
 from onestop.access import Scope
-from onestop.model import Dossier
 from onestop.status import DossierStatus
-
-
-def a_dossier(code: str, **changes: object) -> Dossier:
-    dossier = Dossier(
-        code=code,
-        service="Cấp giấy phép xây dựng",
-        agency="UBND Quận Hoàn Kiếm",
-        owner="citizen1",
-        status=DossierStatus.SUBMITTED,
-        submitted_at=datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
-        promised_at=datetime(2026, 11, 27, 10, 0, tzinfo=UTC),
-        returned_at=None,
-        submission_document="d1",
-        submission_indication="TOTAL_PASSED",
-        result_document=None,
-    )
-    return dataclasses.replace(dossier, **changes)  # type: ignore[arg-type]
+from tests.onestop.desk_fakes import a_dossier
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,12 +1,35 @@
-"""Helpers of the BagIt tests: a bag's manifests made right again after an edit."""
+"""Helpers of the BagIt tests: a dossier of three versions to export, and a bag's manifests
+made right again after an edit."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterable
 from pathlib import Path
 
+from archive.ingest import Archive
+from archive.metadata import DocumentMeta, DossierMeta
+
 ALGORITHMS = ("sha256", "sha512")
+SCAN = b"%PDF-1.7\n" + bytes(range(256)) * 40  # every byte value, as a scan's bytes
+OCR = b"%PDF-1.7\nlop van ban OCR\n"
+MINUTES = "Biên bản họp ngày 23/11/2026\r\nkhông dấu: bien ban\n".encode()
+
+
+def put_sample_dossier(archive: Archive, code: str, title: str, scan_title: str) -> None:
+    """A permanent dossier holding a scan, its OCR version and the minutes (plain text)."""
+    archive.catalog.create_dossier(
+        DossierMeta(code, title, retention="permanent"), actor="archivist"
+    )
+    first = archive.put(
+        io.BytesIO(SCAN), dossier_code=code, meta=DocumentMeta(title=scan_title),
+        media_type="application/pdf",
+    ).document_id  # fmt: skip
+    archive.put(io.BytesIO(OCR), dossier_code="", document_id=first, kind="ocr",
+                media_type="application/pdf")  # fmt: skip
+    archive.put(io.BytesIO(MINUTES), dossier_code=code, meta=DocumentMeta(title="Biên bản"),
+                media_type="text/plain")  # fmt: skip
 
 
 def digest(path: Path, algorithm: str) -> str:

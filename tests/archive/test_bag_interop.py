@@ -9,7 +9,6 @@ both tools, by kyso with its code and nothing stored. kyso runs as the CLI, in a
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -25,15 +24,11 @@ import pytest
 from api.settings import Settings
 from api.wiring_archive import build_archive
 from archive.ingest import Archive
-from archive.metadata import DocumentMeta, DossierMeta
-from tests.archive.bagtools import rewrite_tag_manifests
+from tests.archive.bagtools import MINUTES, OCR, SCAN, put_sample_dossier, rewrite_tag_manifests
 from tests.archive.faultdb import stored_objects
 
 BIN = Path(sys.executable).parent
 CODE = "HS-LT-2026-07"
-SCAN = b"%PDF-1.7\n" + bytes(range(256)) * 40  # every byte value, as a scan's bytes
-OCR = b"%PDF-1.7\nlop van ban OCR\n"
-MINUTES = "Biên bản họp ngày 23/11/2026\r\nkhông dấu: bien ban\n".encode()
 
 
 class Kyso:
@@ -72,17 +67,7 @@ def _bagit_cli(bag: Path) -> subprocess.CompletedProcess[str]:
 
 def _exported(kyso: Kyso, target: Path) -> Path:
     archive = kyso.archive()
-    archive.catalog.create_dossier(
-        DossierMeta(CODE, "Hồ sơ giao đất\nthửa 12", retention="permanent"), actor="archivist"
-    )
-    first = archive.put(
-        io.BytesIO(SCAN), dossier_code=CODE, meta=DocumentMeta(title="Quyết định giao đất"),
-        media_type="application/pdf",
-    ).document_id  # fmt: skip
-    archive.put(io.BytesIO(OCR), dossier_code="", document_id=first, kind="ocr",
-                media_type="application/pdf")  # fmt: skip
-    archive.put(io.BytesIO(MINUTES), dossier_code=CODE, meta=DocumentMeta(title="Biên bản"),
-                media_type="text/plain")  # fmt: skip
+    put_sample_dossier(archive, CODE, "Hồ sơ giao đất\nthửa 12", "Quyết định giao đất")
     archive.catalog.engine.dispose()
     done = kyso("archive", "export", CODE, "-o", str(target))
     assert done.returncode == 0, done.stderr
