@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from archive.metadata import DocumentMeta
+from archive.protocols import AuditLog
 from common.clock import Clock
 from onestop.access import Person, list_scope, may_return, may_see, public_view
 from onestop.codes import PublicUrls, new_dossier_code
@@ -27,7 +28,6 @@ from onestop.errors import (
 )
 from onestop.model import Dossier, PublicDossier, promised_date
 from onestop.ports import (
-    AuditLog,
     CitizenSigner,
     DossierArchive,
     DossierRepository,

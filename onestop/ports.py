@@ -3,7 +3,7 @@ PDF workers, the archive), ``tests/onestop`` in-memory ones."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -89,19 +89,6 @@ class DossierArchive(Protocol):
         ...
 
     def read(self, document_id: str) -> bytes: ...
-
-
-class AuditLog(Protocol):
-    """The archive's hash-chained audit log (``catalog.audit_log``)."""
-
-    def append(
-        self,
-        *,
-        actor: str,
-        action: str,
-        subject: str,
-        details: Mapping[str, object] | None = None,
-    ) -> object: ...
 
 
 class Notifier(Protocol):
