@@ -19,13 +19,13 @@ MANIFEST_VERSION = "1.0"
 TYPE_ADMINISTRATIVE = "1"
 
 
-def _organ(parent: x._Element, name: str, organ: Organ) -> None:
+def _organ(parent: x.Node, name: str, organ: Organ) -> None:
     node = x.sub(parent, name)
     x.sub(node, "OrganId", organ.organ_id)
     x.sub(node, "OrganName", organ.organ_name)
 
 
-def _header(parent: x._Element, h: Header) -> None:
+def _header(parent: x.Node, h: Header) -> None:
     m = x.sub(parent, "MessageHeader")
     _organ(m, "From", h.sender)
     _organ(m, "To", h.receiver)
@@ -86,16 +86,16 @@ def build_package(package: Package) -> bytes:
     return x.serialise(root)
 
 
-def _read_organ(node: x._Element) -> Organ:
+def _read_organ(node: x.Node) -> Organ:
     return Organ(x.text(node, "OrganId"), x.text(node, "OrganName"))
 
 
-def _optional_date(m: x._Element, path: str) -> date | None:
+def _optional_date(m: x.Node, path: str) -> date | None:
     value = x.text(m, path, "")
     return x.read_date(value) if value else None
 
 
-def _read_header(m: x._Element) -> Header:
+def _read_header(m: x.Node) -> Header:
     pages = x.text(m, "OtherInfo/PageAmount", "")
     places = m.find(x.q("ToPlaces"))
     return Header(
@@ -118,7 +118,7 @@ def _read_header(m: x._Element) -> Header:
     )
 
 
-def _attachments(root: x._Element, envelope: x._Element) -> tuple[Attachment, ...]:
+def _attachments(root: x.Node, envelope: x.Node) -> tuple[Attachment, ...]:
     """The encoded attachments, each named once in the manifest and the other way round."""
     manifest = envelope.find(f"{x.q('edXMLBody')}/{x.q('edXMLManifest')}")
     refs = [] if manifest is None else list(manifest.iter(x.q("Reference")))

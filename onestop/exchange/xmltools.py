@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, date, datetime
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Protocol, cast
 
 from lxml import etree
 
@@ -20,7 +22,20 @@ from onestop.exchange.errors import EdxmlInvalidError
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 SCHEMA = Path(__file__).parent / "schemas" / "kyso-edxml.xsd"
-_Element = etree._Element
+
+
+class Node(Protocol):
+    """What kyso uses of an lxml element (lxml ships no types)."""
+
+    text: str | None
+
+    def find(self, path: str) -> Node | None: ...
+
+    def iter(self, tag: str) -> Iterator[Node]: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+    def __iter__(self) -> Iterator[Node]: ...
 
 
 def q(name: str) -> str:
@@ -45,7 +60,7 @@ def schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMA), _parser()))
 
 
-def parse(data: bytes, max_bytes: int) -> _Element:
+def parse(data: bytes, max_bytes: int) -> Node:
     """The root of ``data`` once it is small enough, well-formed, DTD-free and schema-valid."""
     if len(data) > max_bytes:
         raise EdxmlInvalidError("edxml_too_large", f"the package is over {max_bytes} bytes")
@@ -57,10 +72,10 @@ def parse(data: bytes, max_bytes: int) -> _Element:
     if info.doctype or info.internalDTD is not None:
         raise EdxmlInvalidError("edxml_dtd_refused", "a DOCTYPE (DTD, entities) is not accepted")
     check(root)
-    return root
+    return cast(Node, root)
 
 
-def check(root: _Element) -> None:
+def check(root: Node) -> None:
     """Validate against kyso's schema; the first error says where."""
     validator = schema()
     if not validator.validate(root):
@@ -70,23 +85,23 @@ def check(root: _Element) -> None:
         raise EdxmlInvalidError("edxml_schema_invalid", f"{where}{text}")
 
 
-def serialise(root: _Element) -> bytes:
+def serialise(root: Node) -> bytes:
     out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return out
 
 
-def sub(parent: _Element, name: str, text: str | None = None) -> _Element:
-    element = etree.SubElement(parent, q(name))
+def sub(parent: Node, name: str, text: str | None = None) -> Node:
+    node = cast(Node, etree.SubElement(parent, q(name)))
     if text is not None:
-        element.text = text
-    return element
+        node.text = text
+    return node
 
 
-def element(name: str) -> _Element:
-    return etree.Element(q(name), nsmap={None: NS})
+def element(name: str) -> Node:
+    return cast(Node, etree.Element(q(name), nsmap={None: NS}))
 
 
-def child(parent: _Element, path: str) -> _Element:
+def child(parent: Node, path: str) -> Node:
     """The element at ``path`` (names separated by ``/``); the schema guarantees it."""
     found = parent.find("/".join(q(n) for n in path.split("/")))
     if found is None:
@@ -94,7 +109,7 @@ def child(parent: _Element, path: str) -> _Element:
     return found
 
 
-def text(parent: _Element, path: str, default: str | None = None) -> str:
+def text(parent: Node, path: str, default: str | None = None) -> str:
     found = parent.find("/".join(q(n) for n in path.split("/")))
     if found is None:
         if default is None:
