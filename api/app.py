@@ -21,6 +21,7 @@ from api.routes import (
     csc,
     csc_enrolment,
     dossiers,
+    exchange,
     lookup,
     pki,
     printcheck,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(dossiers.router)
     app.include_router(archivist.router)
     app.include_router(bags.router)
+    app.include_router(exchange.router)
     app.include_router(pages)
     app.include_router(dossier_pages)
     app.include_router(archive_pages)

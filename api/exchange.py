@@ -171,7 +171,8 @@ def send(
     except KysoError as exc:
         exchange.settle(message_id, "failed", reason=f"[{exc.code}] {exc.message}")
         raise
-    exchange.settle(message_id, "sent")
+    refused = exchange.get(message_id).latest is StatusCode.REFUSED
+    exchange.settle(message_id, "refused" if refused else "sent")
     return exchange.get(message_id)
 
 

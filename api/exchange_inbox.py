@@ -45,12 +45,11 @@ class Arrival:
 
 def authenticate(svc: Services, headers: Mapping[str, str], path: str, body: bytes) -> str:
     """The code of the peer that sent this request, once its MAC, date and receiver hold."""
-    creds = auth.read_credentials(dict(headers), path)
+    creds, mac = auth.read_credentials(headers, path)
     exchange = store(svc)
     secret = exchange.secret(creds.sender) if exchange.peer(creds.sender) else None
     if secret is None:
         raise ExchangeAuthError("exchange_unknown_peer", "this agency does not know the sender")
-    mac = headers.get(auth.MAC, "")
     auth.check(secret, creds, body, mac, svc.clock.now(), own_organ(svc).organ_id)
     return creds.sender
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,16 +62,18 @@ def sign(secret: bytes, creds: Credentials, body: bytes) -> dict[str, str]:
     }
 
 
-def read_credentials(headers: dict[str, str], path: str) -> Credentials:
-    """The credentials a request claims (not yet checked); missing or bad ones are refused."""
+def read_credentials(headers: Mapping[str, str], path: str) -> tuple[Credentials, str]:
+    """The credentials a request claims and its MAC (not yet checked); missing or bad ones
+    are refused. Header names are matched whatever their case (HTTP/2 lowercases them)."""
+    named = {key.lower(): value for key, value in headers.items()}
     try:
-        moment = datetime.fromisoformat(headers[DATE])
-        sender, receiver = headers[FROM], headers[TO]
+        moment = datetime.fromisoformat(named[DATE.lower()])
+        sender, receiver, mac = named[FROM.lower()], named[TO.lower()], named[MAC.lower()]
     except (KeyError, ValueError):
         raise ExchangeAuthError("exchange_unauthenticated", "no valid exchange headers") from None
     if moment.tzinfo is None:
         raise ExchangeAuthError("exchange_unauthenticated", "the date has no offset")
-    return Credentials(sender, receiver, moment, path)
+    return Credentials(sender, receiver, moment, path), mac
 
 
 def check(
