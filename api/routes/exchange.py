@@ -92,8 +92,14 @@ def message_public(message: Message) -> MessagePublic:
 async def post_outbox(body: OutboxCreate, svc: ServicesDep, user: Official) -> MessagePublic:
     """Send an archived signed PDF, or a dossier's result, to a peer agency as edXML."""
     message = await run_in_threadpool(
-        lambda: send(svc, to=body.to, actor=user.username, document_id=body.document_id,
-                     dossier_code=body.dossier_code, subject=body.subject)  # fmt: skip
+        lambda: send(
+            svc,
+            to=body.to,
+            actor=user.username,
+            document_id=body.document_id,
+            dossier_code=body.dossier_code,
+            subject=body.subject,
+        )
     )
     return message_public(message)
 
@@ -123,9 +129,7 @@ async def post_status(
 async def post_inbox(request: Request, svc: ServicesDep) -> ArrivalPublic:
     """A peer agency's edXML package (MAC-authenticated): verified, archived, answered."""
     body = await request.body()
-    arrival = await run_in_threadpool(
-        receive, svc, request.headers, request.url.path, body
-    )
+    arrival = await run_in_threadpool(receive, svc, request.headers, request.url.path, body)
     return ArrivalPublic(
         message_id=arrival.message.id, statuses=[s.decode() for s in arrival.statuses]
     )

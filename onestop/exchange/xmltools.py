@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, date, datetime
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Protocol, cast

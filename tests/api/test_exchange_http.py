@@ -69,8 +69,11 @@ def _archived(served: Served, pdf: bytes, notation: str) -> str:
     stored = served.kyso.services.archive.put(
         io.BytesIO(pdf),
         dossier_code="HS-LT-1",
-        meta=DocumentMeta(title="Quyết định cấp phép xây dựng", number_notation=notation,
-                          document_type="Quyết định"),  # fmt: skip
+        meta=DocumentMeta(
+            title="Quyết định cấp phép xây dựng",
+            number_notation=notation,
+            document_type="Quyết định",
+        ),
         kind="signed",
         media_type="application/pdf",
     )

@@ -79,7 +79,9 @@ def test_an_external_entity_or_any_dtd_is_refused_before_reading() -> None:
         parse_package(xxe, LIMIT)
     assert refused.value.code == "edxml_dtd_refused"
     laughs = data.replace(
-        b"<edXML ", b'<!DOCTYPE edXML [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>\n<edXML ', 1
+        b"<edXML ",
+        b'<!DOCTYPE edXML [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>\n<edXML ',
+        1,
     )
     with pytest.raises(EdxmlInvalidError):
         parse_package(laughs, LIMIT)

@@ -52,7 +52,9 @@ def test_an_official_follows_the_trails_and_moves_an_arrival_on(
     page.get_by_label("Tên đăng nhập").fill("official1")
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", name="Liên thông văn bản / Inter-agency exchange")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Liên thông văn bản / Inter-agency exchange")
+    ).to_be_visible()
     sent = page.locator("#m-out1")
     expect(sent.locator(".status-02")).to_contain_text("02 Từ chối")
     expect(sent.locator(".status-02")).to_contain_text("HASH_FAILURE")
