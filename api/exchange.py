@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import httpx
@@ -228,8 +229,27 @@ def update_status(
     peer = exchange.peer(message.peer)
     if peer is None:
         raise ExchangeInputError("exchange_unknown_peer", f"no peer agency {message.peer}")
+    _deliver(svc, peer, message.id, status)
+    return exchange.get(message.id)
+
+
+def _deliver(svc: Services, peer: Peer, message_id: str, status: StatusMessage) -> None:
     answer = post_signed(svc, peer, STATUS, build_status(status), "application/xml")
     if answer.status_code != 200:
         raise _peer_error(answer)
-    exchange.mark_delivered(message.id, code)
-    return exchange.get(message.id)
+    store(svc).mark_delivered(message_id, status.code)
+
+
+def redeliver(svc: Services, message_id: str) -> Message:
+    """Send again, in order and with their own times, the statuses of an arrival its sender
+    did not take (it was unreachable); the first that fails again stops the rest."""
+    exchange = store(svc)
+    message = exchange.get(message_id)
+    peer = exchange.peer(message.peer)
+    if message.direction != "in" or peer is None:
+        raise ExchangeInputError("exchange_bad_request", "not an arrival from a known peer")
+    for entry in message.trail:
+        if not entry.delivered:
+            status = status_message(svc, message, entry.code, entry.description, entry.staff)
+            _deliver(svc, peer, message.id, replace(status, timestamp=entry.at))
+    return exchange.get(message_id)

@@ -133,7 +133,12 @@ def receive(svc: Services, headers: Mapping[str, str], path: str, body: bytes) -
         statuses.append(_status(svc, exchange, message, StatusCode.REFUSED, text))
         exchange.settle(message.id, "refused", reason=text)
     else:
-        ids = _archive(svc, message, package, body)
+        try:
+            ids = _archive(svc, message, package, body)
+        except BaseException:
+            # what the archive took stays there (it keeps originals); the message says so
+            exchange.settle(message.id, "failed", reason="archiving failed: see the server log")
+            raise
         exchange.settle(message.id, "archived", documents=tuple(ids),
                         archive_dossier=f"LT-{message.id}")  # fmt: skip
         text = "Đã tiếp nhận / accepted"

@@ -111,9 +111,10 @@ def receive_command(
     status: str | None = typer.Option(None, help="04 assigned, 05 processing or 06 done"),
     note: str = typer.Option("", help="the status's description"),
     staff: str = typer.Option("", help="who handles it"),
+    resend: bool = typer.Option(False, help="send again the statuses the sender did not take"),
 ) -> None:
     """Văn bản đến / list the inbox, or move an arrival on (sent back to the sender)."""
-    from api.exchange import store, update_status
+    from api.exchange import redeliver, store, update_status
     from onestop.exchange.errors import ExchangeInputError
     from onestop.exchange.model import LABELS, StatusCode
 
@@ -121,6 +122,9 @@ def receive_command(
     if message_id is None:
         for message in store(svc).messages("in"):
             _show(message)
+        return
+    if resend:
+        _show(redeliver(svc, message_id))
         return
     if status is None:
         _show(store(svc).get(message_id))

@@ -89,6 +89,19 @@ def _send(pair: Pair, document_id: str) -> httpx.Response:
     )
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _status(pair: Pair, message_id: str, code: str, text: str = "") -> httpx.Response:
+    return httpx.post(
+        f"{pair.b.url}/api/v1/exchange/messages/{message_id}/status",
+        json={"code": code, "description": text},
+        headers=pair.b.kyso.headers("official"),
+        timeout=60,
+    )
+
+
 def _codes(message: dict[str, object]) -> list[str]:
     return [str(t["code"]) for t in message["trail"]]  # type: ignore[attr-defined]
 
@@ -131,24 +144,28 @@ def test_a_signed_result_arrives_verified_and_archived_and_the_trail_reaches_the
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert cli.returncode == 0, cli.stderr
-    done = httpx.post(
-        f"{pair.b.url}/api/v1/exchange/messages/{arrival['id']}/status",
-        json={"code": "06", "description": "Đã xử lý xong"},
-        headers=pair.b.kyso.headers("official"),
-        timeout=60,
-    )
-    assert done.status_code == 200, done.text
+    # A cannot be reached: 05 is kept on B as not delivered, then sent again
+    exchange_b = ExchangeStore(pair.b.kyso.services.engine, pair.b.data)
+    exchange_b.add_peer(Peer(A, "UBND Quận Hoàn Kiếm", "http://127.0.0.1:9"), SECRET, _now())
+    lost = _status(pair, str(arrival["id"]), "05")
+    assert lost.status_code == 503 and lost.json()["error"]["code"] == "exchange_peer_unreachable"
+    assert [t.delivered for t in exchange_b.get(str(arrival["id"])).trail][-1] is False
+    exchange_b.add_peer(Peer(A, "UBND Quận Hoàn Kiếm", pair.a.url), SECRET, _now())
+    resent = subprocess.run(
+        [KYSO, "exchange", "receive", str(arrival["id"]), "--resend"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert resent.returncode == 0, resent.stderr
+    assert "not delivered" not in resent.stdout
+    _status(pair, str(arrival["id"]), "06", "Đã xử lý xong")
     trail = httpx.get(
         f"{pair.a.url}/api/v1/exchange/messages/{message['id']}",
         headers=pair.a.kyso.headers("official"),
     ).json()
-    assert _codes(trail) == ["01", "03", "04", "06"]
-    assert trail["trail"][3]["description"] == "Đã xử lý xong"
-    again = httpx.post(
-        f"{pair.b.url}/api/v1/exchange/messages/{arrival['id']}/status",
-        json={"code": "05"},
-        headers=pair.b.kyso.headers("official"),
-    )
+    assert _codes(trail) == ["01", "03", "04", "05", "06"]
+    assert trail["trail"][2]["staff"] == "Trần B"
+    assert trail["trail"][4]["description"] == "Đã xử lý xong"
+    again = _status(pair, str(arrival["id"]), "05")
     assert again.status_code == 409 and again.json()["error"]["code"] == "exchange_status_illegal"
 
 
@@ -207,3 +224,44 @@ def test_a_replayed_or_tampered_request_is_refused_and_stored_once(pair: Pair) -
     digest = hashlib.sha256(body).hexdigest()
     messages = ExchangeStore(pair.b.kyso.services.engine, pair.b.data).messages("in")
     assert [m.package_sha256 for m in messages].count(digest) == 1
+
+
+def test_a_dossiers_result_is_sent_from_the_command_line(pair: Pair) -> None:
+    from sqlalchemy.orm import sessionmaker
+
+    from api.dossiers import SqlDossiers
+    from onestop.model import Dossier
+    from onestop.status import DossierStatus
+
+    signed = citizen_signed_pdf(pair.a.kyso.services, "001203004570")
+    result = _archived(pair.a, signed, "126/QĐ-UBND")
+    now = _now()
+    SqlDossiers(sessionmaker(pair.a.kyso.services.engine)).add(
+        Dossier(
+            code="HS0000000126",
+            service="Cấp giấy phép xây dựng",
+            agency="UBND",
+            owner="citizen1",
+            status=DossierStatus.RETURNED,
+            submitted_at=now,
+            promised_at=now,
+            returned_at=now,
+            submission_document=result,
+            submission_indication="TOTAL_PASSED",
+            result_document=result,
+        )
+    )
+    env = {**os.environ, "KYSO_DATA_DIR": str(pair.a.data), "KYSO_AGENCY_CODE": A,
+           "KYSO_AGENCY_NAME": "UBND Quận Hoàn Kiếm", "KYSO_PUBLIC_URL": pair.a.url}  # fmt: skip
+    sent = subprocess.run(
+        [KYSO, "exchange", "send", "--dossier", "HS0000000126", "--to", B],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    assert "126/QĐ-UBND" in sent.stdout and "03 Đã tiếp nhận" in sent.stdout, sent.stdout
+    assert "Cấp giấy phép xây dựng" in sent.stdout  # the subject: the dossier's service
+    unknown = subprocess.run(
+        [KYSO, "exchange", "send", "--dossier", "HS0000000126", "--to", "000.00.00.H77"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert unknown.returncode == 4 and "exchange_unknown_peer" in unknown.stderr

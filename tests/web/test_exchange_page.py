@@ -55,6 +55,9 @@ def test_an_official_follows_the_trails_and_moves_an_arrival_on(
     expect(
         page.get_by_role("heading", name="Liên thông văn bản / Inter-agency exchange")
     ).to_be_visible()
+    expect(page.get_by_role("link", name="Liên thông")).to_have_attribute(
+        "href", "/officer/exchange"
+    )
     sent = page.locator("#m-out1")
     expect(sent.locator(".status-02")).to_contain_text("02 Từ chối")
     expect(sent.locator(".status-02")).to_contain_text("HASH_FAILURE")
