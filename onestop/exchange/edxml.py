@@ -73,6 +73,9 @@ def build_package(package: Package) -> bytes:
         manifest.set("version", MANIFEST_VERSION)
         encoded = x.sub(root, "AttachmentEncoded")
         for item in package.attachments:
+            if len(item.data) > x.MAX_ATTACHMENT_BYTES:
+                text = f"{item.name} is over {x.MAX_ATTACHMENT_BYTES} bytes"
+                raise EdxmlInvalidError(x.TOO_LARGE, text)
             ref = x.sub(manifest, "Reference")
             x.sub(ref, "ContentId", item.content_id)
             x.sub(ref, "ContentType", item.content_type)

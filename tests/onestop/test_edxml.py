@@ -58,6 +58,17 @@ def test_a_built_package_validates_against_the_schema_and_reads_back_the_same() 
     assert parse_package(data, LIMIT) == package
 
 
+def test_base64_wrapped_in_lines_by_another_sender_reads_the_same() -> None:
+    package = _package()
+    data = build_package(package)
+    at = data.index(b"<ContentTransferEncoded>") + len(b"<ContentTransferEncoded>") + 8
+    wrapped = data[:at] + b"\r\n  " + data[at:]
+    assert parse_package(wrapped, LIMIT) == package
+    broken = data[:at] + b"*" + data[at:]
+    with pytest.raises(EdxmlInvalidError):
+        parse_package(broken, LIMIT)
+
+
 def test_a_status_message_reads_back_the_same() -> None:
     status = StatusMessage("000.00.00.H01", "m-001", "123/QĐ-UBND",
                            Organ("000.00.00.H02", "Sở Xây dựng"), StatusCode.REFUSED,
@@ -101,6 +112,20 @@ def test_an_oversize_malformed_or_invalid_package_is_refused_with_its_code() -> 
     assert invalid.value.code == "edxml_schema_invalid"
     with pytest.raises(EdxmlInvalidError):
         build_package(_package(steering_type=7))  # nothing invalid leaves kyso either
+
+
+def test_an_attachment_over_the_parsers_text_limit_is_refused_with_its_code() -> None:
+    """libxml2 without huge-tree mode stops at 10 MB of text: a clear code, both ways."""
+    big = Attachment("cid:1", "lon.pdf", "application/pdf", b"%PDF-" + b"\0" * (8 << 20))
+    with pytest.raises(EdxmlInvalidError) as built:
+        build_package(Package(_package().header, (), (big,)))
+    assert built.value.code == "edxml_attachment_too_large"
+    data = build_package(_package())
+    at = data.index(b"</ContentTransferEncoded>")
+    huge = data[:at] + b"A" * 10_000_000 + data[at:]
+    with pytest.raises(EdxmlInvalidError) as received:
+        parse_package(huge, 20 << 20)
+    assert received.value.code == "edxml_attachment_too_large"
 
 
 def test_an_attachment_the_manifest_does_not_name_is_refused() -> None:
