@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from api import audit
 from api.exchange_store import ExchangeStore, Message, Peer, TrailEntry
 from common.clock import VN_TZ
 from common.errors import ExternalServiceError, KysoError
@@ -174,6 +175,8 @@ def send(
         raise
     refused = exchange.get(message_id).latest is StatusCode.REFUSED
     exchange.settle(message_id, "refused" if refused else "sent")
+    audit.record(svc, actor, "exchange.sent", message_id, to=peer.code,
+                 document=document_id, refused=refused)  # fmt: skip
     return exchange.get(message_id)
 
 
@@ -195,6 +198,8 @@ def record_status(svc: Services, sender: str, data: bytes) -> Message:
     exchange.append(
         message.id, TrailEntry(status.code, status.description, status.timestamp, staff, True)
     )
+    audit.record(svc, f"exchange:{sender}", "exchange.status_received", message.id,
+                 code=status.code.value)  # fmt: skip
     return exchange.get(message.id)
 
 
@@ -214,7 +219,13 @@ def status_message(
 
 
 def update_status(
-    svc: Services, message_id: str, code: StatusCode, description: str, staff: str
+    svc: Services,
+    message_id: str,
+    code: StatusCode,
+    description: str,
+    staff: str,
+    *,
+    actor: str = "cli",
 ) -> Message:
     """A status this agency sets on a package it received (assigned, processing, done):
     recorded in the trail, then sent to the sender; a sender that does not take it leaves
@@ -226,6 +237,7 @@ def update_status(
     check_next(message.latest, code)
     status = status_message(svc, message, code, description, staff)
     exchange.append(message.id, TrailEntry(code, description, status.timestamp, staff, False))
+    audit.record(svc, actor, "exchange.status", message.id, code=code.value)
     peer = exchange.peer(message.peer)
     if peer is None:
         raise ExchangeInputError("exchange_unknown_peer", f"no peer agency {message.peer}")

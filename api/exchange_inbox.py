@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from api import audit
 from api.exchange import new_message_id, own_organ, status_message, store
 from api.exchange_store import ExchangeStore, Message, TrailEntry
 from api.files import private_dir
@@ -143,4 +144,7 @@ def receive(svc: Services, headers: Mapping[str, str], path: str, body: bytes) -
                         archive_dossier=f"LT-{message.id}")  # fmt: skip
         text = "Đã tiếp nhận / accepted"
         statuses.append(_status(svc, exchange, message, StatusCode.ACCEPTED, text))
-    return Arrival(exchange.get(message.id), tuple(statuses))
+    arrived = exchange.get(message.id)
+    audit.record(svc, message.actor, "exchange.received", message.id, state=arrived.state,
+                 document_id=h.document_id, documents=list(arrived.documents))  # fmt: skip
+    return Arrival(arrived, tuple(statuses))

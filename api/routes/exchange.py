@@ -120,7 +120,9 @@ async def post_status(
 ) -> MessagePublic:
     """Move an accepted arrival on (04 assigned, 05 processing, 06 done); sent to the sender."""
     message = await run_in_threadpool(
-        update_status, svc, message_id, body.code, body.description, user.full_name
+        lambda: update_status(
+            svc, message_id, body.code, body.description, user.full_name, actor=user.username
+        )
     )
     return message_public(message)
 

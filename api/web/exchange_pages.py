@@ -79,7 +79,14 @@ async def status_form(
         return RedirectResponse(f"/login?next={PATH}", status_code=303)
     try:
         await run_in_threadpool(
-            update_status, svc, message_id, code, description or LABELS[code], user.full_name
+            lambda: update_status(
+                svc,
+                message_id,
+                code,
+                description or LABELS[code],
+                user.full_name,
+                actor=user.username,
+            )
         )
     except KysoError as exc:
         return _show(request, svc, user, status=400, error=f"[{exc.code}] {exc.message}")

@@ -102,6 +102,17 @@ def _status(pair: Pair, message_id: str, code: str, text: str = "") -> httpx.Res
     )
 
 
+def _audited(served: Served, subject: str) -> list[str]:
+    """The actions of the archive's hash-chained audit log about ``subject``, in order."""
+    from sqlalchemy import select
+
+    from archive.catalog.tables import audit_log
+
+    stmt = select(audit_log.c.action).where(audit_log.c.subject == subject)
+    with served.kyso.services.engine.connect() as conn:
+        return [str(a) for a in conn.scalars(stmt.order_by(audit_log.c.seq))]
+
+
 def _codes(message: dict[str, object]) -> list[str]:
     return [str(t["code"]) for t in message["trail"]]  # type: ignore[attr-defined]
 
@@ -165,6 +176,10 @@ def test_a_signed_result_arrives_verified_and_archived_and_the_trail_reaches_the
     assert _codes(trail) == ["01", "03", "04", "05", "06"]
     assert trail["trail"][2]["staff"] == "Trần B"
     assert trail["trail"][4]["description"] == "Đã xử lý xong"
+    # on A: 01 and 03 in B's answer, then the send itself, then 04, 05, 06 posted by B
+    received = "exchange.status_received"
+    assert _audited(pair.a, message["id"]) == [received, received, "exchange.sent", *[received] * 3]
+    assert _audited(pair.b, str(arrival["id"])) == ["exchange.received", *["exchange.status"] * 3]
     again = _status(pair, str(arrival["id"]), "05")
     assert again.status_code == 409 and again.json()["error"]["code"] == "exchange_status_illegal"
 
