@@ -96,7 +96,10 @@ def _peer_error(answer: httpx.Response) -> KysoError:
         code, message = str(error["code"]), str(error["message"])
     except (ValueError, KeyError, TypeError):
         code, message = "exchange_peer_error", f"HTTP {answer.status_code}"
-    return ExchangeInputError("exchange_peer_refused", f"the peer refused: [{code}] {message}")
+    text = f"the peer answered {answer.status_code}: [{code}] {message}"
+    if answer.status_code >= 500:  # the peer's own failure, not this request's fault
+        return ExternalServiceError("exchange_peer_failed", text)
+    return ExchangeInputError("exchange_peer_refused", text)
 
 
 def _attachment(svc: Services, document_id: str) -> tuple[Attachment, str]:
