@@ -21,6 +21,7 @@ from api.routes import (
     csc,
     csc_enrolment,
     dossiers,
+    exchange,
     lookup,
     pki,
     printcheck,
@@ -30,6 +31,7 @@ from api.routes import (
 from api.settings import Settings
 from api.web.archive_pages import router as archive_pages
 from api.web.dossier_pages import router as dossier_pages
+from api.web.exchange_pages import router as exchange_pages
 from api.web.keeping_pages import router as keeping_pages
 from api.web.print_pages import router as print_pages
 from api.web.routes import router as pages
@@ -71,11 +73,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(dossiers.router)
     app.include_router(archivist.router)
     app.include_router(bags.router)
+    app.include_router(exchange.router)
     app.include_router(pages)
     app.include_router(dossier_pages)
     app.include_router(archive_pages)
     app.include_router(keeping_pages)
     app.include_router(print_pages)
+    app.include_router(exchange_pages)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.state.metrics = install_observability(app, services)

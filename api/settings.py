@@ -84,6 +84,16 @@ class Settings(BaseSettings):
     #: a prompt); keep it apart from the backups
     backup_passphrase: SecretStr | None = None
 
+    # inter-agency exchange (docs/exchange.md)
+    #: this agency's code on the exchange axis (Decision 20/2020/QD-TTg, e.g. 000.00.00.H26);
+    #: unset: no exchange
+    agency_code: str = ""
+    agency_name: str = ""
+    #: the promulgation place written in the packages sent (PromulgationInfo/Place)
+    agency_place: str = "Hà Nội"
+    #: largest edXML package received, in megabytes (under max_upload_mb)
+    exchange_max_mb: int = Field(default=50, ge=1)
+
     # storage and workers
     object_store: Literal["folder", "s3"] = "folder"
     s3_endpoint: str = "127.0.0.1:9000"

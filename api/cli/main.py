@@ -34,6 +34,8 @@ COMMANDS = {
 GROUPS = {
     "pki": ("api.cli.pki", "app", "Hạ tầng khoá công khai (PKI): CA, cấp và thu hồi chứng thư số."),
     "admin": ("api.cli.admin", "app", "Quản trị (administration): accounts and API keys."),
+    "exchange": ("api.cli.exchange", "app",
+                 "Liên thông văn bản (edXML) với cơ quan khác / inter-agency exchange."),
     "archive": ("api.cli.archive", "app",
                 "Lưu trữ hồ sơ điện tử (archive): bản gốc bất biến, kiểm tra toàn vẹn."),
 }  # fmt: skip

@@ -105,6 +105,13 @@ TABLE = [
     ("GET", "/api/v1/archive/dossiers/HS-A", None, {"archivist", "auditor", "admin"}),
     ("GET", "/api/v1/archive/dossiers/HS-A/bag", None, {"archivist", "admin"}),
     ("POST", "/api/v1/archive/bags", None, {"archivist", "admin"}),
+    ("POST", "/api/v1/exchange/outbox", {"to": "000.00.00.H02"}, {"official", "admin"}),
+    ("GET", "/api/v1/exchange/messages", None, {"official", "admin"}),
+    ("GET", "/api/v1/exchange/messages/m_x", None, {"official", "admin"}),
+    ("POST", "/api/v1/exchange/messages/m_x/status", {"code": "04"}, {"official", "admin"}),
+    # peer agencies: no login, the request's MAC (exchange_unauthenticated without it)
+    ("POST", "/api/v1/exchange/inbox", None, set(ROLES)),
+    ("POST", "/api/v1/exchange/status", None, set(ROLES)),
     ("GET", "/pki/crl/citizen.crl", None, set(ROLES)),
     ("GET", "/health", None, set(ROLES)),
 ]
@@ -151,7 +158,8 @@ def test_every_api_route_is_in_the_table(kyso: Kyso) -> None:
             .replace("scan_x", "{scan_id}")
             .replace("ntf_x", "{notification_id}")
             .replace("p_x", "{proposal_id}")
-            .replace("HS-A", "{code}"),
+            .replace("HS-A", "{code}")
+            .replace("m_x", "{message_id}"),
         )
         for m, p, *_ in TABLE
     }
