@@ -24,6 +24,7 @@ from api.routes import (
     lookup,
     pki,
     printcheck,
+    results,
     v1,
     verify,
 )
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(csc.v2_router)
     app.include_router(csc_enrolment.router)
     app.include_router(dossiers.router)
+    app.include_router(results.router)
     app.include_router(archivist.router)
     app.include_router(bags.router)
     app.include_router(pages)
