@@ -36,6 +36,8 @@ GROUPS = {
     "admin": ("api.cli.admin", "app", "Quản trị (administration): accounts and API keys."),
     "archive": ("api.cli.archive", "app",
                 "Lưu trữ hồ sơ điện tử (archive): bản gốc bất biến, kiểm tra toàn vẹn."),
+    "result": ("api.cli.result", "app",
+               "Kết quả theo mẫu (result templates): preview, issue, and the document registers."),
 }  # fmt: skip
 
 
