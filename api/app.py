@@ -33,6 +33,7 @@ from api.web.archive_pages import router as archive_pages
 from api.web.dossier_pages import router as dossier_pages
 from api.web.keeping_pages import router as keeping_pages
 from api.web.print_pages import router as print_pages
+from api.web.result_pages import router as result_pages
 from api.web.routes import router as pages
 from api.wiring import Services, build_services
 from common.version import kyso_version
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(archive_pages)
     app.include_router(keeping_pages)
     app.include_router(print_pages)
+    app.include_router(result_pages)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.state.metrics = install_observability(app, services)
