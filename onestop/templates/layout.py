@@ -39,7 +39,7 @@ _FACES = {
 # A4 in points; margins of Decree 30/2020 Appendix I: top and bottom 20-25 mm, left 30-35 mm,
 # right 15-20 mm
 WIDTH, HEIGHT = 595.28, 841.89
-LEFT, RIGHT, TOP, BOTTOM = 85.0, 57.0, 57.0, 50.0
+LEFT, RIGHT, TOP, BOTTOM = 85.0, 57.0, 57.0, 57.0
 TEXT_WIDTH = WIDTH - LEFT - RIGHT
 #: the official's stamp: the default box's size (api/pdf_tasks.OFFICIAL_BOX, 360 x 130 pt)
 STAMP_SIZE = (360.0, 130.0)
@@ -180,12 +180,12 @@ def _signer(page: _Page, draft: ResultDraft) -> Box:
     stamp_top = y + 2
     page.centred(block, stamp_top + STAMP_SIZE[1] + 4, draft.signer_name, "B", 13)
     page.set_font("Serif", "BI", 12)
-    page.set_xy(LEFT - 30, top)
-    page.cell(150, 14, _nfc("Nơi nhận:"))
+    page.set_xy(LEFT, top)
+    page.cell(STAMP_LEFT - LEFT, 14, _nfc("Nơi nhận:"))
     page.set_font("Serif", "", 11)
     for n, receiver in enumerate(draft.recipients):
-        page.set_xy(LEFT - 30, top + 15 + 13 * n)
-        page.cell(150, 13, _nfc(f"- {receiver}"))
+        page.set_xy(LEFT, top + 15 + 13 * n)
+        page.cell(STAMP_LEFT - LEFT, 13, _nfc(f"- {receiver}"))
     # the box in PDF coordinates (origin bottom left)
     bottom = HEIGHT - stamp_top - STAMP_SIZE[1]
     return (

@@ -171,3 +171,20 @@ async def test_a_preview_takes_no_number_and_says_it_is_a_draft(tmp_path: Path) 
     assert "GIẤY XÁC NHẬN" in text and "CHƯA CẤP SỐ" in text and "/GXN-UBND" in text
     assert register.rows == {} and office.result_signer.calls == []
     assert office.dossiers.rows[dossier.code].status.value == "submitted"
+
+
+async def test_a_long_decision_takes_the_signer_block_to_its_last_page(tmp_path: Path) -> None:
+    office = Office()
+    dossier = await office.submitted()
+    desk, _register = _desk(office)
+    articles = "\n".join(
+        f"Nội dung điều thứ {n} của quyết định, đủ dài để xuống dòng. " * 3 for n in range(14)
+    )
+    rendered = await desk.preview(
+        dossier.code, OFFICIAL, "decision", {**FIELDS, "articles": articles}
+    )
+    assert rendered.pages == 2
+    x1, y1, x2, y2 = rendered.stamp_box
+    assert 0 < x1 < x2 <= 595.28 and 57 <= y1 < y2 <= 841.89 - 57
+    last_page = _text(rendered.pdf, tmp_path).split("\f")[1]
+    assert "Điều 14." in last_page and "CHỦ TỊCH" in last_page and "Lê Thị Hằng" in last_page
