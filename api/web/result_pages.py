@@ -58,19 +58,16 @@ def _form(
 ) -> Response:
     dossier = dossier_desk(svc).get(code, user)
     lang = request.query_params.get("lang") or request.cookies.get("kyso_lang") or "vi"
-    return page(
-        request,
-        "result_form.html",
-        user,
-        status,
-        dossier=dossier,
-        citizen=AccountNames(svc).full_name(dossier.owner),
-        specs=list(TEMPLATES.values()),
-        spec=spec,
-        values=values,
-        rt=TEXTS.get(lang, TEXTS["vi"]),
+    context: dict[str, object] = {
+        "dossier": dossier,
+        "citizen": AccountNames(svc).full_name(dossier.owner),
+        "specs": list(TEMPLATES.values()),
+        "spec": spec,
+        "values": values,
+        "rt": TEXTS.get(lang, TEXTS["vi"]),
         **extra,
-    )
+    }
+    return page(request, "result_form.html", user, status, context)
 
 
 async def _posted(request: Request) -> tuple[ResultTemplate, dict[str, str], str]:
