@@ -5,9 +5,11 @@ given back is taken again; a number is issued only with the dossier's return."""
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from concurrency import at_once
@@ -148,3 +150,46 @@ def test_officials_issuing_at_once_get_one_to_n_each_once_none_lost(engine: Engi
     # the next results take the given-back numbers first, lowest first
     again = [register.reserve(DECISIONS, f"HSX{n}", NOW).number for n in range(len(free) + 1)]
     assert again == [*free, top + 1]
+
+
+def _process_issues(url: str, start: int, count: int, ready: Any, go: Any) -> None:
+    """One process (its own engine and connections) issuing ``count`` results."""
+    engine = make_engine(url)
+    register = _register(engine)
+    store = SqlDossiers(sessionmaker(engine, expire_on_commit=False))
+    made = [a_dossier(f"HSP{start + n:09d}") for n in range(count)]
+    for dossier in made:
+        store.add(dossier)
+    ready.wait()
+    go.wait()
+    for dossier in made:
+        reservation = register.reserve(DECISIONS, dossier.code, NOW)
+        assert register.issue(reservation, dossier, _returned(dossier, dossier.code), NOW)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_processes_issuing_at_once_on_postgresql_number_one_to_n_each_once(
+    postgres_url: str,
+) -> None:
+    engine = make_engine(postgres_url)
+    migrate(engine)
+    processes, each = 6, 5
+    context = multiprocessing.get_context("spawn")
+    ready, go = context.Barrier(processes + 1), context.Barrier(processes + 1)
+    started = [
+        context.Process(target=_process_issues, args=(postgres_url, p * 100, each, ready, go))
+        for p in range(processes)
+    ]
+    for process in started:
+        process.start()
+    ready.wait(timeout=120)
+    go.wait(timeout=10)
+    for process in started:
+        process.join(timeout=120)
+    assert [p.exitcode for p in started] == [0] * processes
+    entries = _register(engine).entries(DECISIONS)
+    assert [e.number for e in entries] == list(range(1, processes * each + 1))
+    assert {e.state for e in entries} == {"issued"}
+    assert len({e.document_id for e in entries}) == processes * each  # each result its own
+    engine.dispose()
