@@ -202,9 +202,15 @@ class Desk:
         return ReturnPlan(dossier, after, official.username, official_serial, seal_serial)
 
     async def sign_and_file(
-        self, plan: ReturnPlan, pdf: bytes, *, stamp_box: Box | None = None, title: str = ""
+        self,
+        plan: ReturnPlan,
+        pdf: bytes,
+        *,
+        stamp_box: Box | None = None,
+        meta: DocumentMeta | None = None,
     ) -> Filed:
-        """Seal, sign and archive (public) the result of a planned return."""
+        """Seal, sign and archive (public) the result of a planned return; ``meta``: its
+        archive record (Circular 02/2019 fields), a plain one by default."""
         result = await self.result_signer.sign_result(
             pdf,
             seal_serial=plan.seal_serial,
@@ -212,14 +218,13 @@ class Desk:
             track_url=self.urls.landing(plan.dossier.code),
             stamp_box=stamp_box,
         )
+        record = meta or DocumentMeta(title=f"Kết quả: {plan.dossier.service}")
         return await asyncio.to_thread(
             self.archive.file,
             result,
             dossier_code=plan.dossier.code,
-            meta=DocumentMeta(
-                title=title or f"Kết quả: {plan.dossier.service}",
-                issuing_body=plan.dossier.agency,
-                access_level="public",
+            meta=dataclasses.replace(
+                record, issuing_body=plan.dossier.agency, access_level="public"
             ),
             actor=plan.official,
         )

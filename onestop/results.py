@@ -16,6 +16,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Protocol
 
+from archive.metadata import DocumentMeta
 from common.clock import VN_TZ
 from onestop.access import Person
 from onestop.desk import Desk
@@ -85,9 +86,15 @@ class ResultDesk:
             draft = fill(spec, facts, fields, number=reservation.number, issued_at=now)
             rendered = await asyncio.to_thread(render, draft)
             shown = draft.notation.removeprefix("Số: ")
-            title = _title(spec, shown, plan.dossier.service)
+            meta = DocumentMeta(
+                title=_title(spec, shown, plan.dossier.service),
+                document_type=_kind(spec),
+                number_notation=shown,
+                issue_date=now.astimezone(VN_TZ).date(),
+                page_count=rendered.pages,
+            )
             filed = await self.desk.sign_and_file(
-                plan, rendered.pdf, stamp_box=rendered.stamp_box, title=title
+                plan, rendered.pdf, stamp_box=rendered.stamp_box, meta=meta
             )
             returned = self.desk.returned(plan, filed)
             issued = self.register.issue(reservation, plan.dossier, returned, self.desk.clock.now())
@@ -100,7 +107,11 @@ class ResultDesk:
         return IssuedResult(returned, shown, reservation.number)
 
 
+def _kind(spec: ResultTemplate) -> str:
+    """The document type's name (Decree 30/2020 Appendix III): "Quyết định", "Công văn"."""
+    return spec.title.capitalize() if spec.title else "Công văn"
+
+
 def _title(spec: ResultTemplate, shown: str, service: str) -> str:
     """The archive's title of the result: "Quyết định số 12/QĐ-UBND: <service>"."""
-    kind = spec.title.capitalize() if spec.title else "Công văn"
-    return f"{kind} số {shown}: {service}"
+    return f"{_kind(spec)} số {shown}: {service}"

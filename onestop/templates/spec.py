@@ -177,6 +177,8 @@ def checked_fields(spec: ResultTemplate, fields: dict[str, str]) -> dict[str, st
             raise TemplateInputError(
                 "template_field_too_long", f"{name}: at most {field.max_length} characters"
             )
+        if any((ord(c) < 32 and c not in "\n\r\t") or 0x7F <= ord(c) < 0xA0 for c in value):
+            raise TemplateInputError("template_field_invalid", f"{name}: control characters")
     filled = {f.name: (fields.get(f.name) or "").strip() or f.default for f in spec.fields}
     missing = [f.name for f in spec.fields if f.required and not filled[f.name]]
     if missing:

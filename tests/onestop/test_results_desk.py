@@ -111,6 +111,13 @@ async def test_a_decision_takes_the_next_number_and_the_stamp_goes_in_its_signer
     assert isinstance(box, tuple) and box[3] - box[1] == 130 and box[1] > 100  # not the default
     stored, _code, meta, _actor = office.archive.documents[issued.dossier.result_document or ""]
     assert meta.title == "Quyết định số 01/QĐ-UBND: Cấp giấy phép xây dựng"
+    assert (meta.document_type, meta.number_notation, meta.page_count) == (
+        "Quyết định",
+        "01/QĐ-UBND",
+        1,
+    )
+    assert (meta.issuing_body, meta.access_level) == (AGENCY, "public")
+    assert meta.issue_date is not None and meta.issue_date.isoformat() == "2026-11-20"
     prefix = b"sealed:seal-1+signed:off-1:"
     text = _text(stored.removeprefix(prefix), tmp_path)
     assert "Số: 01/QĐ-UBND" in text and "Trần Thị Ánh Nguyệt" in text and "Lê Thị Hằng" in text
@@ -152,6 +159,7 @@ async def test_a_bad_field_or_a_refused_official_takes_no_number() -> None:
         ("decision", {**FIELDS, "cccd": "001203004567"}, "template_field_unknown"),
         ("decision", {"place": "Hà Nội"}, "template_field_missing"),
         ("letter", {**FIELDS, "body": "x" * 7000}, "template_field_too_long"),
+        ("letter", {**FIELDS, "body": "a\x00b"}, "template_field_invalid"),
     ]:
         with pytest.raises(OnestopError) as refused:
             await desk.issue(dossier.code, OFFICIAL, template, fields)
