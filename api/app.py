@@ -25,6 +25,7 @@ from api.routes import (
     lookup,
     pki,
     printcheck,
+    results,
     v1,
     verify,
 )
@@ -34,6 +35,7 @@ from api.web.dossier_pages import router as dossier_pages
 from api.web.exchange_pages import router as exchange_pages
 from api.web.keeping_pages import router as keeping_pages
 from api.web.print_pages import router as print_pages
+from api.web.result_pages import router as result_pages
 from api.web.routes import router as pages
 from api.wiring import Services, build_services
 from common.version import kyso_version
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(csc.v2_router)
     app.include_router(csc_enrolment.router)
     app.include_router(dossiers.router)
+    app.include_router(results.router)
     app.include_router(archivist.router)
     app.include_router(bags.router)
     app.include_router(exchange.router)
@@ -80,6 +83,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(keeping_pages)
     app.include_router(print_pages)
     app.include_router(exchange_pages)
+    app.include_router(result_pages)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.state.metrics = install_observability(app, services)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.orm import sessionmaker
 
 from api.accounts.models import DossierRow
@@ -24,7 +24,7 @@ from onestop.access import Scope
 from onestop.codes import PublicUrls
 from onestop.desk import Desk
 from onestop.model import Dossier
-from onestop.ports import Filed
+from onestop.ports import Box, Filed
 from onestop.status import parse_status
 
 PDF = "application/pdf"
@@ -44,6 +44,21 @@ def _dossier(row: DossierRow) -> Dossier:
         submission_indication=row.submission_indication,
         result_document=row.result_document,
         handled_by=row.handled_by,
+    )
+
+
+def compare_and_set(before: Dossier, after: Dossier) -> Update:
+    """``after`` over ``before`` if the stored status is still ``before``'s: one UPDATE, so two
+    writers cannot both win (its rowcount says whether this one did)."""
+    return (
+        update(DossierRow)
+        .where(DossierRow.code == before.code, DossierRow.status == before.status.value)
+        .values(
+            status=after.status.value,
+            returned_at=after.returned_at,
+            result_document=after.result_document,
+            handled_by=after.handled_by,
+        )
     )
 
 
@@ -89,19 +104,8 @@ class SqlDossiers:
             return [_dossier(r) for r in db.scalars(stmt)]
 
     def replace(self, before: Dossier, after: Dossier) -> bool:
-        # compare-and-set on the status: one UPDATE, so two writers cannot both win
-        stmt = (
-            update(DossierRow)
-            .where(DossierRow.code == before.code, DossierRow.status == before.status.value)
-            .values(
-                status=after.status.value,
-                returned_at=after.returned_at,
-                result_document=after.result_document,
-                handled_by=after.handled_by,
-            )
-        )
         with self._sessions() as db:
-            changed = db.execute(stmt).rowcount
+            changed = db.execute(compare_and_set(before, after)).rowcount
             db.commit()
         return bool(changed == 1)
 
@@ -137,10 +141,16 @@ class WorkerResultSigner:
         return self._svc.pki.certificates("seal")
 
     async def sign_result(
-        self, pdf: bytes, *, seal_serial: str, official_serial: str, track_url: str
+        self,
+        pdf: bytes,
+        *,
+        seal_serial: str,
+        official_serial: str,
+        track_url: str,
+        stamp_box: Box | None = None,
     ) -> bytes:
         result = await pdf_task(
-            self._svc, "sign_result", pdf, seal_serial, official_serial, track_url
+            self._svc, "sign_result", pdf, seal_serial, official_serial, track_url, stamp_box
         )
         assert isinstance(result, bytes)
         return result

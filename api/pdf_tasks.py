@@ -146,20 +146,31 @@ def sign_submission(
 
 
 def sign_result(
-    context: TaskContext, pdf: bytes, seal_serial: str, official_serial: str, track_url: str
+    context: TaskContext,
+    pdf: bytes,
+    seal_serial: str,
+    official_serial: str,
+    track_url: str,
+    box: tuple[float, float, float, float] | None = None,
 ) -> bytes:
-    """The agency seal certifies the result, the official signs it (visible stamp, QR)."""
-    return asyncio.run(_sign_result(context, pdf, seal_serial, official_serial, track_url))
+    """The agency seal certifies the result, the official signs it (visible stamp, QR) in
+    ``box`` on the last page (a template's signer block), ``OFFICIAL_BOX`` by default."""
+    return asyncio.run(_sign_result(context, pdf, seal_serial, official_serial, track_url, box))
 
 
 async def _sign_result(
-    context: TaskContext, pdf: bytes, seal_serial: str, official_serial: str, track_url: str
+    context: TaskContext,
+    pdf: bytes,
+    seal_serial: str,
+    official_serial: str,
+    track_url: str,
+    box: tuple[float, float, float, float] | None,
 ) -> bytes:
     from signing.options import Level, Placement, ReservedField, SignOptions, StampKind
     from signing.stamps import content_for
 
     last = bounded_pages(context, pdf)
-    reserve = ReservedField(OFFICIAL_FIELD, Placement(last, OFFICIAL_BOX))
+    reserve = ReservedField(OFFICIAL_FIELD, Placement(last, box or OFFICIAL_BOX))
     # the process's signers, one per certificate (their caches kept from one result to the next)
     seal = context.signing.signer(seal_serial)
     certified = await seal.sign(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from archive.metadata import DocumentMeta
@@ -28,17 +29,30 @@ from onestop.errors import (
 )
 from onestop.model import Dossier, PublicDossier, promised_date
 from onestop.ports import (
+    Box,
     CitizenSigner,
     DossierArchive,
     DossierRepository,
+    Filed,
     Notifier,
     ResultSigner,
     SealCertificate,
 )
-from onestop.status import INITIAL, DossierStep, next_status
+from onestop.status import INITIAL, DossierStatus, DossierStep, next_status
 
 #: the processing time promised on a receipt, in working days
 PROCESSING_DAYS = 5
+
+
+@dataclass(frozen=True)
+class ReturnPlan:
+    """A return that passed its checks: the dossier, its next status, who signs with what."""
+
+    dossier: Dossier
+    after: DossierStatus
+    official: str
+    official_serial: str
+    seal_serial: str
 
 
 def current_seal(seals: Iterable[SealCertificate], agency: str, now: datetime) -> str | None:
@@ -149,9 +163,26 @@ class Desk:
             return None
         return self.archive.read(dossier.result_document)
 
-    async def issue_result(self, code: str, official: Person, pdf: bytes) -> Dossier:
+    async def issue_result(
+        self, code: str, official: Person, pdf: bytes, *, stamp_box: Box | None = None
+    ) -> Dossier:
         """The agency seal certifies the result, the official signs it (visible stamp, QR
-        of the landing URL), the archive keeps it public, the dossier is returned."""
+        of the landing URL), the archive keeps it public, the dossier is returned.
+        ``stamp_box``: where the official's stamp goes on the last page (a template's signer
+        block); the default box otherwise."""
+        plan = self.plan_return(code, official)
+        filed = await self.sign_and_file(plan, pdf, stamp_box=stamp_box)
+        returned = self.returned(plan, filed)
+        if not self.dossiers.replace(plan.dossier, returned):
+            # another official returned it meanwhile: theirs stands (this result stays filed
+            # in the archive under the dossier's code, as every stored version does)
+            raise self.lost_race(code)
+        self.announce(plan, filed)
+        return returned
+
+    def plan_return(self, code: str, official: Person) -> ReturnPlan:
+        """The checks of a return, before anything is signed: the official may return this
+        dossier, its status allows it, a certificate and the agency's current seal exist."""
         dossier = self.get(code, official)
         if not may_return(official, dossier):
             raise DossierForbiddenError("forbidden", "only the agency's officials return results")
@@ -168,42 +199,60 @@ class Desk:
             raise DossierConflictError(
                 "seal_missing", f"no valid seal certificate for {dossier.agency}"
             )
+        return ReturnPlan(dossier, after, official.username, official_serial, seal_serial)
+
+    async def sign_and_file(
+        self,
+        plan: ReturnPlan,
+        pdf: bytes,
+        *,
+        stamp_box: Box | None = None,
+        meta: DocumentMeta | None = None,
+    ) -> Filed:
+        """Seal, sign and archive (public) the result of a planned return; ``meta``: its
+        archive record (Circular 02/2019 fields), a plain one by default."""
         result = await self.result_signer.sign_result(
             pdf,
-            seal_serial=seal_serial,
-            official_serial=official_serial,
-            track_url=self.urls.landing(code),
+            seal_serial=plan.seal_serial,
+            official_serial=plan.official_serial,
+            track_url=self.urls.landing(plan.dossier.code),
+            stamp_box=stamp_box,
         )
-        filed = await asyncio.to_thread(
+        record = meta or DocumentMeta(title=f"Kết quả: {plan.dossier.service}")
+        return await asyncio.to_thread(
             self.archive.file,
             result,
-            dossier_code=code,
-            meta=DocumentMeta(
-                title=f"Kết quả: {dossier.service}",
-                issuing_body=dossier.agency,
-                access_level="public",
+            dossier_code=plan.dossier.code,
+            meta=dataclasses.replace(
+                record, issuing_body=plan.dossier.agency, access_level="public"
             ),
-            actor=official.username,
+            actor=plan.official,
         )
-        returned = dataclasses.replace(
-            dossier,
-            status=after,
+
+    def returned(self, plan: ReturnPlan, filed: Filed) -> Dossier:
+        """The dossier as the return will store it."""
+        return dataclasses.replace(
+            plan.dossier,
+            status=plan.after,
             result_document=filed.document_id,
             returned_at=self.clock.now(),
-            handled_by=official.username,
+            handled_by=plan.official,
         )
-        if not self.dossiers.replace(dossier, returned):
-            # another official returned it meanwhile: theirs stands (this result stays filed
-            # in the archive under the dossier's code, as every stored version does)
-            raise self._lost_race(code, DossierStep.RETURN_RESULT)
+
+    def announce(
+        self, plan: ReturnPlan, filed: Filed, details: dict[str, str] | None = None
+    ) -> None:
+        """The audit entry and the citizen's notification, once the return is stored."""
         self.audit.append(
-            actor=official.username,
+            actor=plan.official,
             action="dossier.returned",
-            subject=code,
-            details={"document": filed.document_id},
+            subject=plan.dossier.code,
+            details={"document": filed.document_id, **(details or {})},
         )
-        self.notifier.dossier_returned(dossier.owner, code, dossier.service)
-        return returned
+        self.notifier.dossier_returned(plan.dossier.owner, plan.dossier.code, plan.dossier.service)
+
+    def lost_race(self, code: str) -> OnestopError:
+        return self._lost_race(code, DossierStep.RETURN_RESULT)
 
     def _lost_race(self, code: str, step: DossierStep) -> OnestopError:
         """Why a step whose write found the dossier changed is refused."""

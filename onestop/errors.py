@@ -3,7 +3,13 @@ HTTP through their classes: not found 404, conflict 409, forbidden 403)."""
 
 from __future__ import annotations
 
-from common.errors import ConflictError, KysoError, NotFoundError, PermissionDeniedError
+from common.errors import (
+    ConflictError,
+    InputError,
+    KysoError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 
 
 class OnestopError(KysoError):
@@ -32,3 +38,9 @@ class DossierConflictError(ConflictError, OnestopError):
 
 class DossierForbiddenError(PermissionDeniedError, OnestopError):
     default_code = "forbidden"
+
+
+class TemplateInputError(InputError, OnestopError):
+    """A result template asked for that does not exist, or fields it does not take."""
+
+    default_code = "template_input_invalid"

@@ -56,6 +56,10 @@ class SealCertificate(Protocol):
     def not_after(self) -> datetime: ...
 
 
+#: a box on a page in PDF points: x1, y1, x2, y2 (origin bottom left)
+Box = tuple[float, float, float, float]
+
+
 class ResultSigner(Protocol):
     """The agency's seal certifies a result and the official signs it (visible stamp, QR)."""
 
@@ -68,8 +72,17 @@ class ResultSigner(Protocol):
         ...
 
     async def sign_result(
-        self, pdf: bytes, *, seal_serial: str, official_serial: str, track_url: str
-    ) -> bytes: ...
+        self,
+        pdf: bytes,
+        *,
+        seal_serial: str,
+        official_serial: str,
+        track_url: str,
+        stamp_box: Box | None = None,
+    ) -> bytes:
+        """``stamp_box``: where the official's stamp goes on the last page (None: the
+        default box at the bottom of the page)."""
+        ...
 
 
 @dataclass(frozen=True)

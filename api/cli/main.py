@@ -38,6 +38,8 @@ GROUPS = {
                  "Liên thông văn bản (edXML) với cơ quan khác / inter-agency exchange."),
     "archive": ("api.cli.archive", "app",
                 "Lưu trữ hồ sơ điện tử (archive): bản gốc bất biến, kiểm tra toàn vẹn."),
+    "result": ("api.cli.result", "app",
+               "Kết quả theo mẫu (result templates): preview, issue, and the document registers."),
 }  # fmt: skip
 
 

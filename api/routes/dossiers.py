@@ -39,7 +39,7 @@ class DossierPublic(BaseModel):
     track_url: str
 
 
-def _public(svc: Services, dossier: Dossier) -> DossierPublic:
+def dossier_public(svc: Services, dossier: Dossier) -> DossierPublic:
     return DossierPublic(
         code=dossier.code,
         service=dossier.service,
@@ -70,18 +70,18 @@ async def submit(
     pdf = await read_pdf(svc, file)
     dossier = await dossier_desk(svc).submit(citizen, service, agency, pdf, credential_id, pin, otp)
     request.app.state.metrics.signatures.labels("citizen").inc()
-    return _public(svc, dossier)
+    return dossier_public(svc, dossier)
 
 
 @router.get("/api/v1/dossiers")
 def list_dossiers(svc: ServicesDep, user: CurrentUser) -> list[DossierPublic]:
     """A citizen's own dossiers; an official's inbox (the agency's dossiers)."""
-    return [_public(svc, d) for d in dossier_desk(svc).list_for(user)]
+    return [dossier_public(svc, d) for d in dossier_desk(svc).list_for(user)]
 
 
 @router.get("/api/v1/dossiers/{code}")
 def get_dossier(code: str, svc: ServicesDep, user: CurrentUser) -> DossierPublic:
-    return _public(svc, dossier_desk(svc).get(code, user))
+    return dossier_public(svc, dossier_desk(svc).get(code, user))
 
 
 @router.post("/api/v1/dossiers/{code}/result")
@@ -97,7 +97,7 @@ async def return_result(
     returned = await dossier_desk(svc).issue_result(code, official, pdf)
     request.app.state.metrics.signatures.labels("seal").inc()
     request.app.state.metrics.signatures.labels("official").inc()
-    return _public(svc, returned)
+    return dossier_public(svc, returned)
 
 
 @router.get("/api/v1/dossiers/{code}/result.pdf", response_class=Response)

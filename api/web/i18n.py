@@ -96,6 +96,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "inbox": "Hồ sơ cần giải quyết",
         "result_file": "Tệp kết quả (PDF)",
         "sign_return": "Ký, đóng dấu và trả kết quả",
+        "from_template": "Soạn kết quả theo mẫu",
     },
     "en": {
         "site": "kyso — Digital signatures and e-records",
@@ -190,6 +191,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "inbox": "Dossiers to handle",
         "result_file": "Result file (PDF)",
         "sign_return": "Sign, seal and return",
+        "from_template": "Write the result from a template",
     },
 }
 

@@ -82,6 +82,15 @@ TABLE = [
     ("GET", "/api/v1/dossiers/HSX", None, ALL),
     ("POST", "/api/v1/dossiers/HSX/result", None, {"official", "admin"}),
     ("GET", "/api/v1/dossiers/HSX/result.pdf", None, ALL),
+    ("GET", "/api/v1/templates", None, {"official", "admin"}),
+    ("POST", "/api/v1/dossiers/HSX/result/preview", {"template": "letter"}, {"official", "admin"}),
+    (
+        "POST",
+        "/api/v1/dossiers/HSX/result/from-template",
+        {"template": "letter"},
+        {"official", "admin"},
+    ),
+    ("GET", "/api/v1/registers/CV", None, {"official", "admin"}),
     ("POST", "/api/v1/archive/scans", None, {"archivist", "admin"}),
     ("GET", "/api/v1/archive/scans/scan_x", None, {"archivist", "admin"}),
     (
@@ -160,6 +169,7 @@ def test_every_api_route_is_in_the_table(kyso: Kyso) -> None:
             .replace("p_x", "{proposal_id}")
             .replace("HS-A", "{code}")
             .replace("m_x", "{message_id}"),
+            .replace("/registers/CV", "/registers/{doc_type}"),
         )
         for m, p, *_ in TABLE
     }

@@ -4,7 +4,6 @@ database where there is none and never migrates one already at head."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -86,13 +85,14 @@ def test_a_database_at_head_is_read_without_alembic(tmp_path: Path) -> None:
 
 
 def test_an_older_schema_is_migrated_first(tmp_path: Path) -> None:
+    from alembic import command
+
+    from api.database import alembic_config
+
     data = _database(tmp_path)
-    with sqlite3.connect(data / "kyso.db") as db:
-        # back to a0004: a0005's tables gone (a0005 is the api branch's head)
-        for table in ("api_exchange_status", "api_exchange_message", "api_exchange_peer"):
-            db.execute(f"DROP TABLE {table}")
-        db.execute("UPDATE alembic_version SET version_num = 'a0004' WHERE version_num = 'a0005'")
     engine = make_engine(f"sqlite:///{data / 'kyso.db'}")
+    with engine.begin() as conn:  # the api branch one revision back, whichever its head is
+        command.downgrade(alembic_config(conn), "api@-1")
     assert not schema_at_heads(engine)
     (tmp_path / "x.pdf").write_bytes(b"not a pdf")
     done = _kyso({"KYSO_DATA_DIR": str(data)}, "verify", str(tmp_path / "x.pdf"))

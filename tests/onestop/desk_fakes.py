@@ -107,10 +107,21 @@ class FakeResultSigner:
         return self.seals
 
     async def sign_result(
-        self, pdf: bytes, *, seal_serial: str, official_serial: str, track_url: str
+        self,
+        pdf: bytes,
+        *,
+        seal_serial: str,
+        official_serial: str,
+        track_url: str,
+        stamp_box: tuple[float, float, float, float] | None = None,
     ) -> bytes:
         self.calls.append(
-            {"seal": seal_serial, "official": official_serial, "track_url": track_url}
+            {
+                "seal": seal_serial,
+                "official": official_serial,
+                "track_url": track_url,
+                "stamp_box": stamp_box,
+            }
         )
         if self.fail:
             raise ExternalServiceError("signing_backend_unavailable", "the key store is down")

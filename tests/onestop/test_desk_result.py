@@ -41,7 +41,12 @@ async def test_the_seal_certifies_the_official_signs_the_archive_keeps_the_citiz
     returned = await office.desk.issue_result(dossier.code, OFFICIAL, RESULT)
 
     assert office.result_signer.calls == [
-        {"seal": "seal-1", "official": "off-1", "track_url": f"{PUBLIC_URL}v/{dossier.code}"}
+        {
+            "seal": "seal-1",
+            "official": "off-1",
+            "track_url": f"{PUBLIC_URL}v/{dossier.code}",
+            "stamp_box": None,  # an uploaded result: the default box
+        }
     ]
     stored, code, meta, actor = office.archive.documents[returned.result_document or ""]
     assert stored == b"sealed:seal-1+signed:off-1:" + RESULT

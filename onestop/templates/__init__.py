@@ -1,0 +1,1 @@
+"""Result templates (Decree 30/2020 layouts) filled from a dossier and rendered to PDF."""
