@@ -168,7 +168,7 @@ def test_every_api_route_is_in_the_table(kyso: Kyso) -> None:
             .replace("ntf_x", "{notification_id}")
             .replace("p_x", "{proposal_id}")
             .replace("HS-A", "{code}")
-            .replace("m_x", "{message_id}"),
+            .replace("m_x", "{message_id}")
             .replace("/registers/CV", "/registers/{doc_type}"),
         )
         for m, p, *_ in TABLE
