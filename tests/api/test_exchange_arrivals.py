@@ -148,8 +148,8 @@ def _refuse_signed_versions(engine: sa.Engine) -> None:
             ))  # fmt: skip
         else:
             conn.execute(sa.text(
-                f"CREATE TRIGGER {name} BEFORE INSERT ON archive_versions "
-                "WHEN NEW.kind = 'signed' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+                f"CREATE TRIGGER {name} BEFORE INSERT ON archive_versions WHEN NEW.kind = "
+                "'signed' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
             ))  # fmt: skip
 
 
