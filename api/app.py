@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,8 +50,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     recover(services)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        retries = None
+        if settings.agency_code and settings.exchange_retry_seconds > 0:
+            from api.exchange_retry import run_periodically
+
+            every = settings.exchange_retry_seconds
+            retries = asyncio.create_task(run_periodically(lambda: app.state.services, every))
         yield
+        if retries is not None:
+            retries.cancel()
         # what this process started ends with it (SIGTERM included): the PDF workers,
         # their fork server, the resource tracker
         services.close()

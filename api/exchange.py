@@ -201,6 +201,8 @@ def record_status(svc: Services, sender: str, data: bytes) -> Message:
     exchange.append(
         message.id, TrailEntry(status.code, status.description, status.timestamp, staff, True)
     )
+    if status.code is StatusCode.REFUSED and message.state == "sent":  # after a hold
+        exchange.settle(message.id, "refused", reason=status.description)
     audit.record(svc, f"exchange:{sender}", "exchange.status_received", message.id,
                  code=status.code.value)  # fmt: skip
     return exchange.get(message.id)
@@ -244,7 +246,11 @@ def update_status(
     peer = exchange.peer(message.peer)
     if peer is None:
         raise ExchangeInputError("exchange_unknown_peer", f"no peer agency {message.peer}")
-    _deliver(svc, peer, message.id, status)
+    try:
+        _deliver(svc, peer, message.id, status)
+    except KysoError as exc:  # sent again later by api/exchange_retry.py
+        exchange.schedule(message.id, "deliver", svc.clock.now(), f"[{exc.code}] {exc.message}")
+        raise
     return exchange.get(message.id)
 
 
@@ -263,8 +269,13 @@ def redeliver(svc: Services, message_id: str) -> Message:
     peer = exchange.peer(message.peer)
     if message.direction != "in" or peer is None:
         raise ExchangeInputError("exchange_bad_request", "not an arrival from a known peer")
-    for entry in message.trail:
-        if not entry.delivered:
-            status = status_message(svc, message, entry.code, entry.description, entry.staff)
-            _deliver(svc, peer, message.id, replace(status, timestamp=entry.at))
+    try:
+        for entry in message.trail:
+            if not entry.delivered:
+                status = status_message(svc, message, entry.code, entry.description, entry.staff)
+                _deliver(svc, peer, message.id, replace(status, timestamp=entry.at))
+    except KysoError as exc:
+        exchange.schedule(message.id, "deliver", svc.clock.now(), f"[{exc.code}] {exc.message}")
+        raise
+    exchange.unschedule(message.id, "deliver")
     return exchange.get(message_id)

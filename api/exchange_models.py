@@ -1,4 +1,4 @@
-"""Tables of the inter-agency exchange (Alembic branch ``api``, migration a0005)."""
+"""Tables of the inter-agency exchange (Alembic branch ``api``, migrations a0005, a0007)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class MessageRow(ApiBase):
     package_sha256: Mapped[str] = mapped_column(String(64))
     notation: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(Text)
-    #: sending | sent | failed (out); received | refused | archived (in)
+    #: sending | sent | refused | failed (out); received | held | refused | archived | failed (in)
     state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     #: what was sent (out) or where it was archived (in): archive ids, comma separated
@@ -65,3 +65,16 @@ class StatusRow(ApiBase):
     staff: Mapped[str] = mapped_column(String(256), default="")
     #: for a status this agency set on a message it received: did the sender take it
     delivered: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RetryRow(ApiBase):
+    """Work the exchange does again later, with backoff (migration a0007): re-verifying a
+    held arrival (``verify``) or sending the statuses its sender did not take (``deliver``)."""
+
+    __tablename__ = "api_exchange_retry"
+
+    message_id: Mapped[str] = mapped_column(ForeignKey("api_exchange_message.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")

@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.exchange_models import MessageRow, PeerRow, StatusRow
+from api.exchange_models import MessageRow, PeerRow, RetryRow, StatusRow
 from api.files import open_private, private_dir
 from certs.records import utc
 from onestop.exchange.errors import (
@@ -28,6 +28,13 @@ from onestop.exchange.model import StatusCode
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,63}$")
 MIN_SECRET = 32
+BACKOFF_FIRST, BACKOFF_MAX = timedelta(minutes=1), timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after ``attempts`` failed tries: 1, 2, 4 ... minutes, at most an hour."""
+    wait: timedelta = BACKOFF_FIRST * (2 ** min(max(attempts - 1, 0), 10))
+    return min(wait, BACKOFF_MAX)
 
 
 @dataclass(frozen=True)
@@ -138,14 +145,50 @@ class ExchangeStore:
                     "exchange_duplicate", "this package was already received (a replay)"
                 ) from None
 
-    def seen(self, direction: str, peer: str, document_id: str, digest: str) -> bool:
-        stmt = select(MessageRow.id).where(
+    def seen(self, direction: str, peer: str, document_id: str, digest: str) -> list[Message]:
+        """The messages with that document id from ``peer``, or with those package bytes."""
+        stmt = select(MessageRow).where(
             MessageRow.direction == direction,
             ((MessageRow.peer == peer) & (MessageRow.document_id == document_id))
             | (MessageRow.package_sha256 == digest),
         )
         with Session(self._engine) as db:
-            return db.scalars(stmt).first() is not None
+            return [self._message(db, row) for row in db.scalars(stmt)]
+
+    def forget(self, message_id: str) -> None:
+        """Remove a message, its trail and its retries (an arrival that failed: its sender
+        was told so and may send it again)."""
+        with Session(self._engine) as db:
+            db.execute(delete(RetryRow).where(RetryRow.message_id == message_id))
+            db.execute(delete(StatusRow).where(StatusRow.message_id == message_id))
+            db.execute(delete(MessageRow).where(MessageRow.id == message_id))
+            db.commit()
+
+    # retries
+    def schedule(self, message_id: str, kind: str, now: datetime, error: str) -> int:
+        """Record one more failed try of ``kind``: the next is due after ``backoff``."""
+        with Session(self._engine) as db:
+            row = db.get(RetryRow, (message_id, kind))
+            if row is None:
+                row = RetryRow(message_id=message_id, kind=kind, attempts=0)
+            row.attempts += 1
+            row.next_at, row.last_error = now + backoff(row.attempts), error[:2000]
+            db.add(row)
+            db.commit()
+            return row.attempts
+
+    def unschedule(self, message_id: str, kind: str) -> None:
+        stmt = delete(RetryRow).where(RetryRow.message_id == message_id, RetryRow.kind == kind)
+        with Session(self._engine) as db:
+            db.execute(stmt)
+            db.commit()
+
+    def due(self, now: datetime, limit: int = 50) -> list[tuple[str, str]]:
+        """(message id, kind) of the retries due at ``now``, oldest first."""
+        stmt = select(RetryRow.message_id, RetryRow.kind).where(RetryRow.next_at <= now)
+        with Session(self._engine) as db:
+            rows = db.execute(stmt.order_by(RetryRow.next_at).limit(limit)).all()
+            return [(str(m), str(k)) for m, k in rows]
 
     def settle(
         self,

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     rate_login_per_minute: int = 10
     rate_pin_per_minute: int = 10
     rate_verify_per_minute: int = 60
+    #: requests one peer agency may make to the exchange (inbox, statuses) per minute
+    rate_exchange_per_minute: int = Field(default=120, ge=1)
     #: where the windows are kept: in each API process, or shared by all of them in Redis
     rate_limit_store: Literal["memory", "redis"] = "memory"
     #: processes verifying uploaded PDFs apart from the API process (0: in the API process)
@@ -93,6 +95,8 @@ class Settings(BaseSettings):
     agency_place: str = "Hà Nội"
     #: largest edXML package received, in megabytes (under max_upload_mb)
     exchange_max_mb: int = Field(default=50, ge=1)
+    #: how often ``kyso serve`` re-verifies held arrivals and resends waiting statuses (0: never)
+    exchange_retry_seconds: float = Field(default=60.0, ge=0)
 
     # storage and workers
     object_store: Literal["folder", "s3"] = "folder"

@@ -185,6 +185,7 @@ def _rate_limiter(settings: Settings) -> Limiter:
         "login": (settings.rate_login_per_minute, 60.0),
         "pin": (settings.rate_pin_per_minute, 60.0),
         "verify": (settings.rate_verify_per_minute, 60.0),
+        "exchange": (settings.rate_exchange_per_minute, 60.0),
     }
     if settings.rate_limit_store == "redis":
         return RedisRateLimiter(settings.redis_url, limits)

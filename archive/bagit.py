@@ -22,19 +22,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from archive.bag_check import validate_bag
 from archive.bag_format import EXPORTED, hash_file, open_regular, render_manifest, render_tags
-from archive.bag_metadata import FORMAT, METADATA, BagContents, BagVersion, read_contents
+from archive.bag_metadata import FORMAT, METADATA, read_contents
+from archive.batch import BatchVersion, put_dossier
 from archive.catalog.codec import meta_to_json
 from archive.errors import ArchiveConflictError, IntegrityError
 from archive.ingest import Archive
-from archive.metadata import DocumentRecord, NewVersion, SignatureSummary, VersionRecord
-from archive.protocols import CatalogWrite
-from archive.store.base import ObjectLock, StoredObject
+from archive.metadata import DocumentRecord, VersionRecord
 from common.clock import VN_TZ
-from common.ids import new_id
 from common.version import kyso_version
 
 TAG_FILES = ("bagit.txt", "bag-info.txt", *(f"manifest-{a}.txt" for a in EXPORTED))
@@ -147,90 +146,27 @@ def _write_tag_files(
         _write_text(target / f"tagmanifest-{name}.txt", render_manifest(listed))
 
 
-@dataclass(frozen=True)
-class _Item:
-    """One version of the bag on its way in: its document (by position) and ingest id."""
-
-    document: int
-    version: BagVersion
-    ingest_id: str
-
-
 def import_bag(archive: Archive, bag: Path, *, actor: str = "import") -> BagReport:
     """Validate the whole bag, then create its dossier and documents (new ids, same bytes)
-    in one catalog transaction; on any failure nothing of the bag stays."""
+    in one catalog transaction (archive/batch.py); on any failure nothing of the bag stays."""
     checked = validate_bag(bag)
     contents = read_contents(bag, checked.payload)
     code = contents.dossier.code
-    if archive.catalog.has_dossier(code):
-        raise ArchiveConflictError("archive_dossier_exists", f"dossier {code} exists")
-    items = [
-        _Item(number, version, new_id("i"))
+    versions = [
+        BatchVersion(
+            document=number,
+            source=partial(open_regular, bag / version.path),
+            media_type=version.media_type,
+            kind=version.kind,
+            number=version.number,
+            expected=(version.sha256, version.size),
+            label=version.path,
+        )
         for number, document in enumerate(contents.documents)
         for version in document.versions
     ]
-    archive.catalog.begin_ingests([item.ingest_id for item in items], {"bag": code})
-    stored: dict[str, StoredObject] = {}
-    try:
-        for item in items:
-            with open_regular(bag / item.version.path) as stream:
-                obj = archive.store.put(item.ingest_id, stream, media_type=item.version.media_type)
-            stored[item.ingest_id] = obj
-            if (obj.sha256, obj.size) != (item.version.sha256, item.version.size):
-                raise IntegrityError("archive_bag_fixity_failed", f"{item.version.path} changed")
-        signatures = {
-            item.ingest_id: archive.summarise(stored[item.ingest_id], item.version.media_type)
-            for item in items
-        }
-        with archive.catalog.writing() as write:
-            ids = _record(archive, write, contents, items, stored, signatures, actor)
-    except BaseException:
-        for item in items:
-            archive.roll_back(item.ingest_id, stored.get(item.ingest_id))
-        raise
-    for item in items:
-        archive.settle(item.ingest_id, None)
-    total = sum(item.version.size for item in items)
-    return BagReport(code, len(ids), len(checked.payload), total, tuple(ids))
-
-
-def _record(
-    archive: Archive,
-    write: CatalogWrite,
-    contents: BagContents,
-    items: list[_Item],
-    stored: dict[str, StoredObject],
-    signatures: dict[str, SignatureSummary | None],
-    actor: str,
-) -> list[str]:
-    """The bag's dossier, documents and versions, then (last) the object locks."""
-    dossier = contents.dossier
-    for item in items:
-        if not write.take_pending(item.ingest_id):
-            raise ArchiveConflictError("archive_ingest_abandoned", "reconcile dropped the import")
-    write.add_dossier(dossier, actor=actor)
-    ids = [new_id("d") for _document in contents.documents]
-    for document_id, document in zip(ids, contents.documents, strict=True):
-        write.add_document(document_id, dossier.code, document.meta, actor=actor)
-    locks: list[tuple[StoredObject, ObjectLock]] = []
-    for item in items:
-        document = contents.documents[item.document]
-        obj = stored[item.ingest_id]
-        archive.store.keep(item.ingest_id, obj)
-        lock = archive.lock_for(document.meta.retention or dossier.retention, dossier, False)
-        new = NewVersion(
-            document_id=ids[item.document],
-            kind=item.version.kind,
-            sha256=obj.sha256,
-            size=obj.size,
-            media_type=item.version.media_type,
-            storage_key=obj.key,
-            storage_version_id=obj.version_id,
-            retain_until=lock.retain_until,
-            signature=signatures[item.ingest_id],
-        )
-        write.add_version(new, number=item.version.number, actor=actor)
-        locks.append((obj, lock))
-    for obj, lock in locks:  # last: a catalog failure before this leaves nothing locked
-        archive.store.protect(obj, lock)
-    return ids
+    metas = [document.meta for document in contents.documents]
+    ids = put_dossier(archive, contents.dossier, metas, versions, actor=actor,
+                      journal={"bag": code})  # fmt: skip
+    total = sum(version.size for document in contents.documents for version in document.versions)
+    return BagReport(code, len(ids), len(checked.payload), total, ids)

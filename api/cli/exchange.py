@@ -24,6 +24,19 @@ def _services() -> Services:
     return build_services(Settings())
 
 
+def _retry(svc: Services) -> None:
+    """What is due first: held arrivals verified again, waiting statuses sent again."""
+    from api.exchange_retry import retry_due
+
+    report = retry_due(svc)
+    for message_id, state in report.verified:
+        typer.echo(f"{message_id}: kiểm tra lại / verified again -> {state}")
+    for message_id in report.delivered:
+        typer.echo(f"{message_id}: trạng thái đã gửi / waiting statuses delivered")
+    for message_id, code in report.failed:
+        typer.echo(f"{message_id}: thử lại sau / tried again later [{code}]", err=True)
+
+
 def _show(message: Message) -> None:
     from onestop.exchange.model import LABELS
 
@@ -88,7 +101,9 @@ def send_command(
     """Gửi văn bản / send a signed result to a peer agency as an edXML package."""
     from api.exchange import send
 
-    message = send(_services(), to=to, actor="cli", document_id=document,
+    svc = _services()
+    _retry(svc)
+    message = send(svc, to=to, actor="cli", document_id=document,
                    dossier_code=dossier, subject=subject)  # fmt: skip
     _show(message)
 
@@ -100,7 +115,9 @@ def status_command(
     """Trạng thái / the messages sent and received with their status trails."""
     from api.exchange import store
 
-    exchange = store(_services())
+    svc = _services()
+    _retry(svc)
+    exchange = store(svc)
     for message in [exchange.get(message_id)] if message_id else exchange.messages():
         _show(message)
 
@@ -112,13 +129,19 @@ def receive_command(
     note: str = typer.Option("", help="the status's description"),
     staff: str = typer.Option("", help="who handles it"),
     resend: bool = typer.Option(False, help="send again the statuses the sender did not take"),
+    reverify: bool = typer.Option(False, help="verify a held arrival again now"),
 ) -> None:
     """Văn bản đến / list the inbox, or move an arrival on (sent back to the sender)."""
     from api.exchange import redeliver, store, update_status
+    from api.exchange_retry import reverify as verify_again
     from onestop.exchange.errors import ExchangeInputError
     from onestop.exchange.model import LABELS, StatusCode
 
     svc = _services()
+    if reverify and message_id is not None:
+        _show(verify_again(svc, message_id))
+        return
+    _retry(svc)
     if message_id is None:
         for message in store(svc).messages("in"):
             _show(message)

@@ -63,7 +63,9 @@ class MessagePublic(BaseModel):
 
 class ArrivalPublic(BaseModel):
     message_id: str
-    #: the edXML status messages, in order (01, then 03 or 02)
+    #: archived | refused | held (verification pending: 03 or 02 follows later)
+    state: str
+    #: the edXML status messages, in order (01, then 03 or 02; 01 alone when held)
     statuses: list[str]
 
 
@@ -127,13 +129,23 @@ async def post_status(
     return message_public(message)
 
 
+@router.post("/messages/{message_id}/reverify")
+async def post_reverify(message_id: str, svc: ServicesDep, _user: Official) -> MessagePublic:
+    """Verify a held arrival again now: accepted (03), refused (02) or still held."""
+    from api.exchange_retry import reverify
+
+    return message_public(await run_in_threadpool(reverify, svc, message_id))
+
+
 @router.post("/inbox")
 async def post_inbox(request: Request, svc: ServicesDep) -> ArrivalPublic:
     """A peer agency's edXML package (MAC-authenticated): verified, archived, answered."""
     body = await request.body()
     arrival = await run_in_threadpool(receive, svc, request.headers, request.url.path, body)
     return ArrivalPublic(
-        message_id=arrival.message.id, statuses=[s.decode() for s in arrival.statuses]
+        message_id=arrival.message.id,
+        state=arrival.message.state,
+        statuses=[s.decode() for s in arrival.statuses],
     )
 
 
@@ -141,6 +153,6 @@ async def post_inbox(request: Request, svc: ServicesDep) -> ArrivalPublic:
 async def post_peer_status(request: Request, svc: ServicesDep) -> MessagePublic:
     """A peer agency's status message about a package this agency sent."""
     body = await request.body()
-    sender = authenticate(svc, request.headers, request.url.path, body)
+    sender = await run_in_threadpool(authenticate, svc, request.headers, request.url.path, body)
     message = await run_in_threadpool(record_status, svc, sender, body)
     return message_public(message)

@@ -118,6 +118,7 @@ TABLE = [
     ("GET", "/api/v1/exchange/messages", None, {"official", "admin"}),
     ("GET", "/api/v1/exchange/messages/m_x", None, {"official", "admin"}),
     ("POST", "/api/v1/exchange/messages/m_x/status", {"code": "04"}, {"official", "admin"}),
+    ("POST", "/api/v1/exchange/messages/m_x/reverify", None, {"official", "admin"}),
     # peer agencies: no login, the request's MAC (exchange_unauthenticated without it)
     ("POST", "/api/v1/exchange/inbox", None, set(ROLES)),
     ("POST", "/api/v1/exchange/status", None, set(ROLES)),
