@@ -16,8 +16,8 @@ import jsonschema
 from typer.testing import CliRunner
 
 from api.cli.main import app
-from certs.keys import SignatureScheme
 from api.cli.verify_batch import worst_status
+from certs.keys import SignatureScheme
 from certs.revcache import RevocationCache
 from signing.options import Level, SignOptions
 from signing.pades import PadesSigner
