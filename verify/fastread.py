@@ -33,7 +33,7 @@ from pyhanko.pdf_utils.misc import PDF_WHITESPACE
 
 #: pyHanko's and asn1crypto's own functions (what the fast paths fall back to / wrap)
 _PdfString = generic.ByteStringObject | generic.TextStringObject
-PYHANKO_READ_HEX: Callable[[BinaryIO], _PdfString] = generic.read_hex_string_from_stream
+PYHANKO_READ_HEX = generic.read_hex_string_from_stream
 ASN1_STRING_PREP: Callable[[object, str], str] = x509.NameTypeAndValue._ldap_string_prep
 _CHUNK = 1 << 16
 
@@ -106,3 +106,12 @@ def install() -> None:
     x509.NameTypeAndValue._ldap_string_prep = ldap_string_prep
     x509.Name.__eq__ = names_equal
     _installed = True
+
+
+def uninstall() -> None:
+    """pyHanko's and asn1crypto's own functions back (the tests compare verdicts both ways)."""
+    global _installed
+    generic.read_hex_string_from_stream = PYHANKO_READ_HEX
+    x509.NameTypeAndValue._ldap_string_prep = ASN1_STRING_PREP
+    x509.Name.__eq__ = ASN1_NAME_EQ
+    _installed = False

@@ -192,7 +192,7 @@ def test_a_kept_crl_is_served_until_its_next_update_or_the_age_limit(kit: Kit) -
 # --- what is shared between the documents of a batch never changes a verdict ---------------
 
 
-def _verdict(report: ValidationReport) -> tuple[object, ...]:
+def verdict(report: ValidationReport) -> tuple[object, ...]:
     """Everything a verdict is made of: indications and each signature's findings and chain."""
     return (
         report.indication,
@@ -228,10 +228,10 @@ def _batch_and_alone(kit: Kit, tmp_path: Path, documents: list[bytes]) -> _Compa
 
     def batch() -> None:
         with BatchVerifier(kit.options(revocation_cache=RevocationCache())) as verifier:
-            out.batch = [_verdict(verifier.verify(path)) for path in paths]
+            out.batch = [verdict(verifier.verify(path)) for path in paths]
 
     def alone() -> None:
-        out.alone = [_verdict(verify_pdf(path, kit.options())) for path in paths]
+        out.alone = [verdict(verify_pdf(path, kit.options())) for path in paths]
 
     out.asked_batch = _asked_during(kit, batch)
     out.asked_alone = _asked_during(kit, alone)

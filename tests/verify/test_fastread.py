@@ -4,13 +4,17 @@ give: the same object or the same error, and the stream left at the same place."
 from __future__ import annotations
 
 from io import BytesIO
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyhanko.pdf_utils.misc import PdfError
 
-from verify import fastread
+from tests.verify.conftest import Kit
+from tests.verify.foreign_corpus import Document
+from tests.verify.test_batch import verdict
+from verify import fastread, verify_pdf
 
 #: hex digits, PDF white space, the end, a comment, bytes that are none of these
 _BYTES = st.lists(
@@ -110,3 +114,26 @@ def test_install_puts_the_fast_paths_where_pyhanko_and_asn1crypto_call_them() ->
     assert x509.Name.build({"common_name": "Bình"}) == x509.Name.build({"common_name": " bình"})
     parsed = generic.read_object(BytesIO(b"<4b5953 4F>"), None)  # type: ignore[arg-type]
     assert bytes(parsed.original_bytes) == b"KYSO"
+
+
+def test_the_corpus_gets_the_same_reports_with_the_fast_paths_as_without(
+    kit: Kit, corpus: dict[str, bytes], foreign_corpus: list[Document]
+) -> None:
+    documents = [(name, pdf, True) for name, pdf in corpus.items()]
+    documents += [(d.name, d.pdf, not d.offline) for d in foreign_corpus]
+
+    def reports() -> list[tuple[object, ...]]:
+        return [
+            verdict(verify_pdf(pdf, kit.options(online=online))) for _, pdf, online in documents
+        ]
+
+    fastread.install()
+    fast = reports()
+    fastread.uninstall()
+    try:
+        with mock.patch.object(fastread, "install"):  # verify_pdf would put them back
+            slow = reports()
+    finally:
+        fastread.install()
+    for (name, _, _), with_fast, without in zip(documents, fast, slow, strict=True):
+        assert with_fast == without, name
