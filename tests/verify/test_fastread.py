@@ -137,3 +137,16 @@ def test_the_corpus_gets_the_same_reports_with_the_fast_paths_as_without(
         fastread.install()
     for (name, _, _), with_fast, without in zip(documents, fast, slow, strict=True):
         assert with_fast == without, name
+
+
+def test_only_what_parsed_is_remembered_as_well_formed(kit: Kit) -> None:
+    from asn1crypto import x509
+
+    from verify.boundary import well_formed
+
+    der = kit.pki.trust_anchors()[0].dump()
+    at = der.index(b"\x17\x0d")  # the first UTCTime: notBefore
+    broken = der[: at + 2] + b"ZZ" + der[at + 4 :]
+    for _ in range(2):  # the answer is the same the second time
+        assert well_formed(x509.Certificate.load(der))
+        assert not well_formed(x509.Certificate.load(broken))
