@@ -3,9 +3,12 @@ reusable limited verifier whose revocation answers serve the whole batch."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,10 +17,17 @@ from typer.testing import CliRunner
 
 from api.cli.main import app
 from api.cli.verify_batch import worst_status
+from certs.keys import SignatureScheme
 from certs.revcache import RevocationCache
+from signing.options import Level, SignOptions
+from signing.pades import PadesSigner
+from signing.signer import SigningKey
 from tests.verify.conftest import Kit
+from tests.verify.corpus import original
+from tests.verify.foreign import endesive_sign
+from tests.verify.foreign_keys import ForeignSigner, foreign_signer, self_signed_signer
 from tests.verify.test_hostile_input import _bomb_revision
-from verify import Indication, Limits
+from verify import Indication, Limits, SubIndication, ValidationReport, verify_pdf
 from verify.batch import BatchVerifier
 from verify.isolate import verify_isolated
 
@@ -177,3 +187,112 @@ def test_a_kept_crl_is_served_until_its_next_update_or_the_age_limit(kit: Kit) -
     own.keep_crl("http://kyso.example/pki/crl/citizen.crl", certificate_list)
     assert own.find_crl("http://kyso.example/pki/crl/citizen.crl") is None
     assert RevocationCache(max_age=0).stored == 0
+
+
+# --- what is shared between the documents of a batch never changes a verdict ---------------
+
+
+def verdict(report: ValidationReport) -> tuple[object, ...]:
+    """Everything a verdict is made of: indications and each signature's findings and chain."""
+    return (
+        report.indication,
+        report.sub_indication,
+        tuple(sorted(f.code for f in report.findings)),
+        tuple(
+            (sig.field_name, sig.indication, sig.sub_indication,
+             tuple(sorted(f.code for f in sig.findings)),
+             tuple(c.serial for c in sig.chain),
+             tuple((e.kind, e.status) for e in sig.revocation))
+            for sig in report.signatures
+        ),
+    )  # fmt: skip
+
+
+@dataclass
+class _Compared:
+    batch: list[tuple[object, ...]]
+    alone: list[tuple[object, ...]]
+    #: revocation requests the PKI's HTTP responder answered for the batch / one by one
+    asked_batch: int = 0
+    asked_alone: int = 0
+
+
+def _batch_and_alone(kit: Kit, tmp_path: Path, documents: list[bytes]) -> _Compared:
+    """Verdicts of ``documents`` through one batch (one revocation cache, one child) and each
+    verified alone in a fresh verification (no cache)."""
+    paths = []
+    for index, document in enumerate(documents):
+        paths.append(tmp_path / f"{index:02d}.pdf")
+        paths[-1].write_bytes(document)
+    out = _Compared([], [])
+
+    def batch() -> None:
+        with BatchVerifier(kit.options(revocation_cache=RevocationCache())) as verifier:
+            out.batch = [verdict(verifier.verify(path)) for path in paths]
+
+    def alone() -> None:
+        out.alone = [verdict(verify_pdf(path, kit.options())) for path in paths]
+
+    out.asked_batch = _asked_during(kit, batch)
+    out.asked_alone = _asked_during(kit, alone)
+    return out
+
+
+def test_the_attack_corpus_gets_the_same_verdicts_in_a_batch_as_one_by_one(
+    kit: Kit, corpus: dict[str, bytes], tmp_path: Path
+) -> None:
+    names = sorted(corpus)
+    done = _batch_and_alone(kit, tmp_path, [corpus[name] for name in names])
+    for name, in_batch, by_itself in zip(names, done.batch, done.alone, strict=True):
+        assert in_batch == by_itself, name
+    assert {v[0] for v in done.batch} >= {Indication.TOTAL_PASSED, Indication.TOTAL_FAILED}
+    assert done.asked_batch < done.asked_alone  # answers were shared
+
+
+def test_a_chain_missing_its_intermediate_stays_unproven_after_documents_that_carry_it(
+    kit: Kit, tmp_path: Path
+) -> None:
+    """pyhanko-certvalidator registers a signature's certificates in its ValidationContext:
+    one context shared by a batch would complete a later document's chain with an earlier
+    document's intermediate. Each document's path is built from its own certificates."""
+    signer = foreign_signer(kit, "Chuỗi thiếu", "rsa2048")
+    complete = endesive_sign(original(), signer, "Ky1")
+    bare = ForeignSigner(signer.name, signer.key, signer.cert, ())  # the CA certificate left out
+    incomplete = endesive_sign(original(), bare, "Ky1")
+    self_signed = endesive_sign(original(), self_signed_signer("Lạ", "rsa2048"), "Ky1")
+    documents = [complete, complete, incomplete, self_signed, complete]
+    done = _batch_and_alone(kit, tmp_path, documents)
+    assert done.batch == done.alone
+    assert [v[0] for v in done.alone] == [Indication.TOTAL_PASSED, Indication.TOTAL_PASSED,
+                                     Indication.INDETERMINATE, Indication.INDETERMINATE,
+                                     Indication.TOTAL_PASSED]  # fmt: skip
+    assert done.alone[3][1] is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
+
+
+def test_one_revocation_answer_judges_each_document_by_its_own_proof_of_existence(
+    kit: Kit, tmp_path: Path
+) -> None:
+    """One certificate, revoked between two documents' time-stamps: the batch shares the one
+    OCSP answer (revoked, with its date); the document stamped before the revocation passes,
+    the one stamped after it fails, in whichever order, as each does alone."""
+    issued = kit.pki.issue_citizen("Phạm Văn Đông", "001203004581")
+    chain = kit.pki.chain(issued.serial)
+    scheme = SignatureScheme.for_key(kit.store.algorithm(issued.key_label))
+    key = SigningKey(chain[0], tuple(chain[1:]), issued.key_label, scheme)
+
+    def stamped() -> bytes:  # built by hand: kyso's signer refuses a revoked key
+        signer = PadesSigner(kit.store, key, kit.context)
+        done = asyncio.run(signer.sign(original(), SignOptions(level=Level.B_T)))
+        assert done.pdf is not None
+        return done.pdf
+
+    before = stamped()
+    time.sleep(1.1)  # revocation times have one-second precision
+    kit.revocation.revoke(issued.serial, "key_compromise")
+    time.sleep(1.1)
+    after = stamped()
+    done = _batch_and_alone(kit, tmp_path, [before, after, before, after])
+    assert done.batch == done.alone
+    assert [v[0] for v in done.batch] == [Indication.TOTAL_PASSED, Indication.TOTAL_FAILED] * 2
+    assert done.asked_batch < done.asked_alone  # one revoked answer served all four
+    assert {v[3][0][2] for v in done.batch[1::2]} == {SubIndication.REVOKED}  # type: ignore[index]
