@@ -96,7 +96,8 @@ def _echo_text(answer: PrintCheckPublic, lang: str) -> None:
     typer.echo(p["paper_" + answer.verdict])
     for page in answer.pages:
         if not page.aligned:
-            typer.echo(f"  {p['page']} {page.page}: {p['not_aligned']}")
+            why = p["other_document"] if page.other_document else p["not_aligned"]
+            typer.echo(f"  {p['page']} {page.page}: {why}")
         marked = [(c, "!") for c in page.changes] + [(d, "?") for d in page.doubts]
         for n, (item, sign) in enumerate(marked, 1):
             x0, y0, x1, y1 = (round(v) for v in item.region)

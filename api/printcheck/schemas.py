@@ -31,6 +31,10 @@ class PrintPagePublic(BaseModel):
     words_compared: int
     #: share of the original page's words found on the paper
     coverage: float
+    #: share of the original page's distinctive words (not the template's fixed text) found
+    distinctive: float
+    #: the page lines up with the original's layout but shows another document
+    other_document: bool
     ocr_confidence: float
     noise: int
     changes: list[PrintChangePublic]
@@ -91,6 +95,8 @@ def _page(page: PageComparison, confidence: float, picture: bytes | None) -> Pri
         aligned=page.aligned,
         words_compared=page.words_compared,
         coverage=page.coverage,
+        distinctive=page.distinctive,
+        other_document=page.other_document,
         ocr_confidence=confidence,
         noise=page.noise,
         changes=[_change(c) for c in page.changes],

@@ -21,6 +21,7 @@ from archive.errors import ArchiveError
 from archive.metadata import DocumentRecord, VersionRecord
 from common.errors import NotFoundError
 from onestop.codes import is_dossier_code
+from onestop.templates.fixed import fixed_texts
 from verify.model import ValidationReport
 from verify.printed.compare import compare_print
 from verify.printed.draw import annotated
@@ -137,6 +138,7 @@ def check_print(
             [page.scan for page in reading.pages],
             original_pages(original.pdf),
             [probe_file(page.image) for page in reading.pages],
+            layout_text=fixed_texts(),
         )
         pictures = tuple(_pictures(reading.pages, comparison))
     seconds = round(time.monotonic() - started, 3)

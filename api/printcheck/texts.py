@@ -30,6 +30,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "kind_added": "được thêm",
         "missing_pages": "Các trang của bản gốc không có trong ảnh",
         "not_aligned": "Không đối chiếu được trang này với bản gốc",
+        "other_document": "Trang này là của một văn bản khác (cùng mẫu, nội dung khác), "
+        "không phải bản in của bản gốc",
         "qr_mismatch": "Mã QR trên giấy chỉ đến tài liệu khác với mã đã nhập",
         "qr_foreign": "Mã QR trên giấy chỉ đến một địa chỉ khác",
         "picture": "Ảnh trang, các chỗ khác được đánh dấu",
@@ -66,6 +68,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "kind_added": "added",
         "missing_pages": "Pages of the original not in the picture",
         "not_aligned": "This page could not be matched with the original",
+        "other_document": "This page shows another document (the same layout, other content), "
+        "not a copy of the original",
         "qr_mismatch": "The QR code on the paper names another document than the code given",
         "qr_foreign": "The QR code on the paper leads to another address",
         "picture": "Page picture, differences marked",

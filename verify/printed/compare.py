@@ -8,6 +8,12 @@
 3. Each printed word joins the original line it lands on; words landing in a signature's
    appearance or off the page are left out. Each line is then diffed on its own, and every
    difference judged (``judge``): a change, a doubt, or OCR noise.
+4. Results of one template line up with one another: the motto, the agency, "Nơi nhận:", the
+   signer's titles and the template's headings sit at the same places. So a page is a copy of
+   the original page only when enough of the original's *distinctive* words (those not in the
+   layout's fixed text, ``layout_text``: names, numbers, dates, the content) are found on it
+   (``Thresholds.min_distinctive``); otherwise it shows another document, and its differences
+   are not listed as changes of this one. A forger changes a few words and leaves the rest.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from verify.printed.model import (
     ScanPage,
     ScanWord,
 )
-from verify.printed.tokens import key
+from verify.printed.tokens import edits, key
 
 #: share of dark pixels in a box of the scan's page image (pixels)
 InkProbe = Callable[[Box], float]
@@ -108,6 +114,8 @@ class _PageDiff:
         self.found: dict[int, int] = {}
         #: words with nothing read in their place: judged once every line is diffed
         self.unread: list[tuple[OriginalWord, str]] = []
+        #: the original's words read on the paper (the same key, or OCR's confusions of it)
+        self.read: set[OriginalWord] = set()
 
     def record(self, verdict: Verdict, original: str, printed: str, region: Box, line: str,
                confidence: float) -> None:  # fmt: skip
@@ -132,6 +140,7 @@ class _PageDiff:
             self.compared += i1 - i0
             if op == "equal":
                 self.found[number] += i1 - i0
+                self.read.update(words[i0:i1])
                 # same letters; a mark or a case the OCR got wrong is noise, counted
                 self.noise += sum(
                     words[i0 + k].text.strip(_PUNCT) != placed[j0 + k].word.text.strip(_PUNCT)
@@ -147,7 +156,10 @@ class _PageDiff:
                 for printed in theirs:
                     self.added(printed, text)
             elif len(ours) == len(theirs):
-                for word, printed in zip(ours, theirs, strict=True):
+                for word, printed, mine_key, read_key in zip(ours, theirs, a[i0:i1], b[j0:j1],
+                                                             strict=True):  # fmt: skip
+                    if edits(mine_key, read_key).hard == 0:
+                        self.read.add(word)
                     self.replaced([word], [printed], text)
             else:
                 self.replaced(ours, theirs, text)
@@ -232,18 +244,31 @@ def _assign(
     return on_line, stray
 
 
+def fixed_keys(layout_text: Sequence[str]) -> frozenset[str]:
+    """The keys of the words of a layout's fixed text."""
+    return frozenset(key(word) for text in layout_text for word in text.split() if key(word))
+
+
+def _distinctive(word: OriginalWord, fixed: frozenset[str]) -> bool:
+    k = key(word.text)
+    return any(c.isdigit() for c in k) or (len(k) >= 2 and k not in fixed)
+
+
 def compare_page(
     page: ScanPage,
     original: OriginalPage,
     ink: InkProbe | None = None,
     thresholds: Thresholds | None = None,
     located: Homography | None = None,
+    fixed: frozenset[str] = frozenset(),
 ) -> PageComparison:
-    """The differences between one scanned page and the original page it shows."""
+    """The differences between one scanned page and the original page it shows; ``fixed``:
+    the keys of the layout's fixed text (``fixed_keys``), not distinctive of a document."""
     to_original = located or locate(page, original)
     if to_original is None:
         return PageComparison(page.number, original.number, False, 0)
-    diff = _PageDiff(page, original, to_original.inverse(), ink, thresholds or Thresholds())
+    t = thresholds or Thresholds()
+    diff = _PageDiff(page, original, to_original.inverse(), ink, t)
     kept = [
         w for w in original.words
         if key(w.text) and not any(_inside(_centre(w.box), area) for area in original.excluded)
@@ -267,10 +292,17 @@ def compare_page(
     diff.judge_unread()
     for spot in sorted(stray, key=lambda p: (p.centre[1], p.centre[0])):
         diff.added(spot, "")
+    own = [w for w in kept if _distinctive(w, fixed)]
+    distinctive = round(sum(w in diff.read for w in own) / max(1, len(own)), 3)
+    coverage = round(diff.coverage(), 3)
+    if len(own) >= t.distinctive_words and distinctive < t.min_distinctive:
+        # the layout lines up, the document's own words do not: another result of the layout
+        return PageComparison(page.number, 0, False, diff.compared, coverage=coverage,
+                              distinctive=distinctive, other_document=True)  # fmt: skip
     return PageComparison(
         page.number, original.number, True, diff.compared,
         tuple(_merged(diff.changes)), tuple(_merged(diff.doubts)), diff.noise,
-        round(diff.coverage(), 3),
+        coverage, distinctive,
     )  # fmt: skip
 
 
@@ -301,24 +333,26 @@ def compare_print(
     originals: Sequence[OriginalPage],
     ink: Sequence[InkProbe | None] | None = None,
     thresholds: Thresholds | None = None,
+    layout_text: Sequence[str] = (),
 ) -> PrintComparison:
-    """Each scanned page against the original page it shows (the one it aligns best with)."""
+    """Each scanned page against the original page it shows: of the pages it aligns with, the
+    one whose distinctive words it holds most. ``layout_text``: the text every document of the
+    originals' layout prints (kyso's templates: ``onestop.templates.fixed``)."""
     t = thresholds or Thresholds()
+    fixed = fixed_keys(layout_text)
     pages = []
     for n, scan in enumerate(scans):
-        best: tuple[int, OriginalPage, Homography] | None = None
+        probe = ink[n] if ink is not None else None
+        best: tuple[tuple[bool, float, int], PageComparison] | None = None
         for original in originals:
             located = locate(scan, original)
             if located is None:
                 continue
-            score = _shared(scan, original)
+            compared = compare_page(scan, original, probe, thresholds, located, fixed)
+            score = (not compared.other_document, compared.distinctive, _shared(scan, original))
             if best is None or score > best[0]:
-                best = (score, original, located)
-        probe = ink[n] if ink is not None else None
-        if best is None:
-            pages.append(PageComparison(scan.number, 0, False, 0))
-            continue
-        pages.append(compare_page(scan, best[1], probe, thresholds, best[2]))
+                best = (score, compared)
+        pages.append(best[1] if best is not None else PageComparison(scan.number, 0, False, 0))
     shown = {p.original_page for p in pages}
     missing_pages = tuple(o.number for o in originals if o.number not in shown)
     if any(p.changes for p in pages):

@@ -55,6 +55,14 @@ class Thresholds:
     #: count as read: below it, words not found are not called removed, and the page alone
     #: cannot be said to match
     min_coverage: float = 0.6
+    #: share of the original page's distinctive words (not the layout's fixed text) that must
+    #: be found on a scanned page for it to be a copy of that page at all: below it the page
+    #: shows another document of the same layout, not a changed copy (a forger changes a few
+    #: words; another result of the template shares its boilerplate and little else)
+    min_distinctive: float = 0.4
+    #: the distinctive words a page needs for that rule to apply (a page of boilerplate only
+    #: cannot be told from another)
+    distinctive_words: int = 8
 
 
 class Judgement(StrEnum):

@@ -103,6 +103,12 @@ class PageComparison:
     noise: int = 0
     #: share of the original page's words found on the paper
     coverage: float = 0.0
+    #: share of the original page's distinctive words (those not in the layout's fixed text:
+    #: names, numbers, dates, content) found on the paper
+    distinctive: float = 0.0
+    #: the page lines up with the original's layout but shows another document: too few of
+    #: the original's distinctive words are on it (then ``aligned`` is False, nothing listed)
+    other_document: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """A corpus of printed-and-scanned results: issued by kyso, printed, forged, scanned, photographed.
 
 1. ``issue``: a dossier row and ``Desk.issue_result`` (the real path: seal certification,
-   the official's stamp with the QR code of ``{public_url}/v/{code}``, archived).
+   the official's stamp with the QR code of ``{public_url}/v/{code}`` in the template's signer
+   block, archived).
 2. ``printed``: the signed PDF rendered by pdftoppm at 300 dpi, as a printer puts it on paper
    (the stamp and its QR code included), slightly softened like toner.
 3. ``forge``: a word of the paper painted over in white and a new one written in its place in
@@ -22,7 +23,7 @@ from datetime import timedelta
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
-from print_documents import FONTS, Field, ResultDocument
+from print_documents import AGENCY, FONTS, Field, ResultDocument
 
 from api.accounts.models import DossierRow
 from api.accounts.service import Role
@@ -31,7 +32,6 @@ from api.wiring import Services
 from common.errors import NotFoundError
 from common.ids import short_code
 
-AGENCY = "UBND Phường Tràng Tiền"
 PRINT_DPI = 300
 #: how a page reaches kyso: a flatbed scan or a phone photo
 DEGRADATIONS = ("scan300", "scan200", "photo")
@@ -100,7 +100,8 @@ async def issue(
         )
         db.commit()
     desk = dossier_desk(services)
-    returned = await desk.issue_result(code, official, document.pdf)
+    # the stamp in the template's signer block, as ResultDesk.issue places it
+    returned = await desk.issue_result(code, official, document.pdf, stamp_box=document.stamp_box)
     assert returned.result_document is not None
     pdf = desk.result_pdf(code, official)
     assert pdf is not None

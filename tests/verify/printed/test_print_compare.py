@@ -13,6 +13,7 @@ import pytest
 from PIL import Image, ImageDraw
 from print_documents import make_document
 
+from onestop.templates.fixed import fixed_texts
 from verify.printed.compare import compare_print, locate
 from verify.printed.geometry import Homography
 from verify.printed.model import (
@@ -158,6 +159,47 @@ def test_a_page_of_another_document_is_not_matched(decision: OriginalPage) -> No
     result = compare_print([_paper(other, _camera())], [decision])
     assert result.verdict is PrintVerdict.INCONCLUSIVE
     assert not result.pages[0].aligned and result.missing_pages == (1,)
+
+
+def test_another_result_of_the_agency_lines_up_but_is_another_document(
+    decision: OriginalPage,
+) -> None:
+    # the same agency, motto, "Nơi nhận:" and signer titles at the same places: the layout
+    # aligns, but the decision's own words (names, numbers, content) are not on the paper
+    other = original_pages(make_document("certificate", 7).pdf)[0]
+    result = compare_print([_paper(other, _camera())], [decision], layout_text=fixed_texts())
+    [page] = result.pages
+    assert page.other_document and not page.aligned and page.original_page == 0
+    assert not page.changes and not page.doubts
+    assert result.verdict is PrintVerdict.INCONCLUSIVE and result.missing_pages == (1,)
+    # the boilerplate is what the two share: without it, the decision's words are rarer still
+    assert page.distinctive < page.coverage < 0.3
+
+
+def test_every_value_of_a_copy_forged_is_still_a_changed_copy(decision: OriginalPage) -> None:
+    """A forger who rewrites the number, the amount, a date and the name still leaves the
+    document's own words: a changed copy, not another document."""
+    words = [w.text for w in decision.words]
+    forged = {}
+    for value in make_document("decision", 7).fields:  # the words the corpus's forgers change
+        word = next(w for w in words if w.rstrip(",.;:)").endswith(value.text))
+        digit = next((c for c in "98" if c != word[0]), "7")
+        forged[word] = "Xuân," if value.kind == "name" else digit + word[1:]
+    forged = {k: v for k, v in forged.items() if k != v}
+    result = compare_print([_paper(decision, _camera(), **forged)], [decision],
+                           layout_text=fixed_texts())  # fmt: skip
+    assert result.verdict is PrintVerdict.CHANGED and not result.pages[0].other_document
+    assert {(c.original, c.printed) for c in result.changes} == set(forged.items())
+
+
+def test_a_page_is_compared_with_the_original_page_whose_own_words_it_holds(
+    decision: OriginalPage,
+) -> None:
+    letter = original_pages(make_document("letter", 3).pdf)[0]
+    originals = [replace(letter, number=1), replace(decision, number=2)]
+    result = compare_print([_paper(decision, _camera())], originals, layout_text=fixed_texts())
+    assert result.pages[0].original_page == 2 and result.missing_pages == (1,)
+    assert result.verdict is PrintVerdict.MATCHES
 
 
 def test_the_qr_code_names_a_code_on_this_service_or_elsewhere() -> None:
