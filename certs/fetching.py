@@ -26,7 +26,6 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-import httpx
 from asn1crypto import cms, crl, ocsp, x509
 from pyhanko_certvalidator.authority import Authority
 from pyhanko_certvalidator.errors import CRLFetchError, OCSPFetchError, OCSPValidationError
@@ -45,11 +44,13 @@ from pyhanko_certvalidator.fetchers.common_utils import (
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
 
 from certs.errors import RevocationUnreachableError
-from certs.fetch_policy import FetchPolicy, FetchRefused, GuardedTransport
+from certs.fetch_policy import FetchPolicy
 from certs.revcache import RevocationCache
 from common.errors import KysoError
 
 if TYPE_CHECKING:  # the PKI (SQLAlchemy's ORM, 0.5 s to import) only for kyso's own URLs
+    import httpx  # and httpx (0.1 s) only when something is fetched over HTTP
+
     from certs.ocsp import OcspResponder
     from certs.pki import Pki
     from certs.revocation import Revocation
@@ -112,6 +113,11 @@ class HttpUrlSource:
     async def _ask(
         self, method: str, url: str, body: bytes | None, headers: dict[str, str]
     ) -> bytes:
+        import httpx
+
+        from certs.fetch_refused import FetchRefused
+        from certs.fetch_transport import GuardedTransport
+
         # identity only: a compressed answer under the cap could inflate to gigabytes
         headers = {**headers, "Accept-Encoding": "identity"}
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 from typing import Any, NoReturn
 
 import typer
@@ -137,6 +138,9 @@ def serve(
 
 
 def main() -> None:
+    # kyso never runs httpx's own command line, which httpx imports (click, rich, pygments:
+    # 0.1 s) inside ``try: ... except ImportError``; None in sys.modules makes that import fail
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     os.umask(PRIVATE_UMASK)  # files 0600, folders 0700, whatever the caller's umask
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
