@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from api import build
-from api.settings import Settings
 from common.clock import Clock, SystemClock
 from verify.options import VerifyOptions
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from api.settings_verify import VerifySettingsView
     from certs.keys import KeyStore
     from certs.pki import Pki
 
@@ -32,14 +32,14 @@ class VerifySetup:
     """What ``kyso verify`` built: kyso's PKI and key store when its database holds a PKI
     (for trust, and for sealing the PDF report), else none of them."""
 
-    settings: Settings
+    settings: VerifySettingsView
     clock: Clock
     engine: Engine | None = None
     pki: Pki | None = None
     keystore: KeyStore | None = None
 
 
-def database_exists(settings: Settings) -> bool:
+def database_exists(settings: VerifySettingsView) -> bool:
     """False only for a SQLite file that is not there (nothing to read, nothing to create);
     any other database URL is a configured server, asked. (Read without SQLAlchemy, 0.5 s to
     import, which a machine without kyso's database never needs.)"""
@@ -54,7 +54,7 @@ def database_exists(settings: Settings) -> bool:
     return path.is_file() and path.stat().st_size > 0
 
 
-def _open_database(settings: Settings) -> Engine:
+def _open_database(settings: VerifySettingsView) -> Engine:
     """The existing database, migrated only if its schema is behind (one query, no Alembic
     and no lock when it is at head)."""
     from api.database import make_engine
@@ -68,7 +68,7 @@ def _open_database(settings: Settings) -> Engine:
 
 
 def verification_setup(
-    settings: Settings, *, offline: bool
+    settings: VerifySettingsView, *, offline: bool
 ) -> tuple[VerifySetup, VerifyOptions, bool]:
     """(setup, base options, whether kyso's PKI was read). The caller adds --trust, --at,
     --policy and, before forking the verifier, disposes of ``setup.engine`` when the PKI

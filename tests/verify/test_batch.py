@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from api.cli.verify_batch import worst_status
 from certs.revcache import RevocationCache
 from tests.verify.conftest import Kit
