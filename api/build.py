@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the heavy packages load when a piece is built
     from certs.fetching import HttpUrlSource
     from certs.keys import KeyStore
     from certs.pki import Pki
+    from certs.profiles import PkiOptions
     from certs.revcache import RevocationCache
     from signing.remote import RemoteSigningService
     from signing.timestamps import TimeStampSource
@@ -119,14 +120,19 @@ def keystore(settings: VerifySettingsView) -> KeyStore:
     return FileKeyStore(settings.data_dir / "keys", passphrase)
 
 
-def pki(settings: VerifySettingsView, engine: Engine, store: KeyStore, clock: Clock) -> Pki:
+def pki_options(settings: VerifySettingsView) -> PkiOptions:
     from certs.keys import KeyAlgorithm
-    from certs.pki import Pki, PkiOptions
+    from certs.profiles import PkiOptions
 
-    options = PkiOptions(
+    return PkiOptions(
         public_url=settings.public_url, key_algorithm=KeyAlgorithm(settings.key_algorithm)
     )
-    return Pki(engine, store, options, clock)
+
+
+def pki(settings: VerifySettingsView, engine: Engine, store: KeyStore, clock: Clock) -> Pki:
+    from certs.pki import Pki
+
+    return Pki(engine, store, pki_options(settings), clock)
 
 
 def remote_signing(

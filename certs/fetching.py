@@ -45,6 +45,7 @@ from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issu
 
 from certs.errors import RevocationUnreachableError
 from certs.fetch_policy import FetchPolicy
+from certs.pki_view import SqlitePkiView
 from certs.revcache import RevocationCache
 from common.errors import KysoError
 
@@ -53,7 +54,7 @@ if TYPE_CHECKING:  # the PKI (SQLAlchemy's ORM, 0.5 s to import) only for kyso's
 
     from certs.ocsp import OcspResponder
     from certs.pki import Pki
-    from certs.revocation import Revocation
+    from certs.pki_view import RevocationBook
 
 log = logging.getLogger(__name__)
 AnyCert: TypeAlias = x509.Certificate | cms.AttributeCertificateV2
@@ -201,21 +202,28 @@ class BudgetedSource:
 
 
 class PkiUrlSource:
-    """Answers kyso's own CRL and OCSP URLs from the PKI in-process; others go to ``fallback``."""
+    """Answers kyso's own CRL and OCSP URLs from the PKI in-process (the ORM's ``Pki``, or
+    the read-only ``SqlitePkiView``); others go to ``fallback``."""
 
     def __init__(
         self,
-        pki: Pki,
+        pki: Pki | SqlitePkiView,
         fallback: UrlSource | None = None,
-        revocation: Revocation | None = None,
+        revocation: RevocationBook | None = None,
         responder: OcspResponder | None = None,
     ) -> None:
         self.base = pki.options.public_url.rstrip("/")
         from certs.ocsp import OcspResponder
-        from certs.revocation import Revocation
 
-        self.revocation = revocation or Revocation(pki)
-        self.responder = responder or OcspResponder(pki, self.revocation)
+        if revocation is None and isinstance(pki, SqlitePkiView):
+            revocation = pki
+        elif revocation is None and not isinstance(pki, SqlitePkiView):
+            from certs.revocation import Revocation  # the ORM
+
+            revocation = Revocation(pki)
+        assert revocation is not None
+        self.revocation = revocation
+        self.responder = responder or OcspResponder(pki, revocation)
         self.fallback = fallback
 
     def _own(self, url: str) -> str | None:

@@ -148,7 +148,8 @@ def run_verify(argv: list[str]) -> None:
             "verify_batch_option", "--html, --pdf and --etsi-xml take one document, not a batch"
         )
     extra = _load_certs(args.trust)
-    services, base, _with_pki = verification_setup(verify_settings(), offline=args.offline)
+    services, base, _with_pki = verification_setup(verify_settings(), offline=args.offline,
+                                                   seal=args.pdf is not None)  # fmt: skip
     policy: Path | None = args.policy
     options = dataclasses.replace(
         base,

@@ -14,7 +14,7 @@ import pytest
 from api.cli.app import load_command
 from api.cli.commands import COMMANDS, GROUPS
 from api.database import make_engine, migrate, script_heads
-from api.schema_peek import declared_heads, schema_at_heads
+from api.schema_peek import HEADS, schema_at_heads, sqlite_at_heads
 from api.settings import Settings
 from api.wiring import build_services
 
@@ -59,7 +59,7 @@ def test_each_help_line_is_the_command_s_own(name: str) -> None:
 
 
 def test_the_declared_heads_are_alembic_s() -> None:
-    assert declared_heads() == script_heads()
+    assert script_heads() == HEADS
 
 
 def test_verify_without_a_database_creates_none(tmp_path: Path) -> None:
@@ -91,12 +91,12 @@ def test_an_older_schema_is_migrated_first(tmp_path: Path) -> None:
     with sqlite3.connect(data / "kyso.db") as db:
         db.execute("UPDATE alembic_version SET version_num = 'a0003' WHERE version_num = 'a0004'")
     engine = make_engine(f"sqlite:///{data / 'kyso.db'}")
-    assert not schema_at_heads(engine)
+    assert not schema_at_heads(engine) and not sqlite_at_heads(data / "kyso.db")
     (tmp_path / "x.pdf").write_bytes(b"not a pdf")
     done = _kyso({"KYSO_DATA_DIR": str(data)}, "verify", str(tmp_path / "x.pdf"))
     assert done.returncode == 3, done.stderr
     assert "alembic" in _loaded(done)
-    assert schema_at_heads(engine)
+    assert schema_at_heads(engine) and sqlite_at_heads(data / "kyso.db")
     engine.dispose()
 
 
@@ -159,11 +159,28 @@ def test_verify_without_kyso_s_database_imports_no_orm_cli_framework_or_settings
     assert imported == {"pyhanko"}
 
 
-def test_verify_with_kyso_s_pki_needs_only_the_orm_for_it(tmp_path: Path) -> None:
+def test_verify_with_kyso_s_pki_in_sqlite_at_head_reads_it_without_the_orm(
+    tmp_path: Path,
+) -> None:
     data = _database(tmp_path)
     _pki(data)
     (tmp_path / "x.pdf").write_bytes(b"not a pdf")
     env = {"KYSO_DATA_DIR": str(data), "KYSO_KEY_PASSPHRASE": "p" * 24}
     status, imported = _imported(env, "verify", str(tmp_path / "x.pdf"))
     assert status == 3
-    assert imported == {"pyhanko", "sqlalchemy"}  # kyso's roots, answers from its PKI
+    assert imported == {"pyhanko"}  # kyso's roots and answers read with sqlite3
+
+
+def test_verify_with_kyso_s_pki_in_an_older_sqlite_schema_goes_through_the_orm(
+    tmp_path: Path,
+) -> None:
+    data = _database(tmp_path)
+    _pki(data)
+    with sqlite3.connect(data / "kyso.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = 'a0003' WHERE version_num = 'a0004'")
+    (tmp_path / "x.pdf").write_bytes(b"not a pdf")
+    env = {"KYSO_DATA_DIR": str(data), "KYSO_KEY_PASSPHRASE": "p" * 24}
+    status, imported = _imported(env, "verify", str(tmp_path / "x.pdf"))
+    assert status == 3
+    assert imported == {"pyhanko", "sqlalchemy"}  # migrated first, then read by the ORM
+    assert sqlite_at_heads(data / "kyso.db")
