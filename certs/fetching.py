@@ -114,6 +114,9 @@ class HttpUrlSource:
     async def _ask(
         self, method: str, url: str, body: bytes | None, headers: dict[str, str]
     ) -> bytes:
+        refused = self.policy.refusal(url)  # by its host name alone: no HTTP client needed
+        if refused is not None:
+            raise RevocationUnreachableError(message=f"{url}: not allowed: {refused}")
         import httpx
 
         from certs.fetch_refused import FetchRefused
@@ -202,8 +205,7 @@ class BudgetedSource:
 
 
 class PkiUrlSource:
-    """Answers kyso's own CRL and OCSP URLs from the PKI in-process (the ORM's ``Pki``, or
-    the read-only ``SqlitePkiView``); others go to ``fallback``."""
+    """Answers kyso's CRL and OCSP URLs in-process (``Pki``, ``SqlitePkiView``); others: fallback"""
 
     def __init__(
         self,
@@ -215,13 +217,12 @@ class PkiUrlSource:
         self.base = pki.options.public_url.rstrip("/")
         from certs.ocsp import OcspResponder
 
-        if revocation is None and isinstance(pki, SqlitePkiView):
-            revocation = pki
-        elif revocation is None and not isinstance(pki, SqlitePkiView):
+        if isinstance(pki, SqlitePkiView):
+            revocation = revocation or pki
+        elif revocation is None:
             from certs.revocation import Revocation  # the ORM
 
             revocation = Revocation(pki)
-        assert revocation is not None
         self.revocation = revocation
         self.responder = responder or OcspResponder(pki, revocation)
         self.fallback = fallback
