@@ -10,15 +10,16 @@ every run; the OCSP answers are built by the same ``certs.ocsp.OcspResponder`` e
 The caller opens a view only on a SQLite file whose schema is at the heads the code declares
 (``api.schema_peek``); any other database, or one being migrated, goes through the ORM. The
 columns read here are those of the ORM's tables (``certs.catalog``), read as it reads them
-(SQLite keeps moments as UTC text). Each read opens its own connection (``mode=ro``): a view
-may be used after a fork, and the parent's connection never crosses into the verifier child.
+(SQLite keeps moments as UTC text). A process reads through its own connection (``mode=ro``,
+opened on first use, each query its own read transaction): a view may be used after a fork,
+a child never touching its parent's connection, which ``close`` ends before the fork.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -82,15 +83,24 @@ class SqlitePkiView:
         self._clock = clock
         self._writer = writer
         self._written: RevocationBook | None = None
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
 
     @property
     def clock(self) -> Clock:
         return self._clock
 
     def _rows(self, sql: str, *params: object) -> list[Row]:
-        uri = f"{self.path.resolve().as_uri()}?mode=ro"
-        with closing(sqlite3.connect(uri, uri=True)) as db:
-            return list(db.execute(sql, params))
+        if self._db is None or self._pid != os.getpid():
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            self._db, self._pid = sqlite3.connect(uri, uri=True), os.getpid()
+        return list(self._db.execute(sql, params))
+
+    def close(self) -> None:
+        """Closes this process's connection (a later read opens another)."""
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
 
     def is_initialised(self) -> bool:
         root = self._rows("SELECT 1 FROM certs_authority WHERE name = 'root'")

@@ -111,14 +111,17 @@ def verification_setup(
     clock = SystemClock()
     view = None if seal or not database_exists(settings) else _pki_view(settings, clock)
     if view is not None:
-        if not view.is_initialised():
-            return _without_pki(settings, clock, offline)
-        source = PkiUrlSource(view, build.http_source(settings))
+        try:
+            if not view.is_initialised():
+                return _without_pki(settings, clock, offline)
+            anchors, below = view.trust_anchors(), view.intermediate_certificates()
+        finally:
+            view.close()  # the verifier child, a fork, opens its own connection
         base = VerifyOptions(
-            trust_roots=tuple(view.trust_anchors()),
-            other_certs=tuple(view.intermediate_certificates()),
+            trust_roots=tuple(anchors),
+            other_certs=tuple(below),
             online=not offline,
-            revocation_source=source,
+            revocation_source=PkiUrlSource(view, build.http_source(settings)),
             limits=build.verify_limits(settings),
             revocation_cache=build.revocation_cache(settings),
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,25 @@ def test_a_stale_crl_is_signed_by_the_orm_and_a_fresh_one_read_from_the_file(
     assert [format(e["user_certificate"].native, "x") for e in entries] == [gone.serial]
     with pytest.raises(PkiNotFoundError):
         view.crl("nobody")
+
+
+def _status_in_child(view: SqlitePkiView, serial: int, conn: Connection) -> None:
+    conn.send(view.status("citizen", serial).status)
+
+
+def test_a_forked_child_reads_through_a_connection_of_its_own(
+    sqlite_pki: Pki, tmp_path: Path
+) -> None:
+    view, _ = _view(sqlite_pki, tmp_path)
+    issued = sqlite_pki.issue_citizen("Nguyễn Thị Hoa", "001203004567")
+    assert view.status("citizen", int(issued.serial, 16)).status == "good"  # parent's connection
+    Revocation(sqlite_pki).revoke(issued.serial, "superseded")
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_status_in_child, args=(view, int(issued.serial, 16), sender))
+    child.start()
+    assert receiver.recv() == "revoked"  # each query sees what was committed before it
+    child.join(10)
+    assert child.exitcode == 0
+    view.close()
+    assert view.status("citizen", int(issued.serial, 16)).status == "revoked"  # reopened
