@@ -13,24 +13,26 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.settings import Settings
 from common.clock import Clock
 from common.errors import InputError
 
 if TYPE_CHECKING:  # the heavy packages load when a piece is built
     from sqlalchemy import Engine
 
+    from api.settings import Settings
+    from api.settings_verify import VerifySettingsView
     from certs.fetch_policy import FetchPolicy
     from certs.fetching import HttpUrlSource
     from certs.keys import KeyStore
     from certs.pki import Pki
+    from certs.profiles import PkiOptions
     from certs.revcache import RevocationCache
     from signing.remote import RemoteSigningService
     from signing.timestamps import TimeStampSource
     from verify.options import Limits
 
 
-def open_database(settings: Settings) -> Engine:
+def open_database(settings: VerifySettingsView) -> Engine:
     """The start-up step of every process that uses the database: the data dir made private,
     the engine made and the schema brought to the newest revision, once (atomic and
     serialised; one query when it is already there)."""
@@ -84,7 +86,7 @@ def seed_key(settings: Settings) -> bytes:
     return key
 
 
-def verify_limits(settings: Settings) -> Limits:
+def verify_limits(settings: VerifySettingsView) -> Limits:
     """The bounds on verifying one untrusted PDF, from the settings."""
     from verify.options import Limits
 
@@ -97,7 +99,7 @@ def verify_limits(settings: Settings) -> Limits:
     )
 
 
-def keystore(settings: Settings) -> KeyStore:
+def keystore(settings: VerifySettingsView) -> KeyStore:
     from certs.keystore_file import FileKeyStore
 
     if settings.keystore == "pkcs11":
@@ -118,14 +120,19 @@ def keystore(settings: Settings) -> KeyStore:
     return FileKeyStore(settings.data_dir / "keys", passphrase)
 
 
-def pki(settings: Settings, engine: Engine, store: KeyStore, clock: Clock) -> Pki:
+def pki_options(settings: VerifySettingsView) -> PkiOptions:
     from certs.keys import KeyAlgorithm
-    from certs.pki import Pki, PkiOptions
+    from certs.profiles import PkiOptions
 
-    options = PkiOptions(
+    return PkiOptions(
         public_url=settings.public_url, key_algorithm=KeyAlgorithm(settings.key_algorithm)
     )
-    return Pki(engine, store, options, clock)
+
+
+def pki(settings: VerifySettingsView, engine: Engine, store: KeyStore, clock: Clock) -> Pki:
+    from certs.pki import Pki
+
+    return Pki(engine, store, pki_options(settings), clock)
 
 
 def remote_signing(
@@ -136,7 +143,7 @@ def remote_signing(
     return RemoteSigningService(engine, store, clock, seed_key=seed_key(settings))
 
 
-def fetch_policy(settings: Settings) -> FetchPolicy:
+def fetch_policy(settings: VerifySettingsView) -> FetchPolicy:
     """Where OCSP/CRL URLs may be fetched (``KYSO_FETCH_REVOCATION``, ``_ALLOW_HOSTS``)."""
     from certs.fetch_policy import FetchPolicy, parse_hosts
 
@@ -145,7 +152,7 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
-def http_source(settings: Settings, policy: FetchPolicy | None = None) -> HttpUrlSource:
+def http_source(settings: VerifySettingsView, policy: FetchPolicy | None = None) -> HttpUrlSource:
     """OCSP/CRL fetching over HTTP where the fetch policy allows, each fetch bounded in time
     and size."""
     from certs.fetching import HttpUrlSource
@@ -167,7 +174,7 @@ def timestamp_source(settings: Settings, authority: Pki) -> TimeStampSource:
     return own_tsa(authority)
 
 
-def revocation_cache(settings: Settings) -> RevocationCache:
+def revocation_cache(settings: VerifySettingsView) -> RevocationCache:
     """Other responders' OCSP/CRL answers kept by a process between verifications while
     valid (``KYSO_REVOCATION_CACHE_SECONDS``); kyso's own, answered in-process, never."""
     from certs.revcache import RevocationCache

@@ -10,24 +10,23 @@ on loopback (server-side request forgery). ``FetchPolicy`` says which URLs may b
 * with ``public``, any other host whose every address is public (globally routable);
 * only ``http`` and ``https``.
 
-``GuardedTransport`` enforces it on every request, redirects included (each hop is a request
-of its own): it resolves the host once, checks each address, and connects to the address it
-checked, so a name that answers a public address to the check and a private one to the
-connection (DNS rebinding) gains nothing. The ``Host`` header and, for https, the server
-name checked in the certificate stay the host's name.
+``certs.fetch_transport.GuardedTransport`` enforces it on every request, redirects included
+(each hop is a request of its own): it resolves the host once, checks each address, and
+connects to the address it checked, so a name that answers a public address to the check
+and a private one to the connection (DNS rebinding) gains nothing. The ``Host`` header and,
+for https, the server name checked in the certificate stay the host's name.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import re
-import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
-import httpx
+if TYPE_CHECKING:  # httpx (0.1 s to import) only where something is fetched
+    import httpx
 
 Address: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: resolves a host name (or an address literal) and port to the addresses to connect to
@@ -37,16 +36,6 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 #: NAT64 prefixes (RFC 6052, RFC 8215): the IPv4 address is in the last 32 bits
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
-
-
-class FetchRefused(httpx.TransportError):
-    """The policy does not allow this request; nothing was sent. ``url`` is the request's
-    (a redirect's target when a redirect was refused)."""
-
-    def __init__(self, url: httpx.URL, reason: str) -> None:
-        super().__init__(f"not allowed: {reason}")
-        self.url = url
-        self.reason = reason
 
 
 def _host_entry(host: str, port: int) -> str:
@@ -109,29 +98,19 @@ def not_public(address: Address) -> str | None:
     return next((kind for matches, kind in kinds if matches), None)
 
 
-def _literal(host: str) -> Address | None:
+def literal_address(host: str) -> Address | None:
     try:
         return ipaddress.ip_address(host)
     except ValueError:
         return None
 
 
-async def system_resolve(host: str, port: int) -> list[Address]:
-    """The addresses of ``host`` from the system's resolver (an address literal as it is)."""
-    literal = _literal(host)
-    if literal is not None:
-        return [literal]
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise httpx.ConnectError(f"{host}: {exc.strerror}") from exc
-    found: list[Address] = []
-    for _family, _type, _proto, _name, sockaddr in infos:
-        address = ipaddress.ip_address(sockaddr[0])
-        if address not in found:
-            found.append(address)
-    return found
+#: a URL every parser reads alike: http(s), a lowercase ASCII host name (no IDNA label, no
+#: address, no port, no user info), then only RFC 3986 characters
+_PLAIN_URL = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?)"
+    r"(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?"
+)
 
 
 @dataclass(frozen=True)
@@ -149,6 +128,8 @@ class FetchPolicy:
 
     def check_url(self, url: httpx.URL) -> None:
         """Raises ``FetchRefused`` when no address could make ``url`` allowed."""
+        from certs.fetch_refused import FetchRefused
+
         if url.scheme not in SCHEMES:
             raise FetchRefused(url, f"the scheme {url.scheme or '(none)'} is not http or https")
         if not url.host:
@@ -156,55 +137,31 @@ class FetchPolicy:
         if not self.public and not self.trusts(url):
             raise FetchRefused(url, f"{url.netloc.decode('ascii')} is not a trusted host")
 
+    def refusal(self, url: str) -> str | None:
+        """Why ``check_url`` refuses ``url`` by its host name alone, read without httpx (0.1 s
+        to import): for a URL in plain form only; None when it may be allowed or is in
+        another form (then the transport decides, as for every allowed URL)."""
+        match = _PLAIN_URL.fullmatch(url)
+        if self.public or match is None or len(url) > 2048:
+            return None
+        host = match["host"]
+        if "xn--" in host or re.fullmatch(r"[0-9.]+", host):
+            return None
+        if _host_entry(host, DEFAULT_PORTS[match["scheme"]]) in self.hosts:
+            return None
+        return f"{host} is not a trusted host"
+
     def check_addresses(self, url: httpx.URL, addresses: Iterable[Address]) -> None:
         """Raises ``FetchRefused`` unless ``url``'s host is trusted or each of its
         ``addresses`` is public."""
+        from certs.fetch_refused import FetchRefused
+
         if self.trusts(url):
             return
         for address in addresses:
             kind = not_public(address)
             if kind is None:
                 continue
-            if _literal(url.host) == address:
+            if literal_address(url.host) == address:
                 raise FetchRefused(url, f"{address} is {kind}")
             raise FetchRefused(url, f"{url.host} resolves to {address}, {kind}")
-
-
-class GuardedTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that sends a request only where ``policy`` allows, to the very
-    address that was checked. No proxy from the environment, no connection kept alive (a
-    connection is never reused for another host name)."""
-
-    def __init__(self, policy: FetchPolicy, resolve: Resolver = system_resolve) -> None:
-        self.policy = policy
-        self.resolve = resolve
-        self._inner = httpx.AsyncHTTPTransport(
-            trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)
-        )
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        self.policy.check_url(url)
-        port = url.port or DEFAULT_PORTS[url.scheme]
-        addresses = await self.resolve(url.host, port)
-        if not addresses:
-            raise httpx.ConnectError(f"{url.host}: no address", request=request)
-        self.policy.check_addresses(url, addresses)
-        failure: httpx.ConnectError | None = None
-        for address in addresses:
-            pinned = httpx.Request(
-                request.method,
-                url.copy_with(host=str(address)),
-                headers=request.headers,  # Host: the name, as the URL says
-                stream=request.stream,
-                extensions={**request.extensions, "sni_hostname": url.host},
-            )
-            try:
-                return await self._inner.handle_async_request(pinned)
-            except httpx.ConnectError as exc:  # the next address, as a client does
-                failure = exc
-        assert failure is not None
-        raise failure
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()

@@ -26,7 +26,6 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-import httpx
 from asn1crypto import cms, crl, ocsp, x509
 from pyhanko_certvalidator.authority import Authority
 from pyhanko_certvalidator.errors import CRLFetchError, OCSPFetchError, OCSPValidationError
@@ -45,14 +44,17 @@ from pyhanko_certvalidator.fetchers.common_utils import (
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
 
 from certs.errors import RevocationUnreachableError
-from certs.fetch_policy import FetchPolicy, FetchRefused, GuardedTransport
+from certs.fetch_policy import FetchPolicy
+from certs.pki_view import SqlitePkiView
 from certs.revcache import RevocationCache
 from common.errors import KysoError
 
 if TYPE_CHECKING:  # the PKI (SQLAlchemy's ORM, 0.5 s to import) only for kyso's own URLs
+    import httpx  # and httpx (0.1 s) only when something is fetched over HTTP
+
     from certs.ocsp import OcspResponder
     from certs.pki import Pki
-    from certs.revocation import Revocation
+    from certs.pki_view import RevocationBook
 
 log = logging.getLogger(__name__)
 AnyCert: TypeAlias = x509.Certificate | cms.AttributeCertificateV2
@@ -112,6 +114,14 @@ class HttpUrlSource:
     async def _ask(
         self, method: str, url: str, body: bytes | None, headers: dict[str, str]
     ) -> bytes:
+        refused = self.policy.refusal(url)  # by its host name alone: no HTTP client needed
+        if refused is not None:
+            raise RevocationUnreachableError(message=f"{url}: not allowed: {refused}")
+        import httpx
+
+        from certs.fetch_refused import FetchRefused
+        from certs.fetch_transport import GuardedTransport
+
         # identity only: a compressed answer under the cap could inflate to gigabytes
         headers = {**headers, "Accept-Encoding": "identity"}
         try:
@@ -195,21 +205,26 @@ class BudgetedSource:
 
 
 class PkiUrlSource:
-    """Answers kyso's own CRL and OCSP URLs from the PKI in-process; others go to ``fallback``."""
+    """Answers kyso's CRL and OCSP URLs in-process (``Pki``, ``SqlitePkiView``); others: fallback"""
 
     def __init__(
         self,
-        pki: Pki,
+        pki: Pki | SqlitePkiView,
         fallback: UrlSource | None = None,
-        revocation: Revocation | None = None,
+        revocation: RevocationBook | None = None,
         responder: OcspResponder | None = None,
     ) -> None:
         self.base = pki.options.public_url.rstrip("/")
         from certs.ocsp import OcspResponder
-        from certs.revocation import Revocation
 
-        self.revocation = revocation or Revocation(pki)
-        self.responder = responder or OcspResponder(pki, self.revocation)
+        if isinstance(pki, SqlitePkiView):
+            revocation = revocation or pki
+        elif revocation is None:
+            from certs.revocation import Revocation  # the ORM
+
+            revocation = Revocation(pki)
+        self.revocation = revocation
+        self.responder = responder or OcspResponder(pki, revocation)
         self.fallback = fallback
 
     def _own(self, url: str) -> str | None:

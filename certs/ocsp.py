@@ -1,4 +1,9 @@
-"""An RFC 6960 OCSP responder with one delegated responder certificate per CA."""
+"""An RFC 6960 OCSP responder with one delegated responder certificate per CA.
+
+It reads the PKI through two small protocols, met by ``certs.pki.Pki`` and
+``certs.revocation.Revocation`` (the ORM) and by ``certs.pki_view.SqlitePkiView`` (read-only,
+the sqlite3 module: what ``kyso verify`` uses), so both answer with the same responses.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,33 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
+from typing import Protocol
 
 from asn1crypto import core, ocsp, x509
-from sqlalchemy import select
 
-from certs.catalog import CertificateRow
-from certs.pki import AUTHORITIES, Pki
-from certs.records import utc
-from certs.revocation import Revocation, RevocationStatus
+from certs.profiles import AUTHORITIES
+from certs.records import RevocationStatus
 from certs.x509build import KeyRef
+from common.clock import Clock
 
 log = logging.getLogger(__name__)
+
+
+class ResponderBook(Protocol):
+    """What the responder reads of the PKI: CA and responder certificates, keys, the time."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def authority_certificate(self, ca: str) -> x509.Certificate: ...
+
+    def ocsp_responder(self, ca: str) -> tuple[bytes, str | None] | None: ...
+
+    def key_ref(self, label: str) -> KeyRef: ...
+
+
+class StatusBook(Protocol):
+    def status(self, ca: str, serial: int) -> RevocationStatus: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +72,7 @@ class _Issuer:
 
 class OcspResponder:
     def __init__(
-        self, pki: Pki, revocation: Revocation, validity: timedelta = timedelta(hours=4)
+        self, pki: ResponderBook, revocation: StatusBook, validity: timedelta = timedelta(hours=4)
     ) -> None:
         self.pki = pki
         self.revocation = revocation
@@ -62,21 +83,15 @@ class OcspResponder:
         if self._issuers is None:
             issuers = []
             for ca, _parent, _display in AUTHORITIES:
-                with self.pki.session() as db:
-                    stmt = select(CertificateRow).where(
-                        CertificateRow.profile == "ocsp",
-                        CertificateRow.issuer == ca,
-                        CertificateRow.status == "good",
-                    )
-                    rows = sorted(db.scalars(stmt), key=lambda r: utc(r.not_after))
-                if not rows or rows[-1].key_label is None:
+                found = self.pki.ocsp_responder(ca)
+                if found is None or found[1] is None:
                     continue
                 issuers.append(
                     _Issuer(
                         ca,
                         self.pki.authority_certificate(ca),
-                        x509.Certificate.load(rows[-1].cert_der),
-                        self.pki.key_ref(rows[-1].key_label),
+                        x509.Certificate.load(found[0]),
+                        self.pki.key_ref(found[1]),
                     )
                 )
             self._issuers = issuers

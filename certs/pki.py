@@ -8,7 +8,6 @@ responder per CA. Every private key lives in the ``KeyStore``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from asn1crypto import keys, x509
@@ -18,10 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from certs.catalog import AuthorityRow, CertificateRow
 from certs.errors import PkiConflictError, PkiNotFoundError
 from certs.identity import validate_cccd, validate_name
-from certs.keys import KeyAlgorithm, KeyStore, SignatureScheme
+from certs.keys import KeyStore
+from certs.profiles import AUTHORITIES as AUTHORITIES
 from certs.profiles import (
     VALIDITY,
-    Endpoints,
     Profile,
     ca_name,
     citizen_name,
@@ -29,6 +28,7 @@ from certs.profiles import (
     official_name,
     seal_name,
 )
+from certs.profiles import PkiOptions as PkiOptions
 from certs.records import (
     CertificateRecord,
     IssuedCertificate,
@@ -37,32 +37,14 @@ from certs.records import (
     utc,
 )
 from certs.trust import add_anchor, import_anchors, list_anchors
-from certs.x509build import KeyRef, build_certificate, random_serial
+from certs.x509build import KeyRef, build_certificate, key_ref, random_serial
 from common.clock import Clock, SystemClock
 from common.ids import new_id
 
 log = logging.getLogger(__name__)
 
-#: (authority name, parent, display name)
-AUTHORITIES = (
-    ("root", None, "kyso Root CA"),
-    ("citizen", "root", "kyso CA Công dân"),
-    ("officials", "root", "kyso CA Cán bộ và Tổ chức"),
-)
 ISSUER_OF = {Profile.CITIZEN: "citizen", Profile.OFFICIAL: "officials", Profile.SEAL: "officials"}
 TSA_LABEL = "tsa"
-
-
-@dataclass(frozen=True)
-class PkiOptions:
-    public_url: str = "http://127.0.0.1:8000"
-    key_algorithm: KeyAlgorithm = KeyAlgorithm.EC_P256
-    organization: str = "kyso (môi trường phát triển)"
-    use_pss: bool = False
-    endpoints: Endpoints = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "endpoints", Endpoints(self.public_url))
 
 
 class Pki:
@@ -166,10 +148,7 @@ class Pki:
 
     # -- issuance ------------------------------------------------------------------------
     def key_ref(self, label: str) -> KeyRef:
-        algorithm = self.keystore.algorithm(label)
-        return KeyRef(
-            self.keystore, label, SignatureScheme.for_key(algorithm, pss=self.options.use_pss)
-        )
+        return key_ref(self.keystore, label, pss=self.options.use_pss)
 
     def _build(
         self,
@@ -322,6 +301,15 @@ class Pki:
     def authority_certificate(self, ca: str) -> x509.Certificate:
         with self.session() as db:
             return x509.Certificate.load(self._authority(db, ca).cert_der)
+
+    def ocsp_responder(self, ca: str) -> tuple[bytes, str | None] | None:
+        """(certificate, key label) of ``ca``'s latest good OCSP responder, if any."""
+        with self.session() as db:
+            stmt = select(CertificateRow).where(CertificateRow.profile == Profile.OCSP.value,
+                                                CertificateRow.issuer == ca,
+                                                CertificateRow.status == "good")  # fmt: skip
+            rows = sorted(db.scalars(stmt), key=lambda r: utc(r.not_after))
+            return (rows[-1].cert_der, rows[-1].key_label) if rows else None
 
     def authorities(self) -> list[AuthorityRow]:
         with self.session() as db:

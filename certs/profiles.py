@@ -8,12 +8,13 @@ CRL distribution point and OCSP/CA-issuers AIA URLs pointing at this service.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
 from asn1crypto import core, keys, x509
 
+from certs.keys import KeyAlgorithm
 from certs.x509build import extension, key_identifier, name
 
 #: kyso's own OID arc (a UUID-derived OID, ITU-T X.667: no registration needed)
@@ -23,6 +24,12 @@ POLICY_OFFICIAL = f"{KYSO_ARC}.1.2"
 POLICY_SEAL = f"{KYSO_ARC}.1.3"
 POLICY_TSA = f"{KYSO_ARC}.2.1"
 OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"
+#: (authority name, parent, display name)
+AUTHORITIES = (
+    ("root", None, "kyso Root CA"),
+    ("citizen", "root", "kyso CA Công dân"),
+    ("officials", "root", "kyso CA Cán bộ và Tổ chức"),
+)
 
 
 class Profile(StrEnum):
@@ -60,6 +67,18 @@ class Endpoints:
 
     def ca_issuers(self, ca: str) -> str:
         return f"{self.public_url.rstrip('/')}/pki/ca/{ca}.crt"
+
+
+@dataclass(frozen=True)
+class PkiOptions:
+    public_url: str = "http://127.0.0.1:8000"
+    key_algorithm: KeyAlgorithm = KeyAlgorithm.EC_P256
+    organization: str = "kyso (môi trường phát triển)"
+    use_pss: bool = False
+    endpoints: Endpoints = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "endpoints", Endpoints(self.public_url))
 
 
 def ca_name(organization: str, label: str) -> x509.Name:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from asn1crypto import pem, x509
 
-from certs.catalog import CertificateRow
 from certs.errors import PkiInputError
+
+if TYPE_CHECKING:  # the ORM (0.5 s to import) only where rows are read through it
+    from certs.catalog import CertificateRow
+
+#: how long a CRL kyso signs is valid; a stored one is served until half of that is left
+CRL_VALIDITY = timedelta(days=1)
 
 
 def utc(moment: datetime) -> datetime:
@@ -57,6 +63,33 @@ class CertificateRecord:
             key_label=row.key_label,
             cert_der=row.cert_der,
         )
+
+
+@dataclass(frozen=True)
+class RevocationStatus:
+    """What an OCSP responder says of one certificate."""
+
+    status: str  # good | revoked | unknown
+    revoked_at: datetime | None = None
+    reason: str | None = None
+
+
+def stored_crl_fresh(
+    der: bytes | None,
+    crl_epoch: int,
+    revocation_epoch: int,
+    next_update: datetime | None,
+    now: datetime,
+    validity: timedelta = CRL_VALIDITY,
+) -> bool:
+    """Is a CA's stored CRL still the one to serve? Not after a revocation (its epoch), nor
+    once less than half of its validity is left."""
+    return (
+        der is not None
+        and crl_epoch == revocation_epoch
+        and next_update is not None
+        and utc(next_update) - validity / 2 > now
+    )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from asn1crypto import crl, x509
@@ -12,7 +11,8 @@ from sqlalchemy import select
 from certs.catalog import AuthorityRow, CertificateRow
 from certs.errors import PkiConflictError, PkiInputError, PkiNotFoundError
 from certs.pki import Pki
-from certs.records import CertificateRecord, utc
+from certs.records import CRL_VALIDITY, CertificateRecord, stored_crl_fresh, utc
+from certs.records import RevocationStatus as RevocationStatus
 from certs.x509build import crl_extension, key_identifier
 
 log = logging.getLogger(__name__)
@@ -20,17 +20,8 @@ log = logging.getLogger(__name__)
 REASONS = tuple(v for v in crl.CRLReason._map.values() if v != "remove_from_crl")
 
 
-@dataclass(frozen=True)
-class RevocationStatus:
-    """What an OCSP responder says of one certificate."""
-
-    status: str  # good | revoked | unknown
-    revoked_at: datetime | None = None
-    reason: str | None = None
-
-
 class Revocation:
-    def __init__(self, pki: Pki, crl_validity: timedelta = timedelta(days=1)) -> None:
+    def __init__(self, pki: Pki, crl_validity: timedelta = CRL_VALIDITY) -> None:
         self.pki = pki
         self.crl_validity = crl_validity
 
@@ -79,12 +70,9 @@ class Revocation:
             authority = db.get(AuthorityRow, ca)
             if authority is None:
                 raise PkiNotFoundError("ca_unknown", f"no certificate authority {ca!r}")
-            fresh = (
-                authority.crl_der is not None
-                and authority.crl_epoch == authority.revocation_epoch
-                and authority.crl_next_update is not None
-                and utc(authority.crl_next_update) - self.crl_validity / 2 > now
-            )
+            fresh = stored_crl_fresh(authority.crl_der, authority.crl_epoch,
+                                     authority.revocation_epoch, authority.crl_next_update, now,
+                                     self.crl_validity)  # fmt: skip
             if fresh and authority.crl_der is not None:
                 return authority.crl_der
             revoked = list(

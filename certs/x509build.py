@@ -28,6 +28,11 @@ class KeyRef:
         return sign_message(self.store, self.label, data, self.scheme)
 
 
+def key_ref(store: KeyStore, label: str, *, pss: bool) -> KeyRef:
+    """The key ``label`` of ``store``, signing with its algorithm's scheme (RSA: PSS if asked)."""
+    return KeyRef(store, label, SignatureScheme.for_key(store.algorithm(label), pss=pss))
+
+
 def random_serial() -> int:
     """A positive serial with 159 bits of randomness (RFC 5280: at most 20 octets)."""
     return secrets.randbits(159) | (1 << 158)

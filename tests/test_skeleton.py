@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.cli.main import app as cli
+from api.cli.app import app as cli
 from api.settings import Settings
 
 

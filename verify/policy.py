@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-import yaml
-
 from verify.errors import VerificationInputError
 from verify.findings import CHECKS
 from verify.model import Severity
@@ -85,6 +83,8 @@ def _algorithms(raw: object) -> AlgorithmRules:
 
 def load_policy(text: str) -> Policy:
     """A policy from YAML text; unknown checks and levels are refused (typos must not pass)."""
+    import yaml  # only for --policy: every other verification uses a built-in policy
+
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -8,6 +8,7 @@ one line per document, a summary, and the worst document's status.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
 import logging
@@ -16,11 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
 from asn1crypto import pem, x509
 
 from api.cli.exitcodes import exit_status
-from api.settings import Settings
+from api.settings_verify import verify_settings
 
 if TYPE_CHECKING:
     from api.cli.verify_setup import VerifySetup
@@ -98,44 +98,63 @@ def _write_etsi(report: ValidationReport, path: Path) -> None:
         raise VerificationInputError("verify_output_unwritable", f"{path}: {exc}") from exc
 
 
-def verify_command(
-    files: list[Path] = typer.Argument(
-        ..., help="The signed PDF to verify; several PDFs or folders of PDFs verify a batch."
-    ),
-    json_out: bool = typer.Option(False, "--json", help="Print the JSON report on stdout."),
-    html: Path | None = typer.Option(None, "--html", help="Write the HTML report here."),
-    pdf: Path | None = typer.Option(None, "--pdf", help="Write the sealed PDF report here."),
-    trust: list[Path] = typer.Option([], "--trust", help="Extra trusted root (PEM/DER)."),
-    at: str | None = typer.Option(None, "--at", help="Validate as of this ISO 8601 time."),
-    lang: str = typer.Option("vi", "--lang", help="Report language: vi or en."),
-    offline: bool = typer.Option(False, "--offline", help="No OCSP/CRL fetching."),
-    policy: Path | None = typer.Option(None, "--policy", help="Validation policy (YAML)."),
-    seal: str | None = typer.Option(None, "--seal", help="Seal certificate serial (--pdf)."),
-    etsi_out: Path | None = typer.Option(
-        None, "--etsi-xml", help="Write the ETSI TS 119 102-2 validation report (XML) here."
-    ),
-) -> None:
-    """Xác minh chữ ký số: verify the signatures of a PDF (ETSI EN 319 102-1 report)."""
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kyso verify",
+        description="Xác minh chữ ký số: verify the signatures of a PDF (ETSI EN 319 102-1 "
+        "report).",
+    )
+    add = parser.add_argument
+    add(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILES",
+        help="The signed PDF to verify; several PDFs or folders of PDFs verify a batch.",
+    )
+    add("--json", action="store_true", dest="json_out", help="Print the JSON report on stdout.")
+    add("--html", type=Path, help="Write the HTML report here.")
+    add("--pdf", type=Path, help="Write the sealed PDF report here.")
+    add("--trust", type=Path, action="append", default=[], help="Extra trusted root (PEM/DER).")
+    add("--at", help="Validate as of this ISO 8601 time.")
+    add("--lang", default="vi", choices=("vi", "en"), help="Report language: vi or en.")
+    add("--offline", action="store_true", help="No OCSP/CRL fetching.")
+    add("--policy", type=Path, help="Validation policy (YAML).")
+    add("--seal", help="Seal certificate serial (--pdf).")
+    add(
+        "--etsi-xml",
+        type=Path,
+        dest="etsi_out",
+        help="Write the ETSI TS 119 102-2 validation report (XML) here.",
+    )
+    return parser  # fmt: skip
+
+
+def run_verify(argv: list[str]) -> None:
+    """``kyso verify ARGV``: prints the report(s) and exits with the verdict's status (usage
+    errors: 2, with the usage, as argparse does)."""
+    args = _parser().parse_intermixed_args(argv)
     from api.cli.verify_setup import verification_setup
     from verify import STRICT, load_policy
 
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
-    if lang not in ("vi", "en"):
-        raise typer.BadParameter("--lang must be vi or en")
+    files: list[Path] = args.files
     batch = len(files) != 1 or files[0].is_dir()
-    if batch and (html or pdf or etsi_out):
+    if batch and (args.html or args.pdf or args.etsi_out):
         from verify.errors import VerificationInputError
 
         raise VerificationInputError(
             "verify_batch_option", "--html, --pdf and --etsi-xml take one document, not a batch"
         )
-    extra = _load_certs(trust)
-    services, base, _with_pki = verification_setup(Settings(), offline=offline)
+    extra = _load_certs(args.trust)
+    services, base, _with_pki = verification_setup(verify_settings(), offline=args.offline,
+                                                   seal=args.pdf is not None)  # fmt: skip
+    policy: Path | None = args.policy
     options = dataclasses.replace(
         base,
         trust_roots=(*base.trust_roots, *extra),
-        at=_parse_at(at),
+        at=_parse_at(args.at),
         policy=load_policy(policy.read_text("utf-8")) if policy else STRICT,
     )
     if services.engine is not None:
@@ -144,8 +163,10 @@ def verify_command(
     if batch:
         from api.cli.verify_batch import verify_batch
 
-        sys.exit(verify_batch(files, options, services.settings, json_out=json_out, lang=lang))
-    _verify_one(files[0], options, services, json_out, html, pdf, seal, etsi_out, lang)
+        sys.exit(verify_batch(files, options, services.settings, json_out=args.json_out,
+                              lang=args.lang))  # fmt: skip
+    _verify_one(files[0], options, services, args.json_out, args.html, args.pdf, args.seal,
+                args.etsi_out, args.lang)  # fmt: skip
 
 
 def _verify_one(file: Path, options: VerifyOptions, services: VerifySetup, json_out: bool,
@@ -160,9 +181,9 @@ def _verify_one(file: Path, options: VerifyOptions, services: VerifySetup, json_
     if etsi_out is not None:
         _write_etsi(report, etsi_out)
     if json_out:
-        typer.echo(report_json(report))
+        print(report_json(report))
     else:
-        typer.echo(render_text(report, lang), nl=False)
+        sys.stdout.write(render_text(report, lang))
     if html is not None:
         from verify.render import render_html
 
@@ -173,6 +194,6 @@ def _verify_one(file: Path, options: VerifyOptions, services: VerifySetup, json_
         serial = seal or _default_seal(services)
         sealer = SigningSealer(services, serial) if serial else None
         if sealer is None:
-            typer.echo("cảnh báo / warning: no seal certificate, the PDF is not sealed", err=True)
+            print("cảnh báo / warning: no seal certificate, the PDF is not sealed", file=sys.stderr)
         pdf.write_bytes(asyncio.run(render_pdf(report, lang, sealer)))
     sys.exit(exit_status(report))

@@ -14,13 +14,14 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-
-import typer
+from typing import TYPE_CHECKING
 
 from api.cli.exitcodes import ExitCode, exit_status
-from api.settings import Settings
 from common.errors import KysoError
 from verify.options import VerifyOptions
+
+if TYPE_CHECKING:
+    from api.settings_verify import VerifySettingsView
 
 #: exit statuses from the most serious to the least (docs/cli.md)
 SEVERITY = (1, 3, 4, 2, 0)
@@ -49,7 +50,12 @@ def _line(path: Path, status: int, detail: str) -> str:
 
 
 def verify_batch(
-    paths: list[Path], options: VerifyOptions, settings: Settings, *, json_out: bool, lang: str
+    paths: list[Path],
+    options: VerifyOptions,
+    settings: VerifySettingsView,
+    *,
+    json_out: bool,
+    lang: str,
 ) -> int:
     from certs.revcache import RevocationCache
     from verify.batch import BatchVerifier
@@ -67,28 +73,26 @@ def verify_batch(
                 counts[ExitCode.ERROR] += 1
                 error = {"code": exc.code, "message": exc.message}
                 if json_out:
-                    typer.echo(json.dumps({"path": str(path), "exit_code": ExitCode.ERROR,
+                    print(json.dumps({"path": str(path), "exit_code": ExitCode.ERROR,
                                            "error": error}, ensure_ascii=False))  # fmt: skip
                 else:
-                    typer.echo(
-                        _line(path, ExitCode.ERROR, f"lỗi / error [{exc.code}]: {exc.message}")
-                    )
+                    print(_line(path, ExitCode.ERROR, f"lỗi / error [{exc.code}]: {exc.message}"))
                 continue
             status = int(exit_status(report))
             counts[status] += 1
             if json_out:
                 body = {"path": str(path), "exit_code": status, "report": report_dict(report)}
-                typer.echo(json.dumps(body, ensure_ascii=False))
+                print(json.dumps(body, ensure_ascii=False))
                 continue
             sub = f" / {report.sub_indication.value}" if report.sub_indication else ""
             verdict = VERDICT[lang][report.indication]
-            typer.echo(_line(path, status, f"{verdict} ({report.indication.value}{sub})"))
+            print(_line(path, status, f"{verdict} ({report.indication.value}{sub})"))
     status = worst_status(list(counts.elements()))
     summary = {name: counts[code] for code, name in _NAMES.items()}
     total = sum(counts.values())
     if json_out:
-        typer.echo(json.dumps({"summary": {"documents": total, **summary, "exit_code": status}}))
+        print(json.dumps({"summary": {"documents": total, **summary, "exit_code": status}}))
     else:
         parts = ", ".join(f"{counts[code]} {name}" for code, name in _NAMES.items())
-        typer.echo(f"Tổng cộng / summary: {total} documents: {parts}; exit {status}")
+        print(f"Tổng cộng / summary: {total} documents: {parts}; exit {status}")
     return status

@@ -5,7 +5,10 @@ database and creates none: the document is verified against ``--trust`` roots, r
 data fetched under the fetch policy. Where the database exists, kyso's roots, imported trust
 anchors and intermediate CA certificates are read from it and kyso's own CRL/OCSP URLs are
 answered in-process; a database whose schema is at head is used as it is (one query, no
-Alembic, no lock), an older one is migrated first as every other command does.
+Alembic, no lock), an older one is migrated first as every other command does. A SQLite file
+at head is read with the sqlite3 module, read-only (``certs.pki_view``: no SQLAlchemy, 0.3 s
+of a 1 s command); the ORM is used for PostgreSQL, for an older schema, to seal a PDF report
+(``--pdf``: the seal's key and certificates) and, in the verifier child, to re-sign a stale CRL.
 """
 
 from __future__ import annotations
@@ -16,15 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from api import build
-from api.settings import Settings
 from common.clock import Clock, SystemClock
 from verify.options import VerifyOptions
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from api.settings_verify import VerifySettingsView
     from certs.keys import KeyStore
     from certs.pki import Pki
+    from certs.pki_view import SqlitePkiView
+    from certs.revocation import Revocation
 
 
 @dataclass(frozen=True)
@@ -32,29 +37,56 @@ class VerifySetup:
     """What ``kyso verify`` built: kyso's PKI and key store when its database holds a PKI
     (for trust, and for sealing the PDF report), else none of them."""
 
-    settings: Settings
+    settings: VerifySettingsView
     clock: Clock
     engine: Engine | None = None
     pki: Pki | None = None
     keystore: KeyStore | None = None
 
 
-def database_exists(settings: Settings) -> bool:
+def sqlite_file(settings: VerifySettingsView) -> Path | None:
+    """The file of a ``sqlite://`` database URL (None: another database, or no file)."""
+    scheme, _, rest = settings.resolved_database_url.partition("://")
+    if scheme.split("+")[0] != "sqlite":
+        return None
+    database = rest.removeprefix("/").split("?")[0]
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def database_exists(settings: VerifySettingsView) -> bool:
     """False only for a SQLite file that is not there (nothing to read, nothing to create);
     any other database URL is a configured server, asked. (Read without SQLAlchemy, 0.5 s to
     import, which a machine without kyso's database never needs.)"""
-    url = settings.resolved_database_url
-    scheme, _, rest = url.partition("://")
-    if scheme.split("+")[0] != "sqlite":
+    if not settings.resolved_database_url.startswith("sqlite"):
         return True
-    database = rest.removeprefix("/").split("?")[0]
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return False
-    path = Path(database)
-    return path.is_file() and path.stat().st_size > 0
+    path = sqlite_file(settings)
+    return path is not None and path.is_file() and path.stat().st_size > 0
 
 
-def _open_database(settings: Settings) -> Engine:
+def _pki_view(settings: VerifySettingsView, clock: Clock) -> SqlitePkiView | None:
+    """kyso's PKI read-only from a SQLite file at head, or None (then the ORM reads it)."""
+    from api.schema_peek import sqlite_at_heads
+
+    path = sqlite_file(settings)
+    if path is None or not sqlite_at_heads(path):
+        return None
+    from certs.pki_view import SqlitePkiView
+
+    store = build.keystore(settings)
+
+    def writer() -> Revocation:  # a stale CRL, in the verifier child: its own engine
+        from api.database import make_engine
+        from certs.revocation import Revocation
+
+        engine = make_engine(settings.resolved_database_url)
+        return Revocation(build.pki(settings, engine, store, clock))
+
+    return SqlitePkiView(path, store, build.pki_options(settings), clock, writer)
+
+
+def _open_database(settings: VerifySettingsView) -> Engine:
     """The existing database, migrated only if its schema is behind (one query, no Alembic
     and no lock when it is at head)."""
     from api.database import make_engine
@@ -68,14 +100,32 @@ def _open_database(settings: Settings) -> Engine:
 
 
 def verification_setup(
-    settings: Settings, *, offline: bool
+    settings: VerifySettingsView, *, offline: bool, seal: bool = False
 ) -> tuple[VerifySetup, VerifyOptions, bool]:
-    """(setup, base options, whether kyso's PKI was read). The caller adds --trust, --at,
-    --policy and, before forking the verifier, disposes of ``setup.engine`` when the PKI
-    was read (a forked child must not share pooled connections)."""
+    """(setup, base options, whether kyso's PKI was read). ``seal``: the caller seals a PDF
+    report, ``setup.pki`` is then the ORM's. The caller adds --trust, --at, --policy and,
+    before forking the verifier, disposes of ``setup.engine`` when there is one (a forked
+    child must not share pooled connections)."""
     from certs.fetching import PkiUrlSource
 
     clock = SystemClock()
+    view = None if seal or not database_exists(settings) else _pki_view(settings, clock)
+    if view is not None:
+        try:
+            if not view.is_initialised():
+                return _without_pki(settings, clock, offline)
+            anchors, below = view.trust_anchors(), view.intermediate_certificates()
+        finally:
+            view.close()  # the verifier child, a fork, opens its own connection
+        base = VerifyOptions(
+            trust_roots=tuple(anchors),
+            other_certs=tuple(below),
+            online=not offline,
+            revocation_source=PkiUrlSource(view, build.http_source(settings)),
+            limits=build.verify_limits(settings),
+            revocation_cache=build.revocation_cache(settings),
+        )
+        return VerifySetup(settings, clock), base, True
     if database_exists(settings):
         from certs.ocsp import OcspResponder
         from certs.revocation import Revocation
@@ -100,6 +150,12 @@ def verification_setup(
             )
             base = dataclasses.replace(base, other_certs=(*base.other_certs, *others))
             return VerifySetup(settings, clock, engine, pki, store), base, True
-    source_ = build.http_source(settings)
-    base = VerifyOptions(trust_roots=(), online=not offline, revocation_source=source_)
+    return _without_pki(settings, clock, offline)
+
+
+def _without_pki(
+    settings: VerifySettingsView, clock: Clock, offline: bool
+) -> tuple[VerifySetup, VerifyOptions, bool]:
+    source = build.http_source(settings)
+    base = VerifyOptions(trust_roots=(), online=not offline, revocation_source=source)
     return VerifySetup(settings, clock), base, False

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from archive.catalog import tables as t
 from tests.s3 import SeaweedFS
 

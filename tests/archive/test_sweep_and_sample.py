@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from archive import fixity
 from archive.ingest import Archive
 from archive.metadata import DocumentMeta

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ from ocr_helpers import pdftotext
 from PIL import Image, ImageDraw
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from ocr.options import OcrOptions
 from ocr.pipeline import digitise
 

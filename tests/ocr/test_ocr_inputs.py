@@ -16,8 +16,8 @@ from ocr_helpers import make_signed_pdf, pdftotext
 from PIL import Image
 from typer.testing import CliRunner
 
+from api.cli.app import app
 from api.cli.exitcodes import ExitCode
-from api.cli.main import app
 from common.hashing import sha256_file
 from ocr.errors import OcrError, SignedPdfError
 from ocr.options import OcrOptions

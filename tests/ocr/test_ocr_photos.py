@@ -19,7 +19,7 @@ from ocr_helpers import pdftotext
 from PIL import Image, ImageDraw, ImageFilter
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from ocr import cleanup
 from ocr.options import OcrOptions
 from ocr.outline import find_sheet

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from tests.signing.checks import statuses
 from tests.signing.conftest import make_pdf
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from api.cli.verify_batch import worst_status
 from certs.keys import SignatureScheme
 from certs.revcache import RevocationCache

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from common.subprocess_run import run
 from tests.verify.conftest import Kit
 from verify import Indication, verify_pdf

@@ -18,7 +18,7 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from signing.options import Level
 from tests.verify.conftest import Kit
 from tests.verify.corpus import original, sign
