@@ -13,7 +13,7 @@ from test_dossiers import _official_ready
 from test_result_templates import CITIZEN_NAME, _dossier, _text
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from common.clock import VN_TZ
 from onestop.errors import TemplateInputError
 

@@ -15,7 +15,7 @@ from test_dossiers import _official_ready, _submit
 from test_remote_signing_api import _enrolled
 from typer.testing import CliRunner
 
-from api.cli.main import app
+from api.cli.app import app
 from api.dossiers import SqlDossiers
 from common.subprocess_run import run
 from tests.onestop.desk_fakes import a_dossier
