@@ -15,10 +15,14 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from common.clock import FrozenClock
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -149,3 +153,23 @@ def softhsm_token(softhsm_conf: Path) -> tuple[str, str, str]:
     )
     pkcs11.lib(SOFTHSM_MODULE).reinitialize()  # let the loaded library see the new token
     return SOFTHSM_MODULE, label, pin
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind: the catalog, register and store tests run on both."""
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    return f"sqlite:///{tmp_path / 'kyso.db'}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """``database_url`` with every table (all of kyso's migrations)."""
+    from api.database import make_engine, migrate
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()

@@ -8,31 +8,17 @@ from __future__ import annotations
 import dataclasses
 import stat
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect
 
-from api.database import make_engine, migrate
 from api.exchange_store import ExchangeStore, Message, Peer, TrailEntry
 from onestop.exchange.errors import ExchangeDuplicateError, ExchangeInputError
 from onestop.exchange.model import StatusCode
 
 AT = datetime(2026, 11, 23, 2, 15, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-    else:
-        url = f"sqlite:///{tmp_path / 'kyso.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def _message(id_: str, document_id: str = "doc-1", digest: str = "a" * 64) -> Message:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,18 +24,6 @@ from tests.onestop.desk_fakes import AGENCY, a_dossier
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 DECISIONS = RegisterKey(AGENCY, "QĐ", 2026)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-    else:
-        url = f"sqlite:///{tmp_path / 'kyso.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def _register(engine: Engine) -> SqlNumberRegister:

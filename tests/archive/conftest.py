@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from minio import Minio
 
-from api.database import make_engine, migrate
 from archive.catalog.sql import SqlCatalog
 from archive.ingest import Archive
 from archive.store.base import ObjectStore
@@ -47,23 +45,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) ->
 def s3_store(seaweedfs: SeaweedFS, clock: FrozenClock) -> S3Store:
     """A fresh bucket with versioning and object lock on the session's SeaweedFS."""
     return make_s3_store(seaweedfs, clock)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each catalog test runs once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'kyso.db'}"
-    else:
-        yield request.getfixturevalue("postgres_url")
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from sqlalchemy import Engine
 
 from api.database import make_engine, migrate
 from certs.fetching import PkiUrlSource
@@ -117,24 +116,6 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
     server.shutdown()
     engine.dispose()
     shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of each kind (remote signing's concurrency tests run on both)."""
-    if request.param == "postgres":
-        url: str = request.getfixturevalue("postgres_url")
-        return url
-    return f"sqlite:///{tmp_path / 'kyso.db'}"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """``database_url`` with every table."""
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
