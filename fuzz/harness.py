@@ -109,6 +109,9 @@ def fuzz(
         sys.argv[0],
         f"-max_total_time={args.seconds}",
         f"-timeout={args.timeout}",
+        # a slow input is reported (slow-unit-*) only where it nears the timeout: below that,
+        # on a shared machine, "slow" measures the other processes, not kyso
+        f"-report_slow_units={args.timeout}",
         f"-rss_limit_mb={args.rss_mb}",
         f"-max_len={args.max_len}",
         f"-artifact_prefix={work}/{name}-",
