@@ -41,7 +41,14 @@ class ReportVerifier:
             copy.flush()
             report = self._verify(Path(copy.name))
         if not report.signatures:
-            return None
+            if any(f.code == "no_signatures" for f in report.findings):
+                return None
+            # no signature could be read or judged (a resource limit, no verdict in time, a
+            # broken file): the report's own verdict, never "unsigned" for what may be signed
+            return SignatureSummary(
+                indication=report.indication.value,
+                sub_indication=report.sub_indication.value if report.sub_indication else "",
+            )
         first = report.signatures[0]
         signer = first.signer.name if first.signer else ""
         return SignatureSummary(
