@@ -51,15 +51,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        retries = None
-        if settings.agency_code and settings.exchange_retry_seconds > 0:
-            from api.exchange_retry import run_periodically
+        schedule = None
+        if settings.queue != "celery":  # with Celery, `kyso worker --beat` runs the timetable
+            from api.jobs.schedule import run_embedded, timetable
 
-            every = settings.exchange_retry_seconds
-            retries = asyncio.create_task(run_periodically(lambda: app.state.services, every))
+            entries = timetable(settings)
+            schedule = asyncio.create_task(run_embedded(services.jobs, entries, services.clock.now))
         yield
-        if retries is not None:
-            retries.cancel()
+        if schedule is not None:
+            schedule.cancel()
         # what this process started ends with it (SIGTERM included): the PDF workers,
         # their fork server, the resource tracker
         services.close()

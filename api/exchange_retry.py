@@ -3,20 +3,16 @@ TRY_LATER: a revocation server slow or down) verified again until it is accepted
 or refused (02); the statuses a sender could not be reached for sent again. Each failed try
 waits longer (``exchange_store.backoff``: 1, 2, 4 ... minutes, at most an hour).
 
-``retry_due`` runs what is due: every ``KYSO_EXCHANGE_RETRY_SECONDS`` in ``kyso serve``
-(api/app.py), and before each ``kyso exchange send``/``status``/``receive``.
+``retry_due`` runs what is due: every ``KYSO_EXCHANGE_RETRY_SECONDS`` as the scheduled job
+``exchange.retry`` (api/jobs/schedule.py: ``kyso serve``'s embedded queue, or ``kyso worker
+--beat``), and before each ``kyso exchange send``/``status``/``receive``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 
 from api import audit
 from api.exchange import redeliver, store
@@ -95,14 +91,3 @@ def retry_due(svc: Services) -> RetryReport:
             log.warning("exchange %s: %s failed again [%s]", message_id, kind, exc.code)
             failed.append((message_id, exc.code))
     return RetryReport(tuple(verified), tuple(delivered), tuple(failed))
-
-
-async def run_periodically(services: Callable[[], Services], every: float) -> None:
-    """``retry_due`` every ``every`` seconds, off the event loop, until cancelled; a database
-    that does not answer is logged and tried at the next round."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await run_in_threadpool(retry_due, services())
-        except SQLAlchemyError as exc:
-            log.warning("exchange retries: the database did not answer (%s)", type(exc).__name__)

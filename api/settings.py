@@ -95,8 +95,12 @@ class Settings(BaseSettings):
     agency_place: str = "Hà Nội"
     #: largest edXML package received, in megabytes (under max_upload_mb)
     exchange_max_mb: int = Field(default=50, ge=1)
-    #: how often ``kyso serve`` re-verifies held arrivals and resends waiting statuses (0: never)
+    #: how often held arrivals are re-verified and waiting statuses resent (0: never); run by
+    #: ``kyso serve`` with the embedded queue, by ``kyso worker --beat`` with Celery
     exchange_retry_seconds: float = Field(default=60.0, ge=0)
+    #: how often the audit log's head is time-stamped when it has new entries (0: never;
+    #: ``kyso archive log anchor`` does it at once); scheduled as exchange_retry_seconds
+    audit_anchor_seconds: float = Field(default=3600.0, ge=0)
 
     # storage and workers
     object_store: Literal["folder", "s3"] = "folder"

@@ -9,7 +9,9 @@ from api.settings import Settings
 
 def worker_command(
     beat: bool = typer.Option(
-        False, "--beat", help="Also run the schedule (nightly fixity audit)."
+        False,
+        "--beat",
+        help="Also run the schedule (fixity, LTA renewal, log anchors, exchange retries).",
     ),
     concurrency: int = typer.Option(2, help="Worker processes."),
     pool: str = typer.Option("prefork", help="prefork | solo | threads"),
@@ -24,6 +26,7 @@ def worker_command(
     from api.jobs.celery_queue import make_celery
     from api.jobs.context import per_process
     from api.jobs.kinds import default_registry
+    from api.jobs.schedule import timetable
     from api.wiring import build_services
 
     settings = Settings()
@@ -31,11 +34,13 @@ def worker_command(
         settings.redis_url,
         default_registry(settings, per_process(lambda: build_services(settings))),
         visibility_timeout=settings.job_visibility_timeout,
+        schedule=timetable(settings) if beat else None,
     )
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", f"--pool={pool}"]
     argv += [f"--queues={queues}"]
-    if beat:
-        argv.append("--beat")
+    if beat:  # beat's own state (when each entry last ran) lives in the data dir
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        argv += ["--beat", f"--schedule={settings.data_dir / 'celerybeat-schedule'}"]
     app.worker_main(argv)
 
 

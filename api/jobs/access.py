@@ -11,8 +11,10 @@ from api.jobs.base import JobInfo, unknown_job
 
 #: the roles that run and follow each kind of job (admins see every job)
 MANAGERS: dict[str, frozenset[Role]] = {
+    "archive.anchor": frozenset({Role.ARCHIVIST, Role.AUDITOR}),
     "archive.audit": frozenset({Role.ARCHIVIST, Role.AUDITOR}),
     "archive.lta_renew": frozenset({Role.ARCHIVIST}),
+    "exchange.retry": frozenset({Role.OFFICIAL}),
     "ocr.digitise": frozenset({Role.ARCHIVIST}),
 }
 

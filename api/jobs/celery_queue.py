@@ -10,17 +10,19 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from celery import Celery, Task
 from celery.result import AsyncResult
-from celery.schedules import crontab
 from kombu.exceptions import OperationalError
 
 from api.jobs.base import JSON, JobInfo, Registry, unknown_job
 from common.errors import ExternalServiceError
 from common.ids import new_id
+
+if TYPE_CHECKING:
+    from api.jobs.schedule import Entry
 
 log = logging.getLogger(__name__)
 TASK_NAME = "kyso.run"
@@ -39,8 +41,13 @@ _STATES = {
 
 
 def make_celery(
-    redis_url: str, registry: Registry, *, visibility_timeout: int = 3600, schedule: bool = True
+    redis_url: str,
+    registry: Registry,
+    *,
+    visibility_timeout: int = 3600,
+    schedule: tuple[Entry, ...] | None = None,
 ) -> Celery:
+    """The Celery app running ``registry``'s kinds; with ``schedule``, what beat runs."""
     app = Celery("kyso", broker=redis_url, backend=redis_url)
     app.conf.update(
         task_acks_late=True,
@@ -56,21 +63,10 @@ def make_celery(
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )
-    if schedule:
-        # the nightly fixity audit of a sample of the archive (Law on Archives 33/2024)
-        app.conf.beat_schedule = {
-            "fixity-audit": {
-                "task": TASK_NAME,
-                "schedule": crontab(hour=2, minute=0),
-                "args": ("archive.audit", {"sample": 0.1, "resume": True}),
-            },
-            # B-LTA documents get a fresh document time-stamp a year before the newest expires
-            "lta-renewal": {
-                "task": TASK_NAME,
-                "schedule": crontab(hour=3, minute=0, day_of_week=0),
-                "args": ("archive.lta_renew", {"horizon_days": 365}),
-            },
-        }
+    if schedule is not None:
+        from api.jobs.schedule import beat_schedule
+
+        app.conf.beat_schedule = beat_schedule(schedule)
 
     @app.task(name=TASK_NAME, bind=True)  # type: ignore[untyped-decorator]
     def run(self: Task, kind: str, payload: JSON) -> JSON:

@@ -16,8 +16,12 @@ log = logging.getLogger(__name__)
 
 
 class InProcessQueue:
-    def __init__(self, registry: Registry, workers: int = 2) -> None:
+    """Jobs kept in memory; of the ended ones, the newest ``kept`` (the schedule submits one
+    every minute or so: they must not pile up for the life of the server)."""
+
+    def __init__(self, registry: Registry, workers: int = 2, kept: int = 1000) -> None:
         self._registry = registry
+        self._kept = kept
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kyso-job")
         self._jobs: dict[str, JobInfo] = {}
         self._keys: dict[str, str] = {}
@@ -32,11 +36,20 @@ class InProcessQueue:
             if key is not None and key in self._keys:
                 return self._keys[key]
             job_id = new_id("job_").lower()
+            self._forget_old()
             self._jobs[job_id] = JobInfo(job_id, kind, "queued", owner=owner)
             if key is not None:
                 self._keys[key] = job_id
         self._pool.submit(self._run, job_id, kind, payload)
         return job_id
+
+    def _forget_old(self) -> None:
+        """Drop the oldest ended jobs beyond ``kept`` (caller holds the lock)."""
+        ended = [i for i, job in self._jobs.items() if job.status in ("succeeded", "failed")]
+        gone = set(ended[: max(0, len(ended) - self._kept)])
+        if gone:
+            self._jobs = {i: job for i, job in self._jobs.items() if i not in gone}
+            self._keys = {key: i for key, i in self._keys.items() if i not in gone}
 
     def _update(self, job_id: str, **changes: object) -> None:
         with self._changed:

@@ -29,6 +29,10 @@ class JobContext(Protocol):
 
     def lta_renewer(self, horizon: timedelta = ...) -> LtaRenewer: ...
 
+    def anchor_audit_log(self, every: timedelta) -> int | None: ...
+
+    def retry_exchange(self) -> JSON: ...
+
 
 ContextOf = Callable[[], JobContext]
 
@@ -113,9 +117,28 @@ def _lta(_settings: Settings, context: ContextOf) -> JobKind:
     return JobKind("archive.lta_renew", run)
 
 
+def _anchor(_settings: Settings, context: ContextOf) -> JobKind:
+    def run(payload: JSON, progress: Progress) -> JSON:
+        every = timedelta(seconds=float(str(payload.get("every_seconds", 3600))))
+        seq = context().anchor_audit_log(every)
+        progress(1, 1)
+        return {"anchored": seq}
+
+    return JobKind("archive.anchor", run)
+
+
+def _exchange_retry(_settings: Settings, context: ContextOf) -> JobKind:
+    def run(_payload: JSON, progress: Progress) -> JSON:
+        result = context().retry_exchange()
+        progress(1, 1)
+        return result
+
+    return JobKind("exchange.retry", run)
+
+
 def default_registry(settings: Settings, context: ContextOf) -> Registry:
     """Every kind; ``context`` gives the running process's context (called when a job runs)."""
     registry = Registry()
-    for make in (_audit, _ocr, _lta):
+    for make in (_audit, _ocr, _lta, _anchor, _exchange_retry):
         registry.add(make(settings, context))
     return registry
