@@ -100,6 +100,9 @@ class SignatureChecks(SignatureValidator):
     def __len__(self) -> int:
         return len(self._verified)
 
+    def __bool__(self) -> bool:
+        return True  # pyhanko-certvalidator takes ``signature_validator or its default``
+
     def validate_signature(
         self,
         signature: bytes,
