@@ -1,10 +1,8 @@
 """What the documents of a batch (``kyso verify dir/``, a verifier process) share beyond the
 revocation answers: outcomes of pure checks, each reused only where it cannot differ.
 
-- **Signature checks** (``SignatureChecks``): that a signature value verifies over some bytes
-  with some public key and algorithm (certificate, OCSP response, CRL and CMS signatures, as
-  pyhanko-certvalidator asks them) depends on those inputs alone. A success is remembered by
-  the SHA-256 of all of them; a failure never (it is computed again and raised again).
+- **Signature checks** (``verify.sigchecks.SignatureChecks``): successes of
+  pyhanko-certvalidator's signature checks, remembered by their inputs.
 - **Signer path outcomes** (``PathOutcomes``): the successful validation of a signer
   certificate's path, with its revocation, in the context ``verify.validate`` made for the
   signature at "now". It is reused for another document's signature only when a fresh
@@ -29,7 +27,6 @@ for a ``CachingContext`` and otherwise is pyHanko's function.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -37,20 +34,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from asn1crypto import algos, crl, keys, ocsp, x509
+from asn1crypto import crl, ocsp, x509
 from pyhanko.sign.validation import generic_cms
 from pyhanko.sign.validation.generic_cms import CertvalidatorOperationResult
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.path import ValidationPath
-from pyhanko_certvalidator.sig_validate import (
-    DEFAULT_VALIDATION_CONTEXT,
-    DefaultSignatureValidator,
-    SignatureValidationContext,
-    SignatureValidator,
-)
 
 from verify.boundary import READ_ERRORS
+from verify.sigchecks import DEFAULT_MAX_SIGNATURES, SignatureChecks, digest
 
 if TYPE_CHECKING:
     from certs.fetching import SourceCrlFetcher, SourceOcspFetcher
@@ -58,15 +50,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_AGE_SECONDS = 300.0
 DEFAULT_MAX_PATHS = 256
-DEFAULT_MAX_SIGNATURES = 4096
-
-
-def _digest(*parts: bytes) -> bytes:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(len(part).to_bytes(8, "big"))
-        h.update(part)
-    return h.digest()
+_digest = digest
 
 
 def context_inputs(
@@ -85,49 +69,6 @@ def context_inputs(
         b"revinfo", *sorted(_digest(r.dump()) for r in revinfo),
         (moment.isoformat() if moment is not None else "now").encode(), mode.encode(),
     )  # fmt: skip
-
-
-class SignatureChecks(SignatureValidator):
-    """pyhanko-certvalidator's signature check, its successes remembered (bounded, LRU)."""
-
-    def __init__(self, max_entries: int = DEFAULT_MAX_SIGNATURES) -> None:
-        self.max_entries = max_entries
-        self._verified: OrderedDict[bytes, None] = OrderedDict()
-        self._check = DefaultSignatureValidator()
-        #: checks answered from memory (the tests and the bench read it)
-        self.hits = 0
-
-    def __len__(self) -> int:
-        return len(self._verified)
-
-    def __bool__(self) -> bool:
-        return True  # pyhanko-certvalidator takes ``signature_validator or its default``
-
-    def validate_signature(
-        self,
-        signature: bytes,
-        signed_data: bytes,
-        public_key_info: keys.PublicKeyInfo,
-        signature_algorithm: algos.SignedDigestAlgorithm,
-        context: SignatureValidationContext = DEFAULT_VALIDATION_CONTEXT,
-    ) -> None:
-        key = _digest(
-            bytes(signature), bytes(signed_data), public_key_info.dump(),
-            signature_algorithm.dump(),
-            f"{context.contextual_md_algorithm}|{context.prehashed}".encode(),
-        )  # fmt: skip
-        if key in self._verified:
-            self._verified.move_to_end(key)
-            self.hits += 1
-            return
-        # raises InvalidSignature (or an algorithm error) as pyhanko-certvalidator's does:
-        # nothing is remembered then
-        self._check.validate_signature(
-            signature, signed_data, public_key_info, signature_algorithm, context
-        )
-        self._verified[key] = None
-        while len(self._verified) > self.max_entries:
-            self._verified.popitem(last=False)
 
 
 #: a fetcher entry: OCSP (key, response, url), CRL by URL (url, list), CRL by cert (key, lists)
@@ -168,11 +109,13 @@ def _state(ocsp_f: SourceOcspFetcher | None, crl_f: SourceCrlFetcher | None) -> 
 
 
 def _delta(before: _FetcherState, after: _FetcherState) -> _FetcherState:
-    seen = set(before.keys()[0]), set(before.keys()[1]), set(before.keys()[2])
+    ocsp_seen = {k for k, _, _ in before.ocsp}
+    urls_seen = {u for u, _ in before.crl_urls}
+    certs_seen = {k for k, _ in before.crl_certs}
     return _FetcherState(
-        tuple(e for e in after.ocsp if e[0] not in seen[0]),
-        tuple(e for e in after.crl_urls if e[0] not in seen[1]),
-        tuple(e for e in after.crl_certs if e[0] not in seen[2]),
+        tuple(e for e in after.ocsp if e[0] not in ocsp_seen),
+        tuple(e for e in after.crl_urls if e[0] not in urls_seen),
+        tuple(e for e in after.crl_certs if e[0] not in certs_seen),
         after.failures - before.failures,
     )
 

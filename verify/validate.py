@@ -113,8 +113,9 @@ def build_context(
     extra: dict[str, object] = {}
     if revinfo is not None:
         extra.update(crls=list(revinfo.crls), ocsps=list(revinfo.ocsps))
+    weak = sorted(options.policy.algorithms.forbidden_digests) if weak_hashes else []
     if weak_hashes:
-        extra["weak_hash_algos"] = set(options.policy.algorithms.forbidden_digests)
+        extra["weak_hash_algos"] = set(weak)
     if backend is not None:
         extra.update(allow_fetching=True, fetcher_backend=backend)
     cache = options.batch_cache
@@ -131,8 +132,7 @@ def build_context(
         held = [*revinfo.ocsps, *revinfo.crls] if revinfo is not None else []
         inputs = batchcache.context_inputs(
             options.trust_roots, others, held, moment if options.at is not None else None,
-            f"{revocation_mode}|{retroactive}|{sorted(extra.get('weak_hash_algos', ()))}|"
-            f"{backend is not None}",
+            f"{revocation_mode}|{retroactive}|{weak}|{backend is not None}",
         )  # fmt: skip
         fetchers = (backend.ocsp, backend.crl) if backend is not None else None
         return batchcache.CachingContext(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import keys as asn1_keys
-from cryptography.exceptions import InvalidSignature
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -29,8 +29,9 @@ from tests.verify.foreign_keys import (
 )
 from verify import Indication, SubIndication, ValidationReport, verify_pdf
 from verify.batch import BatchVerifier
-from verify.batchcache import BatchCache, PathOutcomes, SignatureChecks
+from verify.batchcache import BatchCache, PathOutcomes
 from verify.serialize import JsonValue, report_dict
+from verify.sigchecks import SignatureChecks
 
 #: what differs between two verifications of one document at two moments
 _TIMING = {"validated_at", "validation_time"}
@@ -69,7 +70,9 @@ class _Clock:
         return self.now
 
 
-def _all_documents(corpus: dict[str, bytes], foreign: list[Document]) -> list[tuple[str, bytes, bool]]:
+def _all_documents(
+    corpus: dict[str, bytes], foreign: list[Document]
+) -> list[tuple[str, bytes, bool]]:
     """(name, PDF, online) of both corpora."""
     found = [(name, pdf, True) for name, pdf in sorted(corpus.items())]
     return found + [(f"foreign/{d.name}", d.pdf, not d.offline) for d in foreign]
@@ -105,7 +108,9 @@ def test_documents_verified_twice_in_a_batch_get_the_reports_they_get_alone(
     the same (the revocation answers come from the batch's cache both times), and the same as
     its report alone but for the revocation answers' own bytes (fetched again alone)."""
     for online in (True, False):
-        documents = [(n, pdf) for n, pdf, o in _all_documents(corpus, foreign_corpus) if o is online]
+        documents = [
+            (n, pdf) for n, pdf, o in _all_documents(corpus, foreign_corpus) if o is online
+        ]
         paths = []
         for index, (_, pdf) in enumerate(documents):
             paths.append(tmp_path / f"{online}-{index:03d}.pdf")
@@ -186,9 +191,7 @@ def _impostor(kit: Kit, real: ForeignSigner) -> ForeignSigner:
     return ForeignSigner("impostor", key, cert, real.chain)
 
 
-def test_each_certificate_in_a_mixed_batch_gets_its_own_verdict(
-    kit: Kit, tmp_path: Path
-) -> None:
+def test_each_certificate_in_a_mixed_batch_gets_its_own_verdict(kit: Kit, tmp_path: Path) -> None:
     """Good documents of two signers of one CA between an expired signer, an impostor with the
     first signer's names and serial number, a self-signed one and one whose chain is left
     out: the cache never hands one certificate's outcome to another."""
@@ -217,7 +220,10 @@ def test_each_certificate_in_a_mixed_batch_gets_its_own_verdict(
     alone = [comparable(verify_pdf(path, kit.options())) for path in paths]
     for name, in_batch, by_itself in zip(names, batch, alone, strict=True):
         assert _evidence_free(in_batch) == _evidence_free(by_itself), name
-    verdicts = {n: (r["indication"], r["sub_indication"]) for n, r in zip(names, alone)}  # type: ignore[index]
+    verdicts = {
+        n: (r["indication"], r["sub_indication"])  # type: ignore[index]
+        for n, r in zip(names, alone, strict=True)
+    }
     assert verdicts["first"] == verdicts["second"] == ("TOTAL_PASSED", None)
     assert verdicts["expired"] == ("INDETERMINATE", "OUT_OF_BOUNDS_NO_POE")
     assert verdicts["self-signed"] == ("INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND")
@@ -236,9 +242,7 @@ def test_an_outcome_is_not_reused_under_other_trust_roots_or_another_moment(kit:
     )
     assert other_root.sub_indication is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
     later = signer.cert.not_valid_after_utc + timedelta(days=1)
-    expired = verify_pdf(
-        pdf, kit.options(at=later, revocation_cache=shared, batch_cache=kept)
-    )
+    expired = verify_pdf(pdf, kit.options(at=later, revocation_cache=shared, batch_cache=kept))
     assert expired.indication is Indication.INDETERMINATE
     assert kept.paths.hits == 0
 
