@@ -1,8 +1,9 @@
 """Many documents through one isolated verifier: ``kyso verify A.pdf B.pdf dir/``.
 
-One forked child verifies document after document, so what one verification learnt serves
-the next: the revocation answers (``VerifyOptions.revocation_cache``) and everything Python
-and the libraries load or warm on first use. Each document keeps the guarantees of
+One forked child verifies document after document, on one event loop, so what one
+verification learnt serves the next: the revocation answers (``VerifyOptions.revocation_cache``),
+signer path outcomes and signature checks (``VerifyOptions.batch_cache``) and everything
+Python and the libraries load or warm on first use. Each document keeps the guarantees of
 ``verify.isolate``: the child's address space is capped once (what it maps when it starts
 plus ``Limits.max_memory_bytes``), each document gets ``Limits.timeout_seconds`` of CPU time
 more than the child has spent so far (``RLIMIT_CPU``: SIGXCPU ends it) and a wall-clock
