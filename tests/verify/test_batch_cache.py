@@ -78,6 +78,8 @@ def _all_documents(
     return found + [(f"foreign/{d.name}", d.pdf, not d.offline) for d in foreign]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # both corpora, three or four times each
 def test_every_corpus_document_gets_the_same_report_with_the_batch_cache(
     kit: Kit, corpus: dict[str, bytes], foreign_corpus: list[Document]
 ) -> None:
@@ -101,6 +103,8 @@ def test_every_corpus_document_gets_the_same_report_with_the_batch_cache(
     assert kept.signatures.hits > 0
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # both corpora, three or four times each
 def test_documents_verified_twice_in_a_batch_get_the_reports_they_get_alone(
     kit: Kit, corpus: dict[str, bytes], foreign_corpus: list[Document], tmp_path: Path
 ) -> None:
