@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the heavy packages load when a piece is built
     from certs.revcache import RevocationCache
     from signing.remote import RemoteSigningService
     from signing.timestamps import TimeStampSource
+    from verify.batchcache import BatchCache
     from verify.options import Limits
 
 
@@ -172,6 +173,14 @@ def timestamp_source(settings: Settings, authority: Pki) -> TimeStampSource:
     if url is not None and url.rstrip("/") != own:
         return HttpTimeStampSource(url)
     return own_tsa(authority)
+
+
+def batch_cache(settings: VerifySettingsView) -> BatchCache:
+    """Signer path outcomes and signature checks a process keeps between verifications, each
+    only while a fresh validation must agree (``verify.batchcache``)."""
+    from verify.batchcache import BatchCache
+
+    return BatchCache.create(max_age=settings.revocation_cache_seconds)
 
 
 def revocation_cache(settings: VerifySettingsView) -> RevocationCache:

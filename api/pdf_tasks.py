@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from certs.revcache import RevocationCache
     from certs.revocation import Revocation
     from signing.remote import RemoteSigningService
+    from verify.batchcache import BatchCache
     from verify.model import ValidationReport
     from verify.options import Limits, VerifyOptions
 
@@ -56,6 +57,8 @@ class TaskContext:
     signing: Signing
     #: other responders' OCSP/CRL answers kept by this process between verifications
     revocation_cache: RevocationCache
+    #: signer path outcomes and signature checks kept between verifications
+    batch_cache: BatchCache | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class VerifyConfig:
             revocation_source=source,
             limits=limits,
             revocation_cache=context.revocation_cache,
+            batch_cache=context.batch_cache,
         )
 
 

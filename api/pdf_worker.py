@@ -57,6 +57,7 @@ def task_context(settings: Settings) -> TaskContext:
         remote_signing=build.remote_signing(settings, engine, store, clock),
         signing=Signing(settings, pki, store, clock),
         revocation_cache=build.revocation_cache(settings),
+        batch_cache=build.batch_cache(settings),
     )
 
 

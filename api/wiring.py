@@ -240,8 +240,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     inline = None
     if not settings.verify_workers:
         inline = TaskContext(
-            settings.max_pages, pki, store, revocation, ocsp, remote, signing, revocations
-        )
+            settings.max_pages, pki, store, revocation, ocsp, remote, signing, revocations,
+            build.batch_cache(settings),
+        )  # fmt: skip
     pdf = PdfRunner(
         pool if settings.verify_workers else None,
         inline,

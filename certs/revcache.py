@@ -93,6 +93,17 @@ class RevocationCache:
         self.hits += 1
         return entry
 
+    def _serves(self, table: dict[_K, _Entry[_T]], key: _K, value: object) -> bool:
+        entry = table.get(key)
+        return entry is not None and entry.value is value and entry.expires > self.clock()
+
+    def serves_ocsp(self, key: object, response: ocsp.OCSPResponse) -> bool:
+        """Is ``response`` what ``find_ocsp(key)`` gives now? (not counted as a hit)"""
+        return self._serves(self._ocsp, key, response)
+
+    def serves_crl(self, url: str, certificate_list: crl.CertificateList) -> bool:
+        return self._serves(self._crl, url, certificate_list)
+
     def find_ocsp(self, key: object) -> tuple[ocsp.OCSPResponse, str] | None:
         """A valid response kept for ``key`` (certificate and issuer), and its URL."""
         entry = self._live(self._ocsp, key)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from asn1crypto import x509
 
 from certs.revcache import RevocationCache
 from verify.policy import STRICT, Policy
+
+if TYPE_CHECKING:  # pyHanko's validation modules: only where a verification runs
+    from verify.batchcache import BatchCache
 
 
 class RevocationSource(Protocol):
@@ -63,3 +66,6 @@ class VerifyOptions:
     #: OCSP responses and CRLs shared with other verifications while valid (a batch, a
     #: verifier process); ``None``: each verification fetches its own
     revocation_cache: RevocationCache | None = field(default=None, compare=False)
+    #: signature checks and signer path outcomes shared with other verifications, each only
+    #: where it cannot change a verdict (``verify.batchcache``); ``None``: nothing shared
+    batch_cache: BatchCache | None = field(default=None, compare=False)

@@ -23,6 +23,7 @@ from pyhanko.sign.validation.status import (
 from pyhanko_certvalidator import ValidationContext
 
 from certs.fetching import SourceCrlFetcher, SourceFetcherBackend, SourceOcspFetcher
+from verify import batchcache
 from verify.boundary import (
     GUARDED_DIFF_POLICY,
     READ_ERRORS,
@@ -78,6 +79,7 @@ def _context(
     *,
     retroactive: bool,
     fetched: Fetched,
+    signer: x509.Certificate | None = None,
 ) -> ValidationContext:
     backend = None
     if options.online and source is not None:
@@ -85,7 +87,7 @@ def _context(
         fetched.ocsp, fetched.crl = backend.ocsp, backend.crl
     return build_context(
         options, moment, embedded.certs, revinfo=embedded, revocation_mode="require",
-        retroactive=retroactive, backend=backend,
+        retroactive=retroactive, backend=backend, signer=signer,
     )  # fmt: skip
 
 
@@ -99,26 +101,44 @@ def build_context(
     retroactive: bool = False,
     backend: SourceFetcherBackend | None = None,
     weak_hashes: bool = True,
+    signer: x509.Certificate | None = None,
 ) -> ValidationContext:
     """The one place a ValidationContext is made: trust roots and extra certificates from the
     options, ``certs`` and revocation data from the document. certvalidator reads the CRLs'
-    dates here: one that does not parse makes the signature unreadable (found by fuzzing)."""
+    dates here: one that does not parse makes the signature unreadable (found by fuzzing).
+
+    With a ``batch_cache`` every context checks signatures through it; the context of a
+    signature's validation at "now" (``signer`` given) may also take the signer's path
+    outcome from it (``verify.batchcache``)."""
     extra: dict[str, object] = {}
     if revinfo is not None:
         extra.update(crls=list(revinfo.crls), ocsps=list(revinfo.ocsps))
+    weak = sorted(options.policy.algorithms.forbidden_digests) if weak_hashes else []
     if weak_hashes:
-        extra["weak_hash_algos"] = set(options.policy.algorithms.forbidden_digests)
+        extra["weak_hash_algos"] = set(weak)
     if backend is not None:
         extra.update(allow_fetching=True, fetcher_backend=backend)
+    cache = options.batch_cache
+    others = [*options.other_certs, *certs]
+    kwargs: dict[str, object] = dict(
+        trust_roots=list(options.trust_roots), other_certs=others, moment=moment,
+        revocation_mode=revocation_mode, retroactive_revinfo=retroactive, **extra,
+    )  # fmt: skip
     try:
-        return ValidationContext(
-            trust_roots=list(options.trust_roots),
-            other_certs=[*options.other_certs, *certs],
-            moment=moment,
-            revocation_mode=revocation_mode,
-            retroactive_revinfo=retroactive,
-            **extra,  # type: ignore[arg-type]
-        )
+        if cache is None:
+            return ValidationContext(**kwargs)  # type: ignore[arg-type]
+        if signer is None:
+            return ValidationContext(signature_validator=cache.signatures, **kwargs)  # type: ignore[arg-type]
+        held = [*revinfo.ocsps, *revinfo.crls] if revinfo is not None else []
+        inputs = batchcache.context_inputs(
+            options.trust_roots, others, held, moment if options.at is not None else None,
+            f"{revocation_mode}|{retroactive}|{weak}|{backend is not None}",
+        )  # fmt: skip
+        fetchers = (backend.ocsp, backend.crl) if backend is not None else None
+        return batchcache.CachingContext(
+            cache=cache, signer=signer, inputs=inputs, fetchers=fetchers,
+            shared=options.revocation_cache, revinfo=held, **kwargs,
+        )  # fmt: skip
     except READ_ERRORS as exc:
         raise Unreadable(f"revocation data: {type(exc).__name__}") from exc
 
@@ -242,8 +262,9 @@ async def validate_signature(
     moment = options.at or max(now, datetime.now(UTC))
     fetched = Fetched()
     context = _context(
-        options, embedded, source, moment, retroactive=options.at is None, fetched=fetched
-    )
+        options, embedded, source, moment, retroactive=options.at is None, fetched=fetched,
+        signer=sig.signer_cert,
+    )  # fmt: skip
     status = await _run(sig, context, skip_diff)
     problems: list[tuple[str, dict[str, str]]] = []
     if not status.intact:

@@ -59,11 +59,13 @@ def verify_batch(
 ) -> int:
     from certs.revcache import RevocationCache
     from verify.batch import BatchVerifier
+    from verify.batchcache import BatchCache
     from verify.i18n import VERDICT
     from verify.serialize import report_dict
 
     shared = RevocationCache(max_age=settings.revocation_cache_seconds)
-    options = dataclasses.replace(options, revocation_cache=shared)
+    kept = BatchCache.create(max_age=settings.revocation_cache_seconds)
+    options = dataclasses.replace(options, revocation_cache=shared, batch_cache=kept)
     counts: Counter[int] = Counter()
     with BatchVerifier(options) as verifier:
         for path in expand(paths):

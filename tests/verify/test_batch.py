@@ -29,6 +29,7 @@ from tests.verify.foreign_keys import ForeignSigner, foreign_signer, self_signed
 from tests.verify.test_hostile_input import _bomb_revision
 from verify import Indication, Limits, SubIndication, ValidationReport, verify_pdf
 from verify.batch import BatchVerifier
+from verify.batchcache import BatchCache
 from verify.isolate import verify_isolated
 
 SCHEMA = json.loads(
@@ -218,7 +219,8 @@ class _Compared:
 
 
 def _batch_and_alone(kit: Kit, tmp_path: Path, documents: list[bytes]) -> _Compared:
-    """Verdicts of ``documents`` through one batch (one revocation cache, one child) and each
+    """Verdicts of ``documents`` through one batch (one revocation cache and batch cache, one
+    child) and each
     verified alone in a fresh verification (no cache)."""
     paths = []
     for index, document in enumerate(documents):
@@ -227,7 +229,8 @@ def _batch_and_alone(kit: Kit, tmp_path: Path, documents: list[bytes]) -> _Compa
     out = _Compared([], [])
 
     def batch() -> None:
-        with BatchVerifier(kit.options(revocation_cache=RevocationCache())) as verifier:
+        options = kit.options(revocation_cache=RevocationCache(), batch_cache=BatchCache.create())
+        with BatchVerifier(options) as verifier:
             out.batch = [verdict(verifier.verify(path)) for path in paths]
 
     def alone() -> None:
