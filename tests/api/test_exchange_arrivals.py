@@ -29,7 +29,7 @@ from api.ratelimit import RateLimited
 from api.settings import Settings
 from api.wiring import Services, build_services
 from archive.catalog import tables as t
-from certs.fetching import PkiUrlSource
+from certs.sources import PkiUrlSource
 from onestop.exchange import auth
 from onestop.exchange.edxml import build_package
 from onestop.exchange.errors import ExchangeDuplicateError

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from certs.fetch_policy import FetchPolicy, parse_hosts
-from certs.fetching import HttpUrlSource, PkiUrlSource
 from certs.keystore_file import FileKeyStore
 from certs.pki import Pki
 from certs.records import IssuedCertificate
 from certs.revocation import Revocation
+from certs.sources import HttpUrlSource, PkiUrlSource
 from common.clock import SystemClock
 from signing.pades import PadesSigner, SigningContext
 from signing.pki_adapter import signing_key, trust_from_pki
