@@ -73,26 +73,31 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.settings = settings
     app.state.services = services
     install_error_handlers(app)
-    app.include_router(pki.router)
-    app.include_router(v1.router)
-    app.include_router(verify.router)
-    app.include_router(printcheck.router)
-    app.include_router(lookup.router)
-    app.include_router(csc.v1_router)
-    app.include_router(csc.v2_router)
-    app.include_router(csc_enrolment.router)
-    app.include_router(dossiers.router)
-    app.include_router(results.router)
-    app.include_router(archivist.router)
-    app.include_router(bags.router)
-    app.include_router(exchange.router)
-    app.include_router(pages)
-    app.include_router(dossier_pages)
-    app.include_router(archive_pages)
-    app.include_router(keeping_pages)
-    app.include_router(print_pages)
-    app.include_router(exchange_pages)
-    app.include_router(result_pages)
+    # in this order: the API, then the HTML pages
+    routers = (
+        pki.router,
+        v1.router,
+        verify.router,
+        printcheck.router,
+        lookup.router,
+        csc.v1_router,
+        csc.v2_router,
+        csc_enrolment.router,
+        dossiers.router,
+        results.router,
+        archivist.router,
+        bags.router,
+        exchange.router,
+        pages,
+        dossier_pages,
+        archive_pages,
+        keeping_pages,
+        print_pages,
+        exchange_pages,
+        result_pages,
+    )
+    for router in routers:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.state.metrics = install_observability(app, services)

@@ -22,11 +22,11 @@ if TYPE_CHECKING:  # the heavy packages load when a piece is built
     from api.settings import Settings
     from api.settings_verify import VerifySettingsView
     from certs.fetch_policy import FetchPolicy
-    from certs.fetching import HttpUrlSource
     from certs.keys import KeyStore
     from certs.pki import Pki
     from certs.profiles import PkiOptions
     from certs.revcache import RevocationCache
+    from certs.sources import HttpUrlSource
     from signing.remote import RemoteSigningService
     from signing.timestamps import TimeStampSource
     from verify.batchcache import BatchCache
@@ -156,7 +156,7 @@ def fetch_policy(settings: VerifySettingsView) -> FetchPolicy:
 def http_source(settings: VerifySettingsView, policy: FetchPolicy | None = None) -> HttpUrlSource:
     """OCSP/CRL fetching over HTTP where the fetch policy allows, each fetch bounded in time
     and size."""
-    from certs.fetching import HttpUrlSource
+    from certs.sources import HttpUrlSource
 
     chosen = policy if policy is not None else fetch_policy(settings)
     return HttpUrlSource(settings.fetch_timeout_seconds, settings.fetch_max_mb << 20, chosen)

@@ -5,7 +5,7 @@ limits. A route asks for the pieces it uses (``AccountsDep``, ``PkiDep`` ...), n
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
@@ -26,6 +26,7 @@ from common.errors import AuthenticationError, PermissionDeniedError
 
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+T = TypeVar("T")
 
 
 def services(request: Request) -> Services:
@@ -36,51 +37,24 @@ def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-def _accounts(svc: ServicesDep) -> Accounts:
-    return svc.accounts
+def _piece(part: Callable[[Services], T]) -> Callable[[Services], T]:
+    """A dependency giving one piece of the request's ``Services``."""
+
+    def dependency(svc: ServicesDep) -> T:
+        return part(svc)
+
+    return dependency
 
 
-def _notifications(svc: ServicesDep) -> Notifications:
-    return svc.notifications
-
-
-def _jobs(svc: ServicesDep) -> JobQueue:
-    return svc.jobs
-
-
-def _pki(svc: ServicesDep) -> Pki:
-    return svc.pki
-
-
-def _revocation(svc: ServicesDep) -> Revocation:
-    return svc.revocation
-
-
-def _ocsp(svc: ServicesDep) -> OcspResponder:
-    return svc.ocsp
-
-
-def _tsa(svc: ServicesDep) -> TimeStampAuthority:
-    return svc.tsa
-
-
-def _enrolment(svc: ServicesDep) -> EnrolmentDesk:
-    return svc.enrolment
-
-
-def _rate_limiter(svc: ServicesDep) -> Limiter:
-    return svc.rate_limiter
-
-
-AccountsDep = Annotated[Accounts, Depends(_accounts)]
-NotificationsDep = Annotated[Notifications, Depends(_notifications)]
-JobsDep = Annotated[JobQueue, Depends(_jobs)]
-PkiDep = Annotated[Pki, Depends(_pki)]
-RevocationDep = Annotated[Revocation, Depends(_revocation)]
-OcspDep = Annotated[OcspResponder, Depends(_ocsp)]
-TsaDep = Annotated[TimeStampAuthority, Depends(_tsa)]
-EnrolmentDep = Annotated[EnrolmentDesk, Depends(_enrolment)]
-LimiterDep = Annotated[Limiter, Depends(_rate_limiter)]
+AccountsDep = Annotated[Accounts, Depends(_piece(lambda svc: svc.accounts))]
+NotificationsDep = Annotated[Notifications, Depends(_piece(lambda svc: svc.notifications))]
+JobsDep = Annotated[JobQueue, Depends(_piece(lambda svc: svc.jobs))]
+PkiDep = Annotated[Pki, Depends(_piece(lambda svc: svc.pki))]
+RevocationDep = Annotated[Revocation, Depends(_piece(lambda svc: svc.revocation))]
+OcspDep = Annotated[OcspResponder, Depends(_piece(lambda svc: svc.ocsp))]
+TsaDep = Annotated[TimeStampAuthority, Depends(_piece(lambda svc: svc.tsa))]
+EnrolmentDep = Annotated[EnrolmentDesk, Depends(_piece(lambda svc: svc.enrolment))]
+LimiterDep = Annotated[Limiter, Depends(_piece(lambda svc: svc.rate_limiter))]
 
 
 def client_address(request: Request) -> str:

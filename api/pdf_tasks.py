@@ -77,7 +77,7 @@ class VerifyConfig:
         URLs over HTTP where the fetch policy allows."""
         from asn1crypto import x509
 
-        from certs.fetching import HttpUrlSource, PkiUrlSource
+        from certs.sources import HttpUrlSource, PkiUrlSource
         from verify.options import VerifyOptions
 
         limits = self.limits

@@ -35,12 +35,12 @@ if TYPE_CHECKING:  # the heavy packages load when the services are built
     from archive.ingest import Archive
     from archive.protocols import Catalog
     from certs.enrolment import EnrolmentDesk
-    from certs.fetching import HttpUrlSource
     from certs.keys import KeyStore
     from certs.ocsp import OcspResponder
     from certs.pki import Pki
     from certs.revcache import RevocationCache
     from certs.revocation import Revocation
+    from certs.sources import HttpUrlSource
     from certs.tsa import TimeStampAuthority
     from signing.cache import SignerCache
     from signing.pades import SigningContext
@@ -142,7 +142,7 @@ class Services:
 
     def verify_options(self, *, online: bool = True) -> VerifyOptions:
         """Trust kyso's roots and imported anchors; kyso's own revocation data in-process."""
-        from certs.fetching import PkiUrlSource
+        from certs.sources import PkiUrlSource
         from verify.options import VerifyOptions
 
         source = PkiUrlSource(self.pki, self.http_source(), self.revocation, self.ocsp)

@@ -157,20 +157,27 @@ class SignatureSummary:
 
 
 @dataclass(frozen=True)
-class VersionRecord:
-    """One stored version of a document: original, OCR derivative, signed result, LTA renewal."""
+class _VersionFacts:
+    """A stored object and its cataloguing facts: what a version is, catalogued or not."""
 
     document_id: str
-    number: int
     kind: VersionKind
     sha256: str
     size: int
     media_type: str
     storage_key: str
     storage_version_id: str
-    created_at: datetime
     retain_until: datetime | None
     signature: SignatureSummary | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VersionRecord(_VersionFacts):
+    """One stored version of a document: original, OCR derivative, signed result, LTA renewal;
+    its number among the document's versions and when it was catalogued."""
+
+    number: int
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -196,18 +203,8 @@ class IngestResult:
 
 
 @dataclass(frozen=True)
-class NewVersion:
+class NewVersion(_VersionFacts):
     """A version to catalogue: the stored object plus its cataloguing facts."""
-
-    document_id: str
-    kind: VersionKind
-    sha256: str
-    size: int
-    media_type: str
-    storage_key: str
-    storage_version_id: str
-    retain_until: datetime | None
-    signature: SignatureSummary | None = None
 
 
 @dataclass(frozen=True)

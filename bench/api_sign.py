@@ -24,7 +24,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pyotp
 
@@ -32,13 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # run as a script, bench/api.py would shadow the api package: look from the root
 sys.path[0] = str(ROOT)
 sys.path.insert(1, str(ROOT / "tests" / "api"))
-from apitools import Kyso, make_kyso, make_pdf  # noqa: E402
+from apitools import PIN, Kyso, enrol_credential, make_kyso, make_pdf  # noqa: E402
 
 from api.accounts.service import Role  # noqa: E402
 from api.settings import Settings  # noqa: E402
 
 AGENCY = "UBND Quận Hoàn Kiếm"
-PIN = "246810"
 
 
 def citizen(kyso: Kyso, number: int) -> tuple[dict[str, str], str, pyotp.TOTP]:
@@ -46,19 +44,11 @@ def citizen(kyso: Kyso, number: int) -> tuple[dict[str, str], str, pyotp.TOTP]:
     accounts = kyso.services.accounts
     user = accounts.create_user(f"dan{number}", "mat-khau-rat-dai-123", Role.CITIZEN, "Dân")
     headers = {"Authorization": f"Bearer {accounts.issue_token(user)}"}
-    cccd = f"0012030{number:05d}"
-    enrolment = kyso.client.post(
-        "/api/v1/enrolments", json={"full_name": "Nguyễn Thị Hoa", "cccd": cccd}, headers=headers
-    ).json()
-    serial = kyso.client.post(
-        f"/api/v1/enrolments/{enrolment['id']}/approve", headers=kyso.headers("official")
-    ).json()["serial"]
-    enrolled = kyso.client.post(
-        "/api/v1/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=headers
+    official = kyso.headers("official")
+    credential, totp, _serial = enrol_credential(
+        kyso.client, headers, official, f"0012030{number:05d}"
     )
-    assert enrolled.status_code == 201, enrolled.text
-    secret = parse_qs(urlparse(enrolled.json()["otpauth_uri"]).query)["secret"][0]
-    return headers, enrolled.json()["credentialID"], pyotp.TOTP(secret)
+    return headers, credential, totp
 
 
 def submit(kyso: Kyso, who: tuple[dict[str, str], str, pyotp.TOTP], pdf: bytes) -> str:

@@ -31,7 +31,8 @@ from onestop.model import Dossier  # noqa: E402
 from onestop.numbering import RegisterKey  # noqa: E402
 from onestop.status import DossierStatus  # noqa: E402
 from onestop.templates.draft import DossierFacts, fill  # noqa: E402
-from onestop.templates.layout import render, template_fonts  # noqa: E402
+from onestop.templates.fonts import template_fonts  # noqa: E402
+from onestop.templates.layout import render  # noqa: E402
 from onestop.templates.spec import DECISION  # noqa: E402
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)

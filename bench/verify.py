@@ -43,10 +43,11 @@ from pyhanko.sign.validation import async_validate_pdf_signature  # noqa: E402
 from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
 from api.database import make_engine, migrate  # noqa: E402
-from certs.fetching import PkiUrlSource, SourceFetcherBackend  # noqa: E402
+from certs.fetching import SourceFetcherBackend  # noqa: E402
 from certs.keystore_file import FileKeyStore  # noqa: E402
 from certs.pki import Pki, PkiOptions  # noqa: E402
 from certs.records import to_pem  # noqa: E402
+from certs.sources import PkiUrlSource  # noqa: E402
 from signing.options import Level, SignOptions  # noqa: E402
 from signing.pades import PadesSigner, SigningContext  # noqa: E402
 from signing.pki_adapter import signing_key, trust_from_pki, tsa  # noqa: E402

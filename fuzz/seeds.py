@@ -140,9 +140,9 @@ class ThrowawayPki:
 def throwaway_pki(base: Path) -> tuple[ThrowawayPki, Engine]:
     """The PKI kept in ``base`` and its database engine (to dispose of when done)."""
     from api.database import make_engine, migrate
-    from certs.fetching import PkiUrlSource
     from certs.keystore_file import FileKeyStore
     from certs.pki import Pki
+    from certs.sources import PkiUrlSource
     from common.clock import SystemClock
     from signing.pades import SigningContext
     from signing.pki_adapter import trust_from_pki, tsa

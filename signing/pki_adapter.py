@@ -10,10 +10,10 @@ from __future__ import annotations
 from asn1crypto import x509
 
 from certs.errors import PkiError
-from certs.fetching import PkiUrlSource, UrlSource
 from certs.keys import SignatureScheme
 from certs.pki import Pki
 from certs.records import CertificateRecord
+from certs.sources import PkiUrlSource, UrlSource
 from certs.tsa import TimeStampAuthority, tsa_from_pki
 from signing.errors import SigningBackendError, SigningInputError, SigningNotFoundError
 from signing.revinfo import TrustMaterial

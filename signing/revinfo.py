@@ -1,5 +1,5 @@
 """Trust material for signing: roots, other CAs, and where revocation data comes from
-(B-LT/B-LTA embed what is fetched; ``certs.fetching`` does the fetching)."""
+(B-LT/B-LTA embed what is fetched; ``certs.sources`` and ``certs.fetching`` do the fetching)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from asn1crypto import x509
 from pyhanko_certvalidator import ValidationContext
 
-from certs.fetching import UrlSource, fetchers_for
+from certs.fetching import fetchers_for
+from certs.sources import UrlSource
 from signing.errors import SigningError
 
 

@@ -23,7 +23,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
-from certs.fetching import BudgetedSource, HttpUrlSource
+from certs.sources import BudgetedSource, HttpUrlSource
 from common.hashing import sha256_bytes
 from verify import active, batchcache, fastread, logmask
 from verify.assemble import assemble_document, assemble_signature

@@ -6,7 +6,7 @@ and sends the report back through a pipe. A child that runs out of memory or CPU
 or raises ``MemoryError``: the caller gets a report with the ``resource_limit`` finding
 (TOTAL_FAILED / FORMAT_FAILURE: the document asked for more than a document may). A child
 still running at the wall-clock deadline (``Limits.wall_seconds``) was waiting, not computing: on
-revocation servers (each fetch and all of them are bounded, see ``certs.fetching``) or on
+revocation servers (each fetch and all of them are bounded, see ``certs.sources``) or on
 an overloaded machine. It is killed, and the report says ``verification_incomplete``
 (INDETERMINATE / TRY_LATER): a slow network never makes a document look forged.
 """

@@ -19,7 +19,7 @@ class RevocationSource(Protocol):
     """Fetches revocation data by URL: GET a CRL, POST an OCSP request.
 
     Implementations raise a ``common.errors.KysoError`` when the URL cannot be answered, and
-    bound their own time and size (``certs.fetching.HttpUrlSource``).
+    bound their own time and size (``certs.sources.HttpUrlSource``).
     """
 
     async def get(self, url: str) -> bytes: ...

@@ -106,7 +106,7 @@ def verification_setup(
     report, ``setup.pki`` is then the ORM's. The caller adds --trust, --at, --policy and,
     before forking the verifier, disposes of ``setup.engine`` when there is one (a forked
     child must not share pooled connections)."""
-    from certs.fetching import PkiUrlSource
+    from certs.sources import PkiUrlSource
 
     clock = SystemClock()
     view = None if seal or not database_exists(settings) else _pki_view(settings, clock)

@@ -3,6 +3,8 @@ preview (a PDF in a new tab, no number taken), issue (numbered, sealed, signed, 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -97,31 +99,41 @@ def result_form(
         return RedirectResponse("/officer/dossiers", status_code=303)
 
 
-@router.post("/officer/dossiers/{code}/template/preview", response_class=Response)
-async def preview(request: Request, code: str, svc: ServicesDep, user: MaybeUser) -> Response:
+async def _officer_posts(
+    request: Request,
+    code: str,
+    svc: Services,
+    user: User | None,
+    act: Callable[[User, ResultTemplate, dict[str, str]], Awaitable[Response]],
+) -> Response:
+    """A posted template form: its CSRF token checked, an official's (or admin's) only; a
+    refusal of ``act`` shows the form again with the reason."""
     spec, values, csrf = await _posted(request)
     check_csrf(request, csrf)
     if user is None or not _official(user):
         return RedirectResponse("/login?next=/officer/dossiers", status_code=303)
     try:
-        rendered = await result_desk(svc).preview(code, user, spec.name, values)
+        return await act(user, spec, values)
     except KysoError as exc:
         return _form(request, svc, user, code, spec, values, 400, error=exc.message)
-    return Response(
-        rendered.pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{code}-preview.pdf"'},
-    )
+
+
+@router.post("/officer/dossiers/{code}/template/preview", response_class=Response)
+async def preview(request: Request, code: str, svc: ServicesDep, user: MaybeUser) -> Response:
+    async def pdf(official: User, spec: ResultTemplate, values: dict[str, str]) -> Response:
+        rendered = await result_desk(svc).preview(code, official, spec.name, values)
+        disposition = f'inline; filename="{code}-preview.pdf"'
+        return Response(
+            rendered.pdf, media_type="application/pdf", headers={"Content-Disposition": disposition}
+        )
+
+    return await _officer_posts(request, code, svc, user, pdf)
 
 
 @router.post("/officer/dossiers/{code}/template/issue", response_class=HTMLResponse)
 async def issue(request: Request, code: str, svc: ServicesDep, user: MaybeUser) -> Response:
-    spec, values, csrf = await _posted(request)
-    check_csrf(request, csrf)
-    if user is None or not _official(user):
-        return RedirectResponse("/login?next=/officer/dossiers", status_code=303)
-    try:
-        issued = await result_desk(svc).issue(code, user, spec.name, values)
-    except KysoError as exc:
-        return _form(request, svc, user, code, spec, values, 400, error=exc.message)
-    return _form(request, svc, user, code, spec, values, issued=issued)
+    async def issued(official: User, spec: ResultTemplate, values: dict[str, str]) -> Response:
+        done = await result_desk(svc).issue(code, official, spec.name, values)
+        return _form(request, svc, official, code, spec, values, issued=done)
+
+    return await _officer_posts(request, code, svc, user, issued)

@@ -1,6 +1,6 @@
 """A ``ResultDraft`` laid out on A4 as Decree 30/2020 Appendix I places its elements, with
-fpdf2 (embedded subset TrueType fonts; Times New Roman's metric twin, Liberation Serif, found
-as signing/ finds its stamp fonts: Vietnamese coverage checked).
+fpdf2 (embedded subset TrueType fonts, ``onestop.templates.fonts``: Times New Roman's metric
+twin, Liberation Serif, parsed once per process).
 
 The signer block is the last thing on the page: the authority and title (7a), then a box
 left free for the official's visible signature (``STAMP_SIZE``, the size of the default box of
@@ -13,28 +13,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import Align
 
-from onestop.errors import OnestopError
 from onestop.ports import Box
 from onestop.templates.draft import Paragraph, ResultDraft
-from signing.fonts import covers_vietnamese
-
-_FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/liberation2"),
-    Path("/usr/share/fonts/truetype/liberation"),
-    Path("/usr/share/fonts/truetype/dejavu"),
-)
-_FACES = {
-    "": ("LiberationSerif-Regular.ttf", "DejaVuSerif.ttf"),
-    "B": ("LiberationSerif-Bold.ttf", "DejaVuSerif-Bold.ttf"),
-    "I": ("LiberationSerif-Italic.ttf", "DejaVuSerif-Italic.ttf"),
-    "BI": ("LiberationSerif-BoldItalic.ttf", "DejaVuSerif-BoldItalic.ttf"),
-}
+from onestop.templates.fonts import FAMILY, add_faces
 
 # A4 in points; margins of Decree 30/2020 Appendix I: top and bottom 20-25 mm, left 30-35 mm,
 # right 15-20 mm
@@ -49,40 +34,12 @@ AGENCY_COLUMN = (LEFT - 30, 215.0)
 MOTTO_COLUMN = (LEFT + 170, WIDTH - RIGHT - (LEFT + 170) + 25)
 
 
-class TemplateFontMissingError(OnestopError):
-    """No installed font draws Vietnamese (fonts-liberation2 or fonts-dejavu-core)."""
-
-    default_code = "template_font_missing"
-
-
 @dataclass(frozen=True)
 class RenderedResult:
     pdf: bytes
     pages: int
     #: where the official's stamp goes on the last page (PDF points, origin bottom left)
     stamp_box: Box
-
-
-@lru_cache(maxsize=1)
-def template_fonts() -> dict[str, Path]:
-    """A font file for each style; italics fall back to upright when none is installed."""
-    found: dict[str, Path] = {}
-    for style, names in _FACES.items():
-        for name in names:
-            paths = (d / name for d in _FONT_DIRS)
-            path = next((p for p in paths if p.is_file() and covers_vietnamese(p)), None)
-            if path is not None:
-                found[style] = path
-                break
-    for style, fallback in (("", ""), ("B", ""), ("I", ""), ("BI", "B")):
-        if style not in found and fallback in found:
-            found[style] = found[fallback]
-    if "" not in found or "B" not in found:
-        raise TemplateFontMissingError(
-            "template_font_missing",
-            "no installed serif font draws Vietnamese (install fonts-liberation2)",
-        )
-    return found
 
 
 def _nfc(text: str) -> str:
@@ -93,8 +50,7 @@ def _nfc(text: str) -> str:
 class _Page(FPDF):
     def __init__(self) -> None:
         super().__init__(format="A4", unit="pt")
-        for style, path in template_fonts().items():
-            self.add_font("Serif", style, str(path))
+        add_faces(self)
         self.set_margins(LEFT, TOP, RIGHT)
         self.set_auto_page_break(True, BOTTOM)
         self.set_creator("kyso")
@@ -103,14 +59,14 @@ class _Page(FPDF):
     def centred(
         self, column: tuple[float, float], y: float, text: str, style: str, size: int
     ) -> float:
-        self.set_font("Serif", style, size)
+        self.set_font(FAMILY, style, size)
         self.set_xy(column[0], y)
         self.cell(column[1], size + 3, _nfc(text), align="C")
         return y + size + 4
 
     def rule(self, column: tuple[float, float], y: float, text: str, size: int) -> None:
         """The short line under the agency or the motto: as long as the text above it."""
-        self.set_font("Serif", "B", size)
+        self.set_font(FAMILY, "B", size)
         width = self.get_string_width(_nfc(text))
         middle = column[0] + column[1] / 2
         self.line(middle - width / 2, y, middle + width / 2, y)
@@ -125,9 +81,9 @@ class _Page(FPDF):
                     bottom_margin=6,
                 ) as par:
                     if item.label:
-                        self.set_font("Serif", "B", size)
+                        self.set_font(FAMILY, "B", size)
                         par.write(_nfc(item.label) + " ")
-                    self.set_font("Serif", item.style, size)
+                    self.set_font(FAMILY, item.style, size)
                     par.write(_nfc(item.text))
 
 
@@ -145,7 +101,7 @@ def _header(page: _Page, draft: ResultDraft) -> float:
     page.centred(MOTTO_COLUMN, y, draft.place_date, "I", 13)
     y += 19
     if not draft.title:  # a letter: its subject under the number, box (5b)
-        page.set_font("Serif", "", 12)
+        page.set_font(FAMILY, "", 12)
         page.set_xy(AGENCY_COLUMN[0], y)
         page.multi_cell(AGENCY_COLUMN[1], 15, _nfc(f"V/v {draft.subject}"), align="C")
         y = page.get_y() + 14
@@ -153,14 +109,14 @@ def _header(page: _Page, draft: ResultDraft) -> float:
         y += 14
         y = page.centred((LEFT, TEXT_WIDTH), y, draft.title, "B", 14)
         if draft.subject:
-            page.set_font("Serif", "B", 14)
+            page.set_font(FAMILY, "B", 14)
             page.set_xy(LEFT, y)
             page.multi_cell(TEXT_WIDTH, 17, _nfc(draft.subject), align="C")
             y = page.get_y()
         page.rule((LEFT, TEXT_WIDTH), y + 4, "__________", 10)
         y += 12
     if draft.preview:
-        page.set_font("Serif", "B", 10)
+        page.set_font(FAMILY, "B", 10)
         page.set_xy(WIDTH - RIGHT - 160, 20)
         page.cell(160, 12, "BẢN XEM TRƯỚC - CHƯA CẤP SỐ", align="R")
     return y
@@ -179,10 +135,10 @@ def _signer(page: _Page, draft: ResultDraft) -> Box:
         y = page.centred(block, y, line, "B", 13) + 1
     stamp_top = y + 2
     page.centred(block, stamp_top + STAMP_SIZE[1] + 4, draft.signer_name, "B", 13)
-    page.set_font("Serif", "BI", 12)
+    page.set_font(FAMILY, "BI", 12)
     page.set_xy(LEFT, top)
     page.cell(STAMP_LEFT - LEFT, 14, _nfc("Nơi nhận:"))
-    page.set_font("Serif", "", 11)
+    page.set_font(FAMILY, "", 11)
     for n, receiver in enumerate(draft.recipients):
         page.set_xy(LEFT, top + 15 + 13 * n)
         page.cell(STAMP_LEFT - LEFT, 13, _nfc(f"- {receiver}"))

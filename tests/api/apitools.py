@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
+import httpx
+import pyotp
 from fastapi.testclient import TestClient
 
 from api.accounts.service import Role
@@ -15,6 +18,8 @@ from api.wiring import Services, build_services
 from common.clock import Clock
 
 PASSWORD = "mat-khau-rat-dai-123"
+#: the PIN of the remote-signing credentials the tests enrol
+PIN = "246810"
 
 
 @dataclass
@@ -41,6 +46,39 @@ def make_kyso(tmp_path: Path, settings: Settings | None = None) -> Kyso:
         )
         tokens[role.value] = services.accounts.issue_token(user)
     return Kyso(client, services, tokens)
+
+
+def totp_of(enrolled: httpx.Response) -> pyotp.TOTP:
+    """The one-time codes of a credential, from its enrolment's (or replacement's) answer."""
+    return pyotp.TOTP(parse_qs(urlparse(enrolled.json()["otpauth_uri"]).query)["secret"][0])
+
+
+def enrol_credential(
+    http: httpx.Client,
+    citizen: dict[str, str],
+    official: dict[str, str],
+    cccd: str = "001203004567",
+    pin: str = PIN,
+) -> tuple[str, pyotp.TOTP, str]:
+    """The citizen (``citizen``: their auth headers) asks for a certificate, an official
+    approves it, the citizen enrols it for remote signing with ``pin``: the credential's id,
+    its one-time codes and the certificate's serial."""
+    asked = http.post(
+        "/api/v1/enrolments", json={"full_name": "Nguyễn Thị Hoa", "cccd": cccd}, headers=citizen
+    )
+    assert asked.status_code == 201, asked.text
+    approved = http.post(f"/api/v1/enrolments/{asked.json()['id']}/approve", headers=official)
+    serial = str(approved.json()["serial"])
+    enrolled = http.post(
+        "/api/v1/credentials/enrol", json={"serial": serial, "PIN": pin}, headers=citizen
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    return str(enrolled.json()["credentialID"]), totp_of(enrolled), serial
+
+
+def citizen_credential(kyso: Kyso) -> tuple[str, pyotp.TOTP, str]:
+    """citizen1's certificate, approved by official1, as a remote-signing credential."""
+    return enrol_credential(kyso.client, kyso.headers("citizen"), kyso.headers("official"))
 
 
 def archive_on_clock(app: object, services: Services, clock: Clock) -> Services:

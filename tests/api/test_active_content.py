@@ -10,10 +10,9 @@ from email.message import Message
 from urllib.parse import unquote
 
 import pytest
-from apitools import Kyso, all_routes, make_pdf
+from apitools import PIN, Kyso, all_routes, citizen_credential, make_pdf
 from fastapi.routing import APIRoute
 from test_dossiers import AGENCY, _official_ready
-from test_remote_signing_api import PIN, _enrolled
 
 from api.deps import CSRF_COOKIE, SESSION_COOKIE
 from tests.verify.pdftraps import CODES, HitServer, active_pdf, hit_server
@@ -78,7 +77,7 @@ def test_signing_and_archiving_active_pdfs_follow_nothing_and_results_download_a
     kyso: Kyso, server: HitServer
 ) -> None:
     _official_ready(kyso)
-    credential, totp, _serial = _enrolled(kyso)
+    credential, totp, _serial = citizen_credential(kyso)
     submitted = kyso.client.post(
         "/api/v1/dossiers",
         files={"file": ("don.pdf", active_pdf(make_pdf(), server.url), "application/pdf")},

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from apitools import PASSWORD, make_pdf
+from apitools import PASSWORD, PIN, make_pdf
 from asn1crypto import x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -34,10 +34,11 @@ from pyhanko.sign.signers.csc_signer import (
     fetch_certs_in_csc_credential,
 )
 from pyhanko.sign.timestamps import HTTPTimeStamper
-from servetools import KYSO, Served, kyso_served
-from test_remote_signing_api import PIN, Citizen, _citizen, _wrong_code
+from servetools import Served, kyso_served
+from test_remote_signing_api import Citizen, _citizen, _wrong_code
 
 from certs.records import to_pem
+from tests.serving import KYSO
 from tests.signing.checks import pdfsig, statuses
 
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"

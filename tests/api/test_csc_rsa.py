@@ -10,13 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apitools import Kyso, make_kyso
+from apitools import PIN, Kyso, citizen_credential, make_kyso
 from asn1crypto import algos
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
-from test_remote_signing_api import PIN, _enrolled
 
 from api.settings import Settings
 
@@ -46,7 +45,7 @@ def _pss(salt: int) -> str:
 
 
 def test_an_rsa_key_signs_with_the_algorithm_asked_and_refuses_others(kyso: Kyso) -> None:
-    credential, totp, serial = _enrolled(kyso)
+    credential, totp, serial = citizen_credential(kyso)
     headers = kyso.headers("citizen")
     info = kyso.client.post(
         "/csc/v1/credentials/info", json={"credentialID": credential}, headers=headers

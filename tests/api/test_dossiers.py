@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from apitools import Kyso, make_pdf
-from test_remote_signing_api import PIN, _enrolled
+from apitools import PIN, Kyso, citizen_credential, make_pdf
 
 from api.dossiers import dossier_desk
 from onestop.model import promised_date
@@ -41,7 +40,7 @@ def _submit(
 
 def test_citizen_submits_official_returns_a_certified_result_anyone_can_check(kyso: Kyso) -> None:
     _official_ready(kyso)
-    credential, totp, _serial = _enrolled(kyso)
+    credential, totp, _serial = citizen_credential(kyso)
     status, receipt = _submit(kyso, credential, totp.now())
     assert status == 201, receipt
     code = str(receipt["code"])
@@ -83,7 +82,7 @@ def test_citizen_submits_official_returns_a_certified_result_anyone_can_check(ky
 
 def test_wrong_code_signs_nothing_and_files_nothing(kyso: Kyso) -> None:
     _official_ready(kyso)
-    credential, _totp, _serial = _enrolled(kyso)
+    credential, _totp, _serial = citizen_credential(kyso)
     status, body = _submit(kyso, credential, "000000")
     assert status == 401 and body["error"]["code"] == "authorization_failed"  # type: ignore[index]
     assert kyso.client.get("/api/v1/dossiers", headers=kyso.headers("citizen")).json() == []
@@ -98,7 +97,7 @@ def test_a_pdf_whose_page_tree_qpdf_cannot_read_is_refused_not_a_500(kyso: Kyso)
         b"4 0 obj\n42\nendobj\ntrailer\n<< /Root 1 0 R /Size 5 >>\n%%EOF\n"
     )
     _official_ready(kyso)
-    credential, totp, _serial = _enrolled(kyso)
+    credential, totp, _serial = citizen_credential(kyso)
     status, body = _submit(kyso, credential, totp.now(), broken)
     assert (status, body["error"]["code"]) == (400, "pdf_unreadable")  # type: ignore[index]
     assert kyso.client.get("/api/v1/dossiers", headers=kyso.headers("citizen")).json() == []
@@ -106,7 +105,7 @@ def test_a_pdf_whose_page_tree_qpdf_cannot_read_is_refused_not_a_500(kyso: Kyso)
 
 def test_a_dossier_is_invisible_to_other_citizens(kyso: Kyso) -> None:
     _official_ready(kyso)
-    credential, totp, _serial = _enrolled(kyso)
+    credential, totp, _serial = citizen_credential(kyso)
     _status, receipt = _submit(kyso, credential, totp.now())
     other = kyso.services.accounts.create_user(
         "citizen9", "mat-khau-rat-dai-999", kyso.services.accounts.by_username("citizen1").role, "X"
@@ -125,7 +124,7 @@ def test_promised_date_skips_weekends() -> None:
 
 def test_the_landing_page_is_public_and_shows_no_personal_data(kyso: Kyso) -> None:
     _official_ready(kyso)
-    credential, totp, _serial = _enrolled(kyso)
+    credential, totp, _serial = citizen_credential(kyso)
     _status, receipt = _submit(kyso, credential, totp.now())
     code = str(receipt["code"])
     citizen = kyso.services.accounts.by_username("citizen1")

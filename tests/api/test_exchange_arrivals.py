@@ -29,13 +29,14 @@ from api.ratelimit import RateLimited
 from api.settings import Settings
 from api.wiring import Services, build_services
 from archive.catalog import tables as t
-from certs.fetching import PkiUrlSource
+from certs.sources import PkiUrlSource
 from onestop.exchange import auth
 from onestop.exchange.edxml import build_package
 from onestop.exchange.errors import ExchangeDuplicateError
 from onestop.exchange.model import Attachment, Header, Organ, Package, StatusCode, Trace
 from onestop.exchange.status import parse_status
 from tests.archive.faultdb import free, stored_objects
+from tests.certs.throwaway import throwaway_pki
 
 A, B = "000.00.00.H01", "000.00.00.H02"
 SECRET = b"7e1d" * 16
@@ -192,27 +193,10 @@ def test_an_arrival_the_archive_refuses_half_way_leaves_nothing_and_its_resend_i
 def _throwaway_signed(folder: Path, responder_url: str) -> tuple[bytes, PkiUrlSource, bytes]:
     """A PDF signed (B-B) by a new CA's citizen whose OCSP and CRLs are at ``responder_url``;
     the CA's answers (to serve once the responder is up) and its root (PEM)."""
-    from api.database import make_engine, migrate
-    from certs.keystore_file import FileKeyStore
-    from certs.pki import Pki, PkiOptions
-    from certs.records import to_pem
-    from signing.options import Level, SignOptions
-    from signing.pades import PadesSigner, SigningContext
-    from signing.pki_adapter import signing_key, trust_from_pki
-
-    folder.mkdir(parents=True)
-    engine = make_engine(f"sqlite:///{folder / 'ca.db'}")
-    migrate(engine)
-    keys = FileKeyStore(folder / "keys", b"throw-away-ca-passphrase-4567")
-    pki = Pki(engine, keys, PkiOptions(public_url=responder_url))
-    pki.init()
-    citizen = pki.issue_citizen("Lê Văn Cường", "079203005678")
-    signer = PadesSigner(
-        keys, signing_key(pki, citizen.serial), SigningContext(trust_from_pki(pki))
-    )
-    signed = asyncio.run(signer.sign(make_pdf(), SignOptions(level=Level.B_B)))
-    assert signed.pdf is not None
-    return signed.pdf, PkiUrlSource(pki), to_pem(pki.trust_anchors()[0]).encode()
+    ca = throwaway_pki(folder, responder_url)
+    citizen = ca.pki.issue_citizen("Lê Văn Cường", "079203005678")
+    signed = ca.sign(citizen.serial, make_pdf())
+    return signed, PkiUrlSource(ca.pki), ca.root_pem().read_bytes()
 
 
 def _make_due(services: Services) -> None:

@@ -20,7 +20,7 @@ import pytest
 from apitools import citizen_signed_pdf, tampered
 from asn1crypto import pem
 from lxml import etree
-from servetools import KYSO, Served, kyso_served
+from servetools import Served, kyso_served
 
 from api.exchange_store import ExchangeStore, Peer
 from archive.metadata import DocumentMeta
@@ -28,6 +28,7 @@ from onestop.exchange import auth
 from onestop.exchange.edxml import build_package
 from onestop.exchange.model import Attachment, Header, Organ, Package, Trace
 from onestop.exchange.xmltools import SCHEMA
+from tests.serving import KYSO
 
 pytestmark = pytest.mark.slow
 A, B = "000.00.00.H01", "000.00.00.H02"

@@ -25,7 +25,7 @@ from api.settings import Settings
 from api.wiring import build_services
 from certs.errors import RevocationUnreachableError
 from certs.fetch_policy import FetchPolicy, parse_hosts
-from certs.fetching import HttpUrlSource, PkiUrlSource
+from certs.sources import HttpUrlSource, PkiUrlSource
 from certs.tsa import TimeStampAuthority, tsa_from_pki
 from signing.errors import SigningError
 from signing.options import Level, SignOptions
@@ -293,7 +293,7 @@ def test_signing_at_b_lt_asks_an_external_tsas_revocation_only_from_a_trusted_ho
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     kit = _TsaKit(tmp_path)
-    caplog.set_level(logging.INFO, logger="certs.fetching")
+    caplog.set_level(logging.INFO, logger="certs.sources")
     try:
         with pytest.raises(SigningError) as refused:
             _sign_b_lt(tmp_path / "default", kit)

@@ -14,9 +14,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from apitools import Kyso, make_kyso, make_pdf
+from apitools import PIN, Kyso, citizen_credential, make_kyso, make_pdf
 from test_dossiers import AGENCY, _official_ready
-from test_remote_signing_api import PIN, _enrolled
 
 from api.deps import CSRF_COOKIE, SESSION_COOKIE
 from api.settings import Settings
@@ -65,7 +64,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
     limiter = kyso.services.rate_limiter
     limiter.limits = {scope: (100_000, 60.0) for scope in limiter.limits}
     _official_ready(kyso)
-    credential, totp, _serial = _enrolled(kyso)
+    credential, totp, _serial = citizen_credential(kyso)
     submitted = kyso.client.post(
         "/api/v1/dossiers",
         files={"file": ("don.pdf", make_pdf(), "application/pdf")},

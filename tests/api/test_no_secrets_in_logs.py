@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from apitools import PASSWORD, Kyso
+from apitools import PASSWORD, PIN, Kyso, citizen_credential
 from test_dossiers import _official_ready, _submit
-from test_remote_signing_api import PIN, _enrolled
 
 
 def test_a_whole_flow_logs_no_cccd_pin_otp_password_or_token(
@@ -15,7 +14,7 @@ def test_a_whole_flow_logs_no_cccd_pin_otp_password_or_token(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     _official_ready(kyso)
-    credential, totp, _serial = _enrolled(kyso)
+    credential, totp, _serial = citizen_credential(kyso)
     code = totp.now()
     status, _receipt = _submit(kyso, credential, code)
     assert status == 201

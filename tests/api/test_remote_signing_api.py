@@ -13,12 +13,11 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pyotp
 import pytest
-from apitools import PASSWORD, Kyso
+from apitools import PASSWORD, PIN, enrol_credential, totp_of
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -26,29 +25,8 @@ from servetools import Served, kyso_served
 
 from api.accounts.service import Role
 
-PIN = "246810"
 DIGEST = base64.b64encode(hashlib.sha256(b"ho so xin cap phep").digest()).decode()
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
-
-
-def _enrolled(kyso: Kyso) -> tuple[str, pyotp.TOTP, str]:
-    """citizen1 requests a certificate, an official approves, citizen1 makes it a credential
-    (in process, for the tests of other flows that need a credential)."""
-    citizen = kyso.headers("citizen")
-    enrolment = kyso.client.post(
-        "/api/v1/enrolments",
-        json={"full_name": "Nguyễn Thị Hoa", "cccd": "001203004567"},
-        headers=citizen,
-    ).json()
-    serial = kyso.client.post(
-        f"/api/v1/enrolments/{enrolment['id']}/approve", headers=kyso.headers("official")
-    ).json()["serial"]
-    enrolled = kyso.client.post(
-        "/api/v1/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=citizen
-    )
-    assert enrolled.status_code == 201, enrolled.text
-    secret = parse_qs(urlparse(enrolled.json()["otpauth_uri"]).query)["secret"][0]
-    return enrolled.json()["credentialID"], pyotp.TOTP(secret), serial
 
 
 @pytest.fixture(scope="module")
@@ -75,29 +53,14 @@ def _bearer(http: httpx.Client, username: str, password: str = PASSWORD) -> dict
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-def _secret(enrolled: httpx.Response) -> pyotp.TOTP:
-    return pyotp.TOTP(parse_qs(urlparse(enrolled.json()["otpauth_uri"]).query)["secret"][0])
-
-
 def _citizen(served: Served, http: httpx.Client) -> Citizen:
     """A new citizen asks for a certificate, an official approves, the citizen enrols."""
     username = f"cd-{secrets.token_hex(4)}"
     served.kyso.services.accounts.create_user(username, PASSWORD, Role.CITIZEN, "Nguyễn Thị Hoa")
     headers = _bearer(http, username)
     cccd = f"001{secrets.randbelow(10**9):09d}"
-    asked = http.post(
-        "/api/v1/enrolments", json={"full_name": "Nguyễn Thị Hoa", "cccd": cccd}, headers=headers
-    )
-    assert asked.status_code == 201, asked.text
-    approved = http.post(
-        f"/api/v1/enrolments/{asked.json()['id']}/approve", headers=_bearer(http, "official1")
-    )
-    serial = approved.json()["serial"]
-    enrolled = http.post(
-        "/api/v1/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=headers
-    )
-    assert enrolled.status_code == 201, enrolled.text
-    return Citizen(username, headers, serial, enrolled.json()["credentialID"], _secret(enrolled))
+    credential, totp, serial = enrol_credential(http, headers, _bearer(http, "official1"), cccd)
+    return Citizen(username, headers, serial, credential, totp)
 
 
 def _authorize(
@@ -303,7 +266,7 @@ def test_the_holder_replaces_a_credential_with_pin_and_code(served: Served) -> N
         new = answer.json()["credentialID"]
         assert _sign(http, citizen, outstanding) == 404  # the old SAD died with its credential
         assert _authorize(http, citizen, PIN, citizen.totp.now()).status_code == 404
-        assert _authorize(http, citizen, "975312", _secret(answer).now(), new).status_code == 200
+        assert _authorize(http, citizen, "975312", totp_of(answer).now(), new).status_code == 200
         assert any("thay thế" in text for text in _notices(http, citizen))
     assert (citizen.username, "credential.replaced", citizen.credential) in _audit(served)
 
@@ -322,7 +285,7 @@ def test_the_desk_replaces_a_lost_phone_and_the_old_credential_stops(served: Ser
         listed = http.post("/csc/v2/credentials/list", headers=citizen.headers).json()
         assert listed == {"credentialIDs": [new]}
         assert _sign(http, citizen, outstanding) == 404
-        sad = _authorize(http, citizen, "864200", _secret(answer).now(), new)
+        sad = _authorize(http, citizen, "864200", totp_of(answer).now(), new)
         assert sad.status_code == 200, sad.text
         assert _sign(http, citizen, sad.json()["SAD"], new) == 200
         assert any("thay thế" in text for text in _notices(http, citizen))

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from apitools import Kyso
+from apitools import Kyso, citizen_credential
 from sqlalchemy.orm import sessionmaker
 from test_dossiers import _official_ready, _submit
-from test_remote_signing_api import _enrolled
 from typer.testing import CliRunner
 
 from api.cli.app import app
@@ -65,7 +64,7 @@ def test_a_submitted_dossier_gets_a_numbered_decision_that_verifies_with_the_sta
     kyso: Kyso, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _official_ready(kyso)
-    credential, totp, _serial = _enrolled(kyso)
+    credential, totp, _serial = citizen_credential(kyso)
     status, receipt = _submit(kyso, credential, totp.now())
     assert status == 201, receipt
     code = str(receipt["code"])

@@ -13,7 +13,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from apitools import make_pdf
+from apitools import PIN, make_pdf
 from asn1crypto import cms
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -21,7 +21,7 @@ from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko_certvalidator import ValidationContext
 from servetools import Served, kyso_served
 from sqlalchemy.orm import Session
-from test_remote_signing_api import PIN, _citizen
+from test_remote_signing_api import _citizen
 
 from api.accounts.models import DossierRow
 from api.adapters import TsaAnchorer

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from apitools import Kyso, make_pdf
-from test_remote_signing_api import PIN, _enrolled
+from apitools import PIN, Kyso, citizen_credential, make_pdf
 
 from signing.options import Level, SignOptions
 from signing.pades import PadesSigner
@@ -96,7 +95,7 @@ def test_signing_refuses_hostile_xmp_with_a_clear_code(kyso: Kyso, payload: str)
 
         outcome = run_bounded(sign, memory_mb=768)
         # the same through the API: a citizen submits the dossier (remote signing)
-        credential, totp, _serial = _enrolled(kyso)
+        credential, totp, _serial = citizen_credential(kyso)
         response = kyso.client.post(
             "/api/v1/dossiers",
             files={"file": ("don.pdf", data, "application/pdf")},

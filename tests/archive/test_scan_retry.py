@@ -3,11 +3,6 @@ document and adds no version (issue 20, item 2: a restart made the retry add an 
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -15,47 +10,11 @@ import pytest
 
 from api.settings import Settings
 from tests.api.apitools import make_kyso, scan_image
-from tests.faults.faulttools import free_port, wait_port
+from tests.faults.faulttools import KysoServer, wait_scan
 
 pytestmark = pytest.mark.slow
-KYSO = str(Path(sys.executable).parent / "kyso")
 LINES = ["ỦY BAN NHÂN DÂN QUẬN HOÀN KIẾM", "BIÊN BẢN BÀN GIAO số 7", "Độc lập - Tự do - Hạnh phúc"]
 REQUEST = {"dossier_code": "HS-RETRY", "title": "Biên bản bàn giao", "access_level": "internal"}
-
-
-class Server:
-    """``kyso serve`` on the test's data dir (in-process job queue), killed and started again."""
-
-    def __init__(self, data: Path) -> None:
-        self.port = free_port()
-        self.env = {**os.environ, "KYSO_DATA_DIR": str(data), "OMP_THREAD_LIMIT": "1"}
-        self.log = data.parent / "server.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [KYSO, "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_port(self.port, 60)
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=30)
-
-
-def _wait_ocr(client: httpx.Client, headers: dict[str, str], scan_id: str) -> None:
-    deadline = time.monotonic() + 180
-    while True:
-        state = client.get(f"/api/v1/archive/scans/{scan_id}", headers=headers).json()
-        if state["status"] == "succeeded":
-            return
-        assert state["status"] != "failed" and time.monotonic() < deadline, state
-        time.sleep(0.2)
 
 
 def _archive(client: httpx.Client, headers: dict[str, str], scan_id: str) -> str:
@@ -70,17 +29,17 @@ def test_archiving_a_scan_again_even_after_a_restart_is_the_same_document(
     data = tmp_path / "data"
     kyso = make_kyso(tmp_path, Settings(data_dir=data))  # accounts and tokens, then the server
     headers = kyso.headers("archivist")
-    server = Server(data)
+    server = KysoServer(data)
     server.start()
     try:
-        client = httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=60)
+        client = httpx.Client(base_url=server.url, timeout=60)
         image = scan_image(LINES)
         started = client.post(
             "/api/v1/archive/scans", files={"file": ("bb.png", image)}, headers=headers
         )
         assert started.status_code == 202, started.text
         scan_id = started.json()["scan_id"]
-        _wait_ocr(client, headers, scan_id)
+        wait_scan(client, headers, scan_id)
         document_id = _archive(client, headers, scan_id)
         assert _archive(client, headers, scan_id) == document_id  # the answer was lost: retry
 
@@ -93,7 +52,7 @@ def test_archiving_a_scan_again_even_after_a_restart_is_the_same_document(
         (data / "scans" / scan_id / "archived.json").unlink()
         server.kill()
         server.start()
-        _wait_ocr(client, headers, scan_id)  # asking for the scan's state starts the job again
+        wait_scan(client, headers, scan_id)  # asking for the scan's state starts the job again
         assert _archive(client, headers, scan_id) == document_id
     finally:
         server.kill()

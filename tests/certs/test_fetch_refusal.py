@@ -12,7 +12,7 @@ import pytest
 from certs.errors import RevocationUnreachableError
 from certs.fetch_policy import FetchPolicy, parse_hosts
 from certs.fetch_refused import FetchRefused
-from certs.fetching import HttpUrlSource
+from certs.sources import HttpUrlSource
 
 POLICY = FetchPolicy(public=False, hosts=parse_hosts("trusted.example,other.example:8443"))
 #: in plain form: refused without httpx
@@ -64,7 +64,7 @@ def test_a_plainly_refused_url_imports_no_http_client() -> None:
         "import asyncio, sys\n"
         "from certs.errors import RevocationUnreachableError\n"
         "from certs.fetch_policy import FetchPolicy\n"
-        "from certs.fetching import HttpUrlSource\n"
+        "from certs.sources import HttpUrlSource\n"
         "try:\n"
         "    asyncio.run(HttpUrlSource(policy=FetchPolicy(public=False)).get('http://kyso.invalid/o'))\n"
         "except RevocationUnreachableError as exc:\n"

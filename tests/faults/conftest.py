@@ -4,29 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from faulttools import PrivatePostgres, PrivateRedis, mount_tmpfs, unmount
 
+Server = TypeVar("Server", PrivatePostgres, PrivateRedis)
 
-@pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
+
+def _running(server: Server) -> Iterator[Server]:
+    """The private server started for the test, removed after (whatever the test did to it)."""
     server.start()
     try:
         yield server
     finally:
         server.remove()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    yield from _running(PrivatePostgres())
 
 
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.remove()
+    yield from _running(PrivateRedis())
 
 
 @pytest.fixture

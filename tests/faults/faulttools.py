@@ -9,7 +9,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,14 +16,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.serving import KYSO, free_port, start_serve
+
 if TYPE_CHECKING:
+    import httpx
+
     from archive.ingest import Archive
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_port(port: int, seconds: float, *, up: bool = True) -> None:
@@ -164,11 +161,8 @@ def assert_scan_archived(archive: Archive, document_id: str, original: bytes) ->
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """``kyso worker`` (Celery, one solo process) in its own process group."""
-    import sys
-
-    kyso = str(Path(sys.executable).parent / "kyso")
     return subprocess.Popen(
-        [kyso, "worker", "--pool", "solo", "--concurrency", "1"],
+        [KYSO, "worker", "--pool", "solo", "--concurrency", "1"],
         env={**os.environ, **env, "OMP_THREAD_LIMIT": "1"},
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
@@ -210,7 +204,35 @@ def fill(folder: Path) -> Path:
     return filler
 
 
-KYSO = str(Path(sys.executable).parent / "kyso")
+class KysoServer:
+    """``kyso serve`` on a data dir (in-process job queue) in its own process group, on a port
+    of its own that stays the same when it is killed (SIGKILL) and started again; ``env``:
+    settings on top of the machine's environment."""
+
+    def __init__(self, data: Path, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "KYSO_DATA_DIR": str(data), "OMP_THREAD_LIMIT": "1", **env}
+        self.log = data.parent / "server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = start_serve(self.port, self.env, self.log, own_group=True)
+
+    def kill(self) -> None:
+        stop_process_group(self.proc)
+
+
+def wait_scan(client: httpx.Client, headers: dict[str, str], scan_id: str, pages: int = 0) -> str:
+    """The scan's status once its OCR succeeded (or, ``pages``, once that many pages are done);
+    a failed job or three minutes without fails the test."""
+    deadline = time.monotonic() + 180
+    while True:
+        state = client.get(f"/api/v1/archive/scans/{scan_id}", headers=headers).json()
+        if state["status"] == "succeeded" or (pages and state["done"] >= pages):
+            return str(state["status"])
+        assert state["status"] != "failed" and time.monotonic() < deadline, state
+        time.sleep(0.1)
 
 
 def kyso_env(data: Path, database_url: str | None = None) -> dict[str, str]:

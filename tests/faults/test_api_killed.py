@@ -5,9 +5,6 @@ originals are intact and the service works as before."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,62 +12,32 @@ from pathlib import Path
 
 import httpx
 import pytest
-from faulttools import assert_archive_sound, assert_scan_archived, free_port, wait_port
+from faulttools import KysoServer, assert_archive_sound, assert_scan_archived, wait_scan
 
 from api.settings import Settings
 from tests.api.apitools import Kyso, make_kyso, scan_image
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
-KYSO = str(Path(sys.executable).parent / "kyso")
 LINES = ["ỦY BAN NHÂN DÂN QUẬN HOÀN KIẾM", "Độc lập - Tự do - Hạnh phúc", "GIẤY XÁC NHẬN số 9"]
 BOUNDARY = "kyso-fault-boundary"
 
 
-class Server:
-    """``kyso serve`` on the test's data dir, killed and restarted at will."""
-
-    def __init__(self, data: Path, spool: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "KYSO_DATA_DIR": str(data),
-            "KYSO_MAX_UPLOAD_MB": "1024",
-            "KYSO_STALE_INGEST_MINUTES": "0",  # one process: whatever is pending is a leftover
-            "TMPDIR": str(spool),  # where the multipart parser spools request bodies
-            "OMP_THREAD_LIMIT": "1",
-        }
-        self.log = data.parent / "server.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [KYSO, "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_port(self.port, 60)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-
 @pytest.fixture
-def setup(tmp_path: Path) -> Iterator[tuple[Kyso, Server]]:
+def setup(tmp_path: Path) -> Iterator[tuple[Kyso, KysoServer]]:
     data, spool = tmp_path / "data", tmp_path / "spool"
     spool.mkdir()
     kyso = make_kyso(tmp_path, Settings(data_dir=data))  # accounts, PKI; then the real server
-    server = Server(data, spool)
+    server = KysoServer(
+        data,
+        KYSO_MAX_UPLOAD_MB="1024",
+        KYSO_STALE_INGEST_MINUTES="0",  # one process: whatever is pending is a leftover
+        TMPDIR=str(spool),  # where the multipart parser spools request bodies
+    )
     server.start()
     try:
         yield kyso, server
     finally:
-        if server.proc is not None and server.proc.poll() is None:
-            server.kill()
+        server.kill()
 
 
 def _slow_multipart(sending: threading.Event) -> Iterator[bytes]:
@@ -107,18 +74,8 @@ def _archive_scan(client: httpx.Client, headers: dict[str, str], scan_id: str, c
     return str(answer.json()["document_id"])
 
 
-def _wait_ocr(client: httpx.Client, headers: dict[str, str], scan_id: str, at_least: int) -> str:
-    deadline = time.monotonic() + 180
-    while True:
-        state = client.get(f"/api/v1/archive/scans/{scan_id}", headers=headers).json()
-        if state["status"] == "succeeded" or (at_least and state["done"] >= at_least):
-            return str(state["status"])
-        assert state["status"] != "failed" and time.monotonic() < deadline, state
-        time.sleep(0.1)
-
-
 def test_killing_the_api_mid_upload_and_mid_job_loses_nothing(
-    setup: tuple[Kyso, Server], tmp_path: Path
+    setup: tuple[Kyso, KysoServer], tmp_path: Path
 ) -> None:
     kyso, server = setup
     data = kyso.services.settings.data_dir
@@ -130,7 +87,7 @@ def test_killing_the_api_mid_upload_and_mid_job_loses_nothing(
     )
     assert answer.status_code == 202, answer.text
     earlier_scan = answer.json()["scan_id"]
-    _wait_ocr(client, headers, earlier_scan, 0)
+    wait_scan(client, headers, earlier_scan, 0)
     earlier_id = _archive_scan(client, headers, earlier_scan, "HS-KILL-1")
 
     # 1. killed while a 400 MiB upload streams in
@@ -161,11 +118,11 @@ def test_killing_the_api_mid_upload_and_mid_job_loses_nothing(
     answer = client.post("/api/v1/archive/scans", files={"file": ("b.tif", paged)}, headers=headers)
     assert answer.status_code == 202, answer.text
     paged_scan = answer.json()["scan_id"]
-    assert _wait_ocr(client, headers, paged_scan, 1) == "running"
+    assert wait_scan(client, headers, paged_scan, 1) == "running"
     server.kill()
 
     server.start()  # the restarted process finds the job unknown and runs it again
-    assert _wait_ocr(client, headers, paged_scan, 0) == "succeeded"
+    assert wait_scan(client, headers, paged_scan, 0) == "succeeded"
     paged_id = _archive_scan(client, headers, paged_scan, "HS-KILL-2")
     assert client.get("/ready").status_code == 200
     server.kill()

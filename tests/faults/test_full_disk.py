@@ -5,16 +5,12 @@ once space is freed the same requests succeed and fixity and the audit chain hol
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
-import pyotp
 import pytest
 from faulttools import assert_archive_sound, assert_scan_archived, fill
 
 from api.settings import Settings
-from tests.api.apitools import Kyso, make_kyso, make_pdf, scan_image
-
-PIN = "246810"
+from tests.api.apitools import PIN, Kyso, citizen_credential, make_kyso, make_pdf, scan_image
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -80,30 +76,11 @@ def test_a_full_data_disk_refuses_work_cleanly_and_recovers(
     assert_archive_sound(archive)
 
 
-def _credential(kyso: Kyso) -> tuple[str, pyotp.TOTP]:
-    """citizen1's certificate (asked for, approved by an official) as a signing credential."""
-    citizen = kyso.headers("citizen")
-    enrolment = kyso.client.post(
-        "/api/v1/enrolments",
-        json={"full_name": "Nguyễn Thị Hoa", "cccd": "001203004567"},
-        headers=citizen,
-    ).json()
-    serial = kyso.client.post(
-        f"/api/v1/enrolments/{enrolment['id']}/approve", headers=kyso.headers("official")
-    ).json()["serial"]
-    enrolled = kyso.client.post(
-        "/api/v1/credentials/enrol", json={"serial": serial, "PIN": PIN}, headers=citizen
-    )
-    assert enrolled.status_code == 201, enrolled.text
-    secret = parse_qs(urlparse(enrolled.json()["otpauth_uri"]).query)["secret"][0]
-    return enrolled.json()["credentialID"], pyotp.TOTP(secret)
-
-
 def test_signing_and_auditing_over_http_on_a_full_disk_say_storage_full(
     tmp_path: Path, small_disk: Path
 ) -> None:
     kyso = make_kyso(tmp_path, Settings(data_dir=small_disk))
-    credential, totp = _credential(kyso)
+    credential, totp, _serial = citizen_credential(kyso)
     filler = fill(small_disk)
     submitted = kyso.client.post(
         "/api/v1/dossiers",

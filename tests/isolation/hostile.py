@@ -3,22 +3,17 @@ their OCSP and CRL look-ups to it (the URLs a relying party follows), and ``kyso
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
+from tests.serving import KYSO, free_port, start_serve
 
-KYSO = str(Path(sys.executable).parent / "kyso")
 #: hang: reads the request, never answers; trickle: one byte at a time, each well within any
 #: read timeout; huge: a 700 MB answer; garbage: random bytes; reset: closes without a word
 MODES = ("hang", "trickle", "huge", "garbage", "reset")
@@ -103,37 +98,15 @@ class HostileKit:
 def signed_by_throwaway_ca(folder: Path, responder_url: str) -> tuple[bytes, Path]:
     """A PDF signed (PAdES B-B) by a citizen certificate of a new CA whose certificates name
     ``responder_url`` for OCSP and CRLs; and that CA's root (PEM), for the verifier to trust."""
-    from api.database import make_engine, migrate
-    from certs.keystore_file import FileKeyStore
-    from certs.pki import Pki, PkiOptions
-    from certs.records import to_pem
-    from signing.options import Level, SignOptions
-    from signing.pades import PadesSigner, SigningContext
-    from signing.pki_adapter import signing_key, trust_from_pki
     from tests.api.apitools import make_pdf
+    from tests.certs.throwaway import throwaway_pki
 
-    folder.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(f"sqlite:///{folder / 'ca.db'}")
-    migrate(engine)
-    store = FileKeyStore(folder / "keys", b"throw-away-ca-passphrase-0123")
-    pki = Pki(engine, store, PkiOptions(public_url=responder_url))
-    pki.init()
-    citizen = pki.issue_citizen("Trần Văn Bình", "079203001234")
-    signer = PadesSigner(
-        store, signing_key(pki, citizen.serial), SigningContext(trust_from_pki(pki))
-    )
-    signed = asyncio.run(signer.sign(make_pdf(), SignOptions(level=Level.B_B)))
-    assert signed.pdf is not None
-    root = folder / "root.pem"
-    root.write_text(to_pem(pki.trust_anchors()[0]))
-    engine.dispose()
-    return signed.pdf, root
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    ca = throwaway_pki(folder, responder_url)
+    try:
+        citizen = ca.pki.issue_citizen("Trần Văn Bình", "079203001234")
+        return ca.sign(citizen.serial, make_pdf()), ca.root_pem()
+    finally:
+        ca.close()
 
 
 @dataclass
@@ -161,21 +134,8 @@ def kyso_serve(data_dir: Path, port: int | None = None, **settings: str) -> Iter
         "KYSO_LOG_LEVEL": "WARNING",
         **{f"KYSO_{name.upper()}": value for name, value in settings.items()},
     }
-    log = (data_dir.parent / f"serve-{port}.log").open("wb")
-    proc = subprocess.Popen(
-        [KYSO, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    proc = start_serve(port, env, data_dir.parent / f"serve-{port}.log")
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"kyso serve did not start (see {log.name})")
-            time.sleep(0.2)
         yield Served(url, env, proc)
     finally:
         if proc.poll() is None:
@@ -185,4 +145,3 @@ def kyso_serve(data_dir: Path, port: int | None = None, **settings: str) -> Iter
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
-        log.close()

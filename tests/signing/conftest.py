@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
 
 import pikepdf
 import pytest
 
-from api.database import make_engine, migrate
-from certs.fetching import PkiUrlSource
 from certs.keystore_file import FileKeyStore
-from certs.pki import Pki, PkiOptions
+from certs.pki import Pki
 from certs.records import IssuedCertificate
 from common.clock import SystemClock
 from signing.options import SignOptions, StampKind
 from signing.pades import PadesSigner, SigningContext
 from signing.pki_adapter import signing_key, trust_from_pki, tsa
 from signing.stamps import content_for
+from tests.certs.throwaway import PkiServer, throwaway_pki
 
 AGENCY = "Ủy ban nhân dân phường Bến Nghé"
 
@@ -63,58 +59,20 @@ def make_pdf(pages: int = 1, text: str = "Don de nghi cap giay phep") -> bytes:
     return out.getvalue()
 
 
-class _PkiHandler(BaseHTTPRequestHandler):
-    """Serves the PKI's OCSP and CRL URLs so that pdfsig (NSS) can check revocation online."""
-
-    fetcher: PkiUrlSource | None = None
-
-    def _reply(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        assert self.fetcher is not None
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        url = self.fetcher.base + self.path
-        answer = asyncio.run(self.fetcher.post(url, body, "application/ocsp-request"))
-        self._reply(answer, "application/ocsp-response")
-
-    def do_GET(self) -> None:
-        assert self.fetcher is not None
-        answer = asyncio.run(self.fetcher.get(self.fetcher.base + self.path))
-        self._reply(answer, "application/pkix-crl")
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
     base = tmp_path_factory.mktemp("pki")
-    engine = make_engine(f"sqlite:///{base / 'kyso.db'}")
-    migrate(engine)
-    store = FileKeyStore(base / "keys", b"test-passphrase-0123456789")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PkiHandler)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    pki = Pki(engine, store, PkiOptions(public_url=url), SystemClock())
-    pki.init()
-    _PkiHandler.fetcher = PkiUrlSource(pki)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = PkiServer()  # the PKI's OCSP and CRL URLs, so that pdfsig (NSS) checks them online
+    made = throwaway_pki(base, server.url, clock=SystemClock())
+    pki = made.pki
+    server.serve(pki)
     citizen = pki.issue_citizen("Đặng Văn Hưởng", "001203004567")
     official = pki.issue_official("Nguyễn Thị Hồng Nhung", "Phó Chủ tịch", AGENCY)
     seal = pki.issue_seal(AGENCY)
     context = SigningContext(trust=trust_from_pki(pki), timestamps=tsa(pki), clock=SystemClock())
-    root_pem = base / "root.pem"
-    from certs.records import to_pem
-
-    root_pem.write_text(to_pem(pki.trust_anchors()[0]))
-    yield Kit(pki, store, context, citizen, official, seal, root_pem)
-    server.shutdown()
-    engine.dispose()
+    yield Kit(pki, made.keys, context, citizen, official, seal, made.root_pem())
+    server.stop()
+    made.close()
     shutil.rmtree(base, ignore_errors=True)
 
 

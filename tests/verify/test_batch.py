@@ -107,9 +107,8 @@ def _copies(tmp_path: Path, pdf: bytes, count: int) -> list[Path]:
 
 
 def _asked_during(kit: Kit, action: object) -> int:
-    """Revocation requests the kit's HTTP responder answered while ``action`` ran (pytest
-    loads conftest.py under its own module name: the server's class is found through it)."""
-    asked: list[str] = type(kit).signer.__globals__["_PkiHttp"].asked
+    """Revocation requests the kit's HTTP responder answered while ``action`` ran."""
+    asked = kit.server.asked
     before = len(asked)
     assert callable(action)
     action()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.signing.checks import pdfsig
 from tests.verify.conftest import Kit
-from tests.verify.peers import pdfsig
 from verify import Indication, verify_pdf
 from verify.model import ChangeKind
 

@@ -11,6 +11,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pikepdf
 from asn1crypto import cms, crl, ocsp
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -18,6 +19,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from tests.verify.corpus import flip_signed_byte
 from tests.verify.pdftraps import hand_made_pdf
 from verify import Indication, ValidationReport, verify_pdf
+from verify.objects import Role, roles_of
 
 if TYPE_CHECKING:
     from tests.verify.conftest import Kit
@@ -217,50 +219,47 @@ def test_signer_key_of_an_unknown_type_is_a_finding_not_an_exception(kit: Kit) -
     assert report.indication is not Indication.TOTAL_PASSED
 
 
+def _one_page(catalog: bytes, page: bytes, *more: bytes) -> bytes:
+    """A hand-made PDF of one page (object 3) whose catalog and page dictionaries end with
+    ``catalog`` and ``page``; ``more`` are objects 4, 5 ..."""
+    return hand_made_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R " + catalog + b" >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] " + page + b" >>",
+            *more,
+        ]
+    )
+
+
+def _roles(data: bytes) -> dict[tuple[int, int], Role]:
+    with pikepdf.open(BytesIO(data)) as pdf:
+        return roles_of(pdf)
+
+
 def test_a_resource_name_that_is_not_utf8_is_walked_not_a_crash() -> None:
     # the fuzzer's input: a resource key /F#FF (byte 0xFF) came back from pikepdf as a str
     # that pikepdf's own get() refused (TypeError) while the change analysis mapped objects
-    import io
-
-    import pikepdf
-
-    from tests.verify.pdftraps import hand_made_pdf
-    from verify.objects import roles_of
-
-    data = hand_made_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources 4 0 R >>",
-            b"<< /Font << /F#FF 5 0 R >> >>",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ]
+    data = _one_page(
+        b"",
+        b"/Resources 4 0 R",
+        b"<< /Font << /F#FF 5 0 R >> >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     )
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        roles = roles_of(pdf)
-    assert roles[(5, 0)].kind == "resource"
+    assert _roles(data)[(5, 0)].kind == "resource"
 
 
 def test_names_that_are_not_utf8_are_read_as_escapes_not_a_crash() -> None:
     # the fuzzer's input: a form field whose /FT name had a byte 0xC0 (str() of the name raised
     # UnicodeDecodeError in the change analysis); dictionary keys of that kind are compared too
-    import io
-
-    import pikepdf
-
-    from tests.verify.pdftraps import hand_made_pdf
     from verify.changes import _dict_keys_changed
-    from verify.objects import roles_of
 
-    data = hand_made_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Annots [4 0 R] >>",
-            b"<< /FT /S#C0g /T (a) /Subtype /Widget /Rect [0 0 10 10] /P 3 0 R /K#C0 1 >>",
-        ]
+    data = _one_page(
+        b"/AcroForm << /Fields [4 0 R] >>",
+        b"/Annots [4 0 R]",
+        b"<< /FT /S#C0g /T (a) /Subtype /Widget /Rect [0 0 10 10] /P 3 0 R /K#C0 1 >>",
     )
-    with pikepdf.open(io.BytesIO(data)) as pdf:
+    with pikepdf.open(BytesIO(data)) as pdf:
         roles = roles_of(pdf)
         field = pdf.get_object((4, 0))
         assert _dict_keys_changed(field, pdf.Root) >= {"/K\udcc0", "/FT"}
@@ -270,28 +269,12 @@ def test_names_that_are_not_utf8_are_read_as_escapes_not_a_crash() -> None:
 def test_numbers_where_the_form_and_its_arrays_belong_are_walked_past() -> None:
     # the fuzzer's input: /AcroForm 5 (a number) made mark() ask an int for is_indirect;
     # arrays (/Annots, /Fields, /Kids) replaced by numbers or names are skipped the same way
-    import io
-
-    import pikepdf
-
-    from tests.verify.pdftraps import hand_made_pdf
-    from verify.objects import roles_of
-
     for catalog, page in (
         (b"/AcroForm 5", b"/Annots 7"),
         (b"/AcroForm << /Fields 3 /DR 9 >>", b"/Annots /X"),
         (b"/AcroForm << /Fields [<< /T /N#C0 /Kids 4 >>] >>", b"/Contents 1 /Resources (r)"),
     ):
-        data = hand_made_pdf(
-            [
-                b"<< /Type /Catalog /Pages 2 0 R " + catalog + b" >>",
-                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] " + page + b" >>",
-            ]
-        )
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            roles = roles_of(pdf)
-        assert roles[(3, 0)].kind == "page"
+        assert _roles(_one_page(catalog, page))[(3, 0)].kind == "page"
 
 
 def test_a_certificate_asn1crypto_cannot_make_native_is_unreadable_not_a_crash(kit: Kit) -> None:
