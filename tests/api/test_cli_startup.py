@@ -18,16 +18,17 @@ from api.settings import Settings
 from api.wiring import build_services
 
 HEAVY = ("pyhanko", "sqlalchemy", "fastapi", "alembic", "pydantic_settings", "numpy", "pikepdf")
-#: runs kyso's main with the given arguments, then says which heavy packages it imported
+#: runs kyso's main with the given arguments and, at exit (``kyso verify`` ends without the
+#: interpreter's teardown, its exit handlers run), says which heavy packages it imported
 _PROBE = """
-import sys
-from api.cli.main import main
-sys.argv = ["kyso", *sys.argv[1:]]
-try:
-    main()
-finally:
+import atexit, sys
+def report():
     loaded = sorted({m.split(".")[0] for m in sys.modules} & set(%r))
     print("LOADED", ",".join(loaded), file=sys.stderr)
+atexit.register(report)
+from api.cli.main import main
+sys.argv = ["kyso", *sys.argv[1:]]
+main()
 """
 
 
