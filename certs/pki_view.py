@@ -18,11 +18,10 @@ a child never touching its parent's connection, which ``close`` ends before the 
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from asn1crypto import x509
 
@@ -32,6 +31,9 @@ from certs.profiles import PkiOptions, Profile
 from certs.records import CRL_VALIDITY, RevocationStatus, stored_crl_fresh, utc
 from certs.x509build import KeyRef, key_ref
 from common.clock import Clock
+
+if TYPE_CHECKING:  # sqlite3 loads when a view first reads: certs.fetching imports this module
+    import sqlite3
 
 Row = tuple[object, ...]
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -92,6 +94,8 @@ class SqlitePkiView:
 
     def _rows(self, sql: str, *params: object) -> list[Row]:
         if self._db is None or self._pid != os.getpid():
+            import sqlite3
+
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
             self._db, self._pid = sqlite3.connect(uri, uri=True), os.getpid()
         return list(self._db.execute(sql, params))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import logging
 import sys
 from datetime import UTC, datetime
@@ -98,6 +99,16 @@ def _write_etsi(report: ValidationReport, path: Path) -> None:
         raise VerificationInputError("verify_output_unwritable", f"{path}: {exc}") from exc
 
 
+def _collect_again() -> None:
+    """The cyclic collector back on for the verification, if ``kyso``'s main turned it off for
+    the start-up. What the start-up made stays (modules, classes, trust material) and is
+    frozen first: no collection walks it again, and the verifier child, a fork, does not
+    write to its pages (copy-on-write) to walk them."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kyso verify",
@@ -163,6 +174,7 @@ def run_verify(argv: list[str]) -> None:
     if batch:
         from api.cli.verify_batch import verify_batch
 
+        _collect_again()
         sys.exit(verify_batch(files, options, services.settings, json_out=args.json_out,
                               lang=args.lang))  # fmt: skip
     _verify_one(files[0], options, services, args.json_out, args.html, args.pdf, args.seal,
@@ -177,6 +189,7 @@ def _verify_one(file: Path, options: VerifyOptions, services: VerifySetup, json_
     from verify.render import render_text
     from verify.serialize import report_json
 
+    _collect_again()
     report = verify_isolated(file, options)
     if etsi_out is not None:
         _write_etsi(report, etsi_out)
