@@ -1,5 +1,6 @@
 """The exchange page (``/officer/exchange``): packages sent and received with their status
-trails; an official sends an archived signed PDF to a peer agency, or moves an arrival on."""
+trails; an official sends an archived signed PDF to a peer agency, moves an arrival on, or
+verifies a held arrival again (its revocation servers answer now?)."""
 
 from __future__ import annotations
 
@@ -91,3 +92,24 @@ async def status_form(
     except KysoError as exc:
         return _show(request, svc, user, status=400, error=f"[{exc.code}] {exc.message}")
     return RedirectResponse(PATH, status_code=303)
+
+
+@router.post(PATH + "/{message_id}/reverify", response_class=HTMLResponse)
+async def reverify_form(
+    request: Request,
+    message_id: str,
+    svc: ServicesDep,
+    user: MaybeUser,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """A held arrival verified again now: archived (03), refused (02) or still held."""
+    from api.exchange_retry import reverify
+
+    check_csrf(request, csrf_token)
+    if user is None or not _allowed(user):
+        return RedirectResponse(f"/login?next={PATH}", status_code=303)
+    try:
+        await run_in_threadpool(reverify, svc, message_id)
+    except KysoError as exc:
+        return _show(request, svc, user, status=400, error=f"[{exc.code}] {exc.message}")
+    return RedirectResponse(f"{PATH}#m-{message_id}", status_code=303)

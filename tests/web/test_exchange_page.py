@@ -1,17 +1,34 @@
 """The exchange page in Chromium: an official sees what was sent and received with the status
 trails (a refusal with its reason), moves an arrival on, and is told when the sender could
-not be reached (the status kept as not delivered)."""
+not be reached (the status kept as not delivered); a held arrival is verified again from the
+page once its signer's OCSP server answers."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from webtools import PASSWORD, Live
 
 from api.exchange_store import ExchangeStore, Message, Peer, TrailEntry
+from certs.sources import PkiUrlSource
 from onestop.exchange.model import StatusCode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))  # apitools
+from tests.api.test_exchange_arrivals import (
+    SECRET,
+    A,
+    B,
+    Responder,
+    _package,
+    _receive,
+    _throwaway_signed,
+)
 
 pytestmark = pytest.mark.browser
 PEER = "000.00.00.H02"
@@ -77,3 +94,54 @@ def test_an_official_follows_the_trails_and_moves_an_arrival_on(
     page.get_by_role("button", name="Gửi / Send").click()
     expect(page.get_by_role("alert")).to_contain_text("archive_")
     assert [m.state for m in exchange.messages("out")] == ["refused"]  # nothing half-sent
+
+
+@pytest.fixture
+def agency_b(monkeypatch: pytest.MonkeyPatch) -> Iterator[Responder]:
+    """The live server is agency B, fetching revocation answers only from a responder on
+    loopback (down until its ``pki`` is set) that is also agency A."""
+    responder = Responder()
+    for name, value in (("AGENCY_CODE", B), ("AGENCY_NAME", "Sở Xây dựng"),
+                        ("FETCH_ALLOW_HOSTS", responder.hostport), ("FETCH_TIMEOUT_SECONDS", "5"),
+                        ("REVOCATION_CACHE_SECONDS", "0"), ("VERIFY_WORKERS", "0")):  # fmt: skip
+        monkeypatch.setenv(f"KYSO_{name}", value)
+    yield responder
+    responder.shutdown()
+    responder.server_close()
+
+
+def test_an_official_verifies_a_held_arrival_again_once_its_ocsp_server_answers(
+    agency_b: Responder, live: Live, page: Page, tmp_path: Path
+) -> None:
+    services = live.services
+    ExchangeStore(services.engine, services.settings.data_dir).add_peer(
+        Peer(A, "UBND Quận Hoàn Kiếm", agency_b.url), SECRET, datetime.now(UTC)
+    )
+
+    def held_arrival() -> tuple[PkiUrlSource, str, str]:
+        pdf, answers, root = _throwaway_signed(tmp_path / "ca", agency_b.url)
+        services.pki.trust_add(root)
+        message_id, state, _statuses = _receive(services, _package("lt-held-web", pdf))
+        return answers, message_id, state
+
+    # signing and receiving run their own event loops: not in this thread, where Playwright's is
+    with ThreadPoolExecutor(1) as pool:
+        answers, message_id, state = pool.submit(held_arrival).result()
+    assert state == "held"
+
+    page.goto(f"{live.url}/officer/exchange")
+    page.get_by_label("Tên đăng nhập").fill("official1")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    arrival = page.locator(f"#m-{message_id}")
+    expect(arrival).to_contain_text("held")
+    expect(arrival).to_contain_text("TRY_LATER")
+    arrival.get_by_role("button", name="Xác minh lại / Verify again").click()
+    expect(arrival).to_contain_text("held")  # the server is still down: still held
+
+    agency_b.pki = answers  # the OCSP/CRL server answers again
+    arrival.get_by_role("button", name="Xác minh lại / Verify again").click()
+    expect(arrival.locator(".status-03")).to_contain_text("03 Đã tiếp nhận")
+    expect(arrival).to_contain_text(f"LT-{message_id}")
+    expect(arrival.get_by_role("button", name="Xác minh lại / Verify again")).to_have_count(0)
+    assert services.catalog.find_dossier(f"LT-{message_id}") is not None
