@@ -44,7 +44,7 @@ def make_celery(
     app = Celery("kyso", broker=redis_url, backend=redis_url)
     # kombu looks for unacknowledged jobs past their visibility timeout only every 10th sweep
     # of 10 s: a dead worker's job (or one in flight when Redis went down) waited up to 100 s
-    # more. Every sweep looks, at most a fifth of the timeout apart (10 s at the default).
+    # more. Every sweep looks, a fifth of the timeout apart (1 to 10 s; 10 s at the default).
     restore = {
         "unacked_restore_interval": max(1, min(10, visibility_timeout // 5)),
         "unacked_restore_throttle": 1,
