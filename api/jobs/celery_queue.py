@@ -49,6 +49,13 @@ def make_celery(
 ) -> Celery:
     """The Celery app running ``registry``'s kinds; with ``schedule``, what beat runs."""
     app = Celery("kyso", broker=redis_url, backend=redis_url)
+    # kombu looks for unacknowledged jobs past their visibility timeout only every 10th sweep
+    # of 10 s: a dead worker's job (or one in flight when Redis went down) waited up to 100 s
+    # more. Every sweep looks, a fifth of the timeout apart (1 to 10 s; 10 s at the default).
+    restore = {
+        "unacked_restore_interval": max(1, min(10, visibility_timeout // 5)),
+        "unacked_restore_throttle": 1,
+    }
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -58,7 +65,7 @@ def make_celery(
         result_serializer="json",
         accept_content=["json"],
         result_expires=KEPT,
-        broker_transport_options={"visibility_timeout": visibility_timeout},
+        broker_transport_options={"visibility_timeout": visibility_timeout, **restore},
         result_backend_transport_options={"visibility_timeout": visibility_timeout},
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,

@@ -16,6 +16,7 @@ from api.app import create_app
 from api.settings import Settings
 from api.wiring import Services, build_services
 from common.clock import Clock
+from tests.passwords import one_hash_per_password
 
 PASSWORD = "mat-khau-rat-dai-123"
 #: the PIN of the remote-signing credentials the tests enrol
@@ -36,15 +37,16 @@ def make_kyso(tmp_path: Path, settings: Settings | None = None) -> Kyso:
     services = build_services(settings or Settings(data_dir=tmp_path / "data"))
     client = TestClient(create_app(services.settings, services))
     tokens = {}
-    for role in Role:
-        user = services.accounts.create_user(
-            f"{role.value}1",
-            PASSWORD,
-            role,
-            f"Người dùng {role.value}",
-            agency="UBND Quận Hoàn Kiếm" if role is Role.OFFICIAL else None,
-        )
-        tokens[role.value] = services.accounts.issue_token(user)
+    with one_hash_per_password(services.accounts) as accounts:
+        for role in Role:
+            user = accounts.create_user(
+                f"{role.value}1",
+                PASSWORD,
+                role,
+                f"Người dùng {role.value}",
+                agency="UBND Quận Hoàn Kiếm" if role is Role.OFFICIAL else None,
+            )
+            tokens[role.value] = accounts.issue_token(user)
     return Kyso(client, services, tokens)
 
 

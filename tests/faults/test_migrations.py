@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -94,10 +95,11 @@ def _assert_data_dir_works(
 def test_a_first_command_killed_inside_the_upgrade_leaves_no_half_schema(tmp_path: Path) -> None:
     revisions = _all_revisions()
     assert len(revisions) >= 7
-    for revision in revisions:
+
+    def kill_then_open(revision: str) -> None:
         data = tmp_path / f"data-{revision}"
         env = kyso_env(data)
-        document = tmp_path / "first.txt"
+        document = tmp_path / f"first-{revision}.txt"
         document.write_text("Tờ trình")
         marker = tmp_path / f"paused-{revision}"
         _kill_inside_upgrade(env, revision, marker, "archive", "put", str(document), "--dossier",
@@ -106,6 +108,11 @@ def test_a_first_command_killed_inside_the_upgrade_leaves_no_half_schema(tmp_pat
         assert _tables(url) == set(), f"killed after {revision}: a half-migrated schema"
         _assert_data_dir_works(env, tmp_path, f"HS-{revision}", pki=False)
         assert _heads(url) == script_heads()
+
+    # each revision has a data dir of its own and the kill waits for the hook, not a clock:
+    # two at a time keep both cores busy (each command is one single-threaded process)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(kill_then_open, revisions))
 
 
 def test_a_first_pki_init_killed_at_increasing_delays_leaves_a_data_dir_that_opens(

@@ -1,7 +1,7 @@
 """The coverage-guided fuzzers (fuzz/) run for a bounded time and find no crash.
 
 Each harness runs in its own process (libFuzzer exits the process when done) for
-``KYSO_FUZZ_SECONDS`` (default 35) from freshly made seeds; ``make fuzz`` runs them for
+``KYSO_FUZZ_SECONDS`` (default 15) from freshly made seeds; ``make fuzz`` runs them for
 longer on a corpus kept between runs. A crash leaves its input in the work folder, named in
 the failure message with the command that replays it.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SECONDS = int(os.environ.get("KYSO_FUZZ_SECONDS", "35"))
+SECONDS = int(os.environ.get("KYSO_FUZZ_SECONDS", "15"))
 
 
 @pytest.mark.slow

@@ -5,13 +5,14 @@ Used by the tests and by bench/ocr.py. Pages are small A5-ish portraits so the s
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocr_photos import photograph, stamped_scan
+from ocr_photos import Shot, photograph, stamped_scan
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
@@ -211,9 +212,10 @@ COLOUR_KINDS = ("photo", "stamped")
 def degraded(kind: str, page: SyntheticPage, seed: int = 0) -> SyntheticPage:
     """``page`` degraded as ``kind``; the colour kinds differ page by page with ``seed``."""
     if kind in COLOUR_KINDS:
-        make = photograph if kind == "photo" else stamped_scan
-        shot = make(a4_sheet(page.lines), 300, seed)
-        return SyntheticPage(shot.image, page.lines, shot.dpi, shot.jpeg, shot.corners)
+        shot = _shot(kind, page.lines, seed)
+        # each caller its own image: the JPEG decoded afresh (the same pixels) or a copy
+        image = Image.open(io.BytesIO(shot.jpeg)) if shot.jpeg else shot.image.copy()
+        return SyntheticPage(image, page.lines, shot.dpi, shot.jpeg, shot.corners)
     if kind == "clean":
         return page
     if kind == "skew":
@@ -227,6 +229,13 @@ def degraded(kind: str, page: SyntheticPage, seed: int = 0) -> SyntheticPage:
     if kind == "upside_down":
         return upside_down(page)
     raise ValueError(kind)
+
+
+@functools.lru_cache(maxsize=32)
+def _shot(kind: str, lines: tuple[str, ...], seed: int) -> Shot:
+    """A colour kind's picture, made once per process: a phone photo takes seconds to draw
+    and the same seeds serve several tests."""
+    return (photograph if kind == "photo" else stamped_scan)(a4_sheet(lines), 300, seed)
 
 
 def suffix(page: SyntheticPage, kind: str) -> str:

@@ -17,6 +17,7 @@ from api.accounts.service import Role
 from api.app import create_app
 from api.settings import Settings
 from api.wiring import build_services
+from tests.passwords import one_hash_per_password
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -28,13 +29,14 @@ def live(tmp_path: Path) -> Iterator[Live]:
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     services = build_services(Settings(data_dir=tmp_path / "data", public_url=url))
-    for role, agency in (
-        (Role.CITIZEN, None),
-        (Role.OFFICIAL, "UBND Phường Tràng Tiền"),
-        (Role.ARCHIVIST, None),
-        (Role.AUDITOR, None),
-    ):
-        services.accounts.create_user(f"{role.value}1", PASSWORD, role, "Người dùng", agency)
+    with one_hash_per_password(services.accounts) as accounts:
+        for role, agency in (
+            (Role.CITIZEN, None),
+            (Role.OFFICIAL, "UBND Phường Tràng Tiền"),
+            (Role.ARCHIVIST, None),
+            (Role.AUDITOR, None),
+        ):
+            accounts.create_user(f"{role.value}1", PASSWORD, role, "Người dùng", agency)
     app = create_app(services.settings, services)
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
