@@ -49,17 +49,24 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services.ensure_pki()
     recover(services)
 
+    now = services.clock.now
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        schedule = None
+        running: list[asyncio.Task[None]] = []
         if settings.queue != "celery":  # with Celery, `kyso worker --beat` runs the timetable
+            from api.exchange_retry import run_periodically
             from api.jobs.schedule import run_embedded, timetable
 
-            entries = timetable(settings)
-            schedule = asyncio.create_task(run_embedded(services.jobs, entries, services.clock.now))
+            entries = timetable(settings, exchange=False)
+            running.append(asyncio.create_task(run_embedded(services.jobs, entries, now)))
+            if settings.agency_code and settings.exchange_retry_seconds > 0:
+                every = settings.exchange_retry_seconds
+                retries = run_periodically(lambda: app.state.services, every)
+                running.append(asyncio.create_task(retries))
         yield
-        if schedule is not None:
-            schedule.cancel()
+        for task in running:
+            task.cancel()
         # what this process started ends with it (SIGTERM included): the PDF workers,
         # their fork server, the resource tracker
         services.close()

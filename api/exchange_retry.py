@@ -3,21 +3,27 @@ TRY_LATER: a revocation server slow or down) verified again until it is accepted
 or refused (02); the statuses a sender could not be reached for sent again. Each failed try
 waits longer (``exchange_store.backoff``: 1, 2, 4 ... minutes, at most an hour).
 
-``retry_due`` runs what is due: every ``KYSO_EXCHANGE_RETRY_SECONDS`` as the scheduled job
-``exchange.retry`` (api/jobs/schedule.py: ``kyso serve``'s embedded queue, or ``kyso worker
---beat``), and before each ``kyso exchange send``/``status``/``receive``.
+``retry_due`` runs what is due: every ``KYSO_EXCHANGE_RETRY_SECONDS`` in ``kyso serve`` with the
+embedded queue (``run_periodically``), as the job ``exchange.retry`` under ``kyso worker --beat``
+(api/jobs/schedule.py), and before each ``kyso exchange send``/``status``/``receive``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from api import audit
 from api.exchange import redeliver, store
 from api.exchange_inbox import decide, held_path
 from api.exchange_store import Message
+from api.jobs.base import JSON, JobKind, Progress
 from archive.errors import ArchiveConflictError
 from common.errors import KysoError
 from onestop.exchange.edxml import parse_package
@@ -91,3 +97,31 @@ def retry_due(svc: Services) -> RetryReport:
             log.warning("exchange %s: %s failed again [%s]", message_id, kind, exc.code)
             failed.append((message_id, exc.code))
     return RetryReport(tuple(verified), tuple(delivered), tuple(failed))
+
+
+def retry_job(services: Callable[[], Services]) -> JobKind:
+    """The job ``exchange.retry`` (``retry_due`` of the running process's services): Celery
+    beat's entry for the retries (``kyso worker --beat``); ``kyso serve`` runs them itself."""
+
+    def run(_payload: JSON, progress: Progress) -> JSON:
+        report = retry_due(services())
+        progress(1, 1)
+        return {
+            "verified": [list(pair) for pair in report.verified],
+            "delivered": list(report.delivered),
+            "failed": [list(pair) for pair in report.failed],
+        }
+
+    return JobKind("exchange.retry", run)
+
+
+async def run_periodically(services: Callable[[], Services], every: float) -> None:
+    """``retry_due`` every ``every`` seconds, off the event loop, until cancelled (``kyso
+    serve`` with the embedded queue); a database that does not answer is logged and tried at
+    the next round."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await run_in_threadpool(retry_due, services())
+        except SQLAlchemyError as exc:
+            log.warning("exchange retries: the database did not answer (%s)", type(exc).__name__)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the heavy packages load when the services are built
     from api.accounts.notifications import Notifications
     from api.accounts.service import Accounts
     from api.adapters import ArchiveTimeStampRenewer
-    from api.jobs.base import JSON, JobQueue
+    from api.jobs.base import JobQueue
     from api.jobs.kinds import JobContext
     from api.pdf_tasks import VerifyConfig
     from api.ratelimit import Limiter
@@ -106,17 +106,6 @@ class Services:
         from api.adapters import TsaAnchorer
 
         return self.catalog.audit_log.anchor_if_due(TsaAnchorer(self.timestamp_source), every)
-
-    def retry_exchange(self) -> JSON:
-        """The exchange's due work done again (``api.exchange_retry.retry_due``)."""
-        from api.exchange_retry import retry_due
-
-        report = retry_due(self)
-        return {
-            "verified": [list(pair) for pair in report.verified],
-            "delivered": list(report.delivered),
-            "failed": [list(pair) for pair in report.failed],
-        }
 
     def close(self) -> None:
         """Stop what this process started (the verifier pool's workers)."""

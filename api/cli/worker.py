@@ -23,16 +23,26 @@ def worker_command(
     """Chạy tiến trình xử lý nền (run background workers; needs KYSO_REDIS_URL)."""
     if metrics_port:
         _serve_metrics(metrics_port)
+    from api.exchange_retry import retry_job
     from api.jobs.celery_queue import make_celery
     from api.jobs.context import per_process
     from api.jobs.kinds import default_registry
     from api.jobs.schedule import timetable
-    from api.wiring import build_services
+    from api.wiring import Services, build_services
 
     settings = Settings()
+    context = per_process(lambda: build_services(settings))
+
+    def services() -> Services:
+        built = context()
+        assert isinstance(built, Services)  # per_process gives what build_services built
+        return built
+
+    registry = default_registry(settings, context)
+    registry.add(retry_job(services))
     app = make_celery(
         settings.redis_url,
-        default_registry(settings, per_process(lambda: build_services(settings))),
+        registry,
         visibility_timeout=settings.job_visibility_timeout,
         schedule=timetable(settings) if beat else None,
     )

@@ -10,19 +10,19 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import Any
 
 import redis
 from celery import Celery, Task
 from celery.result import AsyncResult
+from celery.schedules import crontab
 from kombu.exceptions import OperationalError
 
 from api.jobs.base import JSON, JobInfo, Registry, unknown_job
+from api.jobs.schedule import VIETNAM, Entry
 from common.errors import ExternalServiceError
 from common.ids import new_id
-
-if TYPE_CHECKING:
-    from api.jobs.schedule import Entry
 
 log = logging.getLogger(__name__)
 TASK_NAME = "kyso.run"
@@ -71,8 +71,6 @@ def make_celery(
         worker_hijack_root_logger=False,
     )
     if schedule is not None:
-        from api.jobs.schedule import beat_schedule
-
         app.conf.beat_schedule = beat_schedule(schedule)
 
     @app.task(name=TASK_NAME, bind=True)  # type: ignore[untyped-decorator]
@@ -84,6 +82,27 @@ def make_celery(
         return result
 
     return app
+
+
+def beat_schedule(entries: tuple[Entry, ...]) -> dict[str, dict[str, object]]:
+    """Celery beat's ``beat_schedule`` for ``entries`` (Celery's own clock is UTC)."""
+    schedule: dict[str, dict[str, object]] = {}
+    for entry in entries:
+        when: object
+        if entry.every is not None:
+            when = entry.every
+        else:
+            assert entry.at is not None
+            # a fixed offset: the local hour and weekday shifted to UTC's (1 January 2024
+            # was a Monday, weekday 0)
+            day = 1 + (entry.weekday or 0)
+            local = datetime(2024, 1, day, entry.at.hour, entry.at.minute, tzinfo=VIETNAM)
+            utc = local.astimezone(UTC)
+            days = "*" if entry.weekday is None else str((utc.weekday() + 1) % 7)  # Sunday 0
+            when = crontab(hour=utc.hour, minute=utc.minute, day_of_week=days)
+        schedule[entry.name] = {"task": TASK_NAME, "schedule": when,
+                                "args": (entry.kind, entry.payload)}  # fmt: skip
+    return schedule
 
 
 @contextmanager

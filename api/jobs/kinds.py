@@ -31,8 +31,6 @@ class JobContext(Protocol):
 
     def anchor_audit_log(self, every: timedelta) -> int | None: ...
 
-    def retry_exchange(self) -> JSON: ...
-
 
 ContextOf = Callable[[], JobContext]
 
@@ -127,18 +125,9 @@ def _anchor(_settings: Settings, context: ContextOf) -> JobKind:
     return JobKind("archive.anchor", run)
 
 
-def _exchange_retry(_settings: Settings, context: ContextOf) -> JobKind:
-    def run(_payload: JSON, progress: Progress) -> JSON:
-        result = context().retry_exchange()
-        progress(1, 1)
-        return result
-
-    return JobKind("exchange.retry", run)
-
-
 def default_registry(settings: Settings, context: ContextOf) -> Registry:
     """Every kind; ``context`` gives the running process's context (called when a job runs)."""
     registry = Registry()
-    for make in (_audit, _ocr, _lta, _anchor, _exchange_retry):
+    for make in (_audit, _ocr, _lta, _anchor):
         registry.add(make(settings, context))
     return registry

@@ -2,8 +2,9 @@
 renewal, the anchoring of the audit log and the exchange's retries.
 
 One table (``timetable``) for both queues: ``kyso worker --beat`` gives it to Celery beat
-(``beat_schedule``); the embedded queue's ``kyso serve`` runs it itself (``run_embedded``),
-so a `make run` install gets the same schedule. Times of day are Vietnam's (UTC+7, no
+(``api.jobs.celery_queue.beat_schedule``); the embedded queue's ``kyso serve`` runs it itself
+(``run_embedded``; the exchange's retries there by ``api.exchange_retry.run_periodically``), so
+a `make run` install gets the same schedule. Times of day are Vietnam's (UTC+7, no
 daylight saving): 02:00 is night in Hà Nội, not 02:00 UTC.
 """
 
@@ -47,8 +48,9 @@ class Entry:
         return day.astimezone(UTC)
 
 
-def timetable(settings: Settings) -> tuple[Entry, ...]:
-    """The entries this installation runs (an interval of 0 turns its entry off)."""
+def timetable(settings: Settings, *, exchange: bool = True) -> tuple[Entry, ...]:
+    """The entries this installation runs (an interval of 0 turns its entry off); without
+    ``exchange``, not the exchange's retries (``kyso serve`` runs those itself)."""
     entries = [
         # a sample of the archive re-hashed each night, resuming where the last run stopped
         # (Law on Archives 33/2024: originals checked for integrity)
@@ -60,35 +62,10 @@ def timetable(settings: Settings) -> tuple[Entry, ...]:
         every = timedelta(seconds=settings.audit_anchor_seconds)
         payload: JSON = {"every_seconds": settings.audit_anchor_seconds}
         entries.append(Entry("audit-anchor", "archive.anchor", payload, every=every))
-    if settings.agency_code and settings.exchange_retry_seconds > 0:
+    if exchange and settings.agency_code and settings.exchange_retry_seconds > 0:
         every = timedelta(seconds=settings.exchange_retry_seconds)
         entries.append(Entry("exchange-retry", "exchange.retry", every=every))
     return tuple(entries)
-
-
-def beat_schedule(entries: tuple[Entry, ...]) -> dict[str, dict[str, object]]:
-    """Celery beat's ``beat_schedule`` for ``entries`` (Celery's own clock is UTC)."""
-    from celery.schedules import crontab
-
-    from api.jobs.celery_queue import TASK_NAME
-
-    schedule: dict[str, dict[str, object]] = {}
-    for entry in entries:
-        when: object
-        if entry.every is not None:
-            when = entry.every
-        else:
-            assert entry.at is not None
-            # a fixed offset: the local hour and weekday shifted to UTC's (1 January 2024
-            # was a Monday, weekday 0)
-            day = 1 + (entry.weekday or 0)
-            local = datetime(2024, 1, day, entry.at.hour, entry.at.minute, tzinfo=VIETNAM)
-            utc = local.astimezone(UTC)
-            days = "*" if entry.weekday is None else str((utc.weekday() + 1) % 7)  # Sunday 0
-            when = crontab(hour=utc.hour, minute=utc.minute, day_of_week=days)
-        schedule[entry.name] = {"task": TASK_NAME, "schedule": when,
-                                "args": (entry.kind, entry.payload)}  # fmt: skip
-    return schedule
 
 
 async def run_embedded(

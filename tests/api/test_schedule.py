@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from api.jobs.base import JSON, JobKind, Progress, Registry
+from api.jobs.celery_queue import beat_schedule
 from api.jobs.inprocess import InProcessQueue
-from api.jobs.schedule import VIETNAM, Entry, beat_schedule, run_embedded, timetable
+from api.jobs.schedule import VIETNAM, Entry, run_embedded, timetable
 from api.settings import Settings
 from api.wiring import build_services
 from common.errors import NotFoundError
