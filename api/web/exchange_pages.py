@@ -4,6 +4,7 @@ verifies a held arrival again (its revocation servers answer now?)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -37,6 +38,26 @@ def _show(request: Request, svc: Services, user: User, status: int = 200,
                 title="Liên thông văn bản")  # fmt: skip
 
 
+async def _act(
+    request: Request,
+    svc: Services,
+    user: User | None,
+    csrf_token: str,
+    work: Callable[[User], object],
+    then: str = PATH,
+) -> Response:
+    """A form's action by an official: CSRF checked, ``work`` off the event loop, a refusal
+    shown on the page (400), else back to the page (``then``)."""
+    check_csrf(request, csrf_token)
+    if user is None or not _allowed(user):
+        return RedirectResponse(f"/login?next={PATH}", status_code=303)
+    try:
+        await run_in_threadpool(work, user)
+    except KysoError as exc:
+        return _show(request, svc, user, status=400, error=f"[{exc.code}] {exc.message}")
+    return RedirectResponse(then, status_code=303)
+
+
 @router.get(PATH, response_class=HTMLResponse)
 def exchange_page(request: Request, svc: ServicesDep, user: MaybeUser) -> Response:
     if user is None or not _allowed(user):
@@ -53,16 +74,9 @@ async def send_form(
     document_id: Annotated[str, Form(max_length=64)],
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf_token)
-    if user is None or not _allowed(user):
-        return RedirectResponse(f"/login?next={PATH}", status_code=303)
-    try:
-        await run_in_threadpool(
-            lambda: send(svc, to=to, actor=user.username, document_id=document_id.strip())
-        )
-    except KysoError as exc:
-        return _show(request, svc, user, status=400, error=f"[{exc.code}] {exc.message}")
-    return RedirectResponse(PATH, status_code=303)
+    return await _act(request, svc, user, csrf_token, lambda official: send(
+        svc, to=to, actor=official.username, document_id=document_id.strip()
+    ))  # fmt: skip
 
 
 @router.post(PATH + "/{message_id}/status", response_class=HTMLResponse)
@@ -75,23 +89,10 @@ async def status_form(
     description: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf_token)
-    if user is None or not _allowed(user):
-        return RedirectResponse(f"/login?next={PATH}", status_code=303)
-    try:
-        await run_in_threadpool(
-            lambda: update_status(
-                svc,
-                message_id,
-                code,
-                description or LABELS[code],
-                user.full_name,
-                actor=user.username,
-            )
-        )
-    except KysoError as exc:
-        return _show(request, svc, user, status=400, error=f"[{exc.code}] {exc.message}")
-    return RedirectResponse(PATH, status_code=303)
+    return await _act(request, svc, user, csrf_token, lambda official: update_status(
+        svc, message_id, code, description or LABELS[code], official.full_name,
+        actor=official.username,
+    ))  # fmt: skip
 
 
 @router.post(PATH + "/{message_id}/reverify", response_class=HTMLResponse)
@@ -105,11 +106,5 @@ async def reverify_form(
     """A held arrival verified again now: archived (03), refused (02) or still held."""
     from api.exchange_retry import reverify
 
-    check_csrf(request, csrf_token)
-    if user is None or not _allowed(user):
-        return RedirectResponse(f"/login?next={PATH}", status_code=303)
-    try:
-        await run_in_threadpool(reverify, svc, message_id)
-    except KysoError as exc:
-        return _show(request, svc, user, status=400, error=f"[{exc.code}] {exc.message}")
-    return RedirectResponse(f"{PATH}#m-{message_id}", status_code=303)
+    return await _act(request, svc, user, csrf_token, lambda _official: reverify(svc, message_id),
+                      then=f"{PATH}#m-{message_id}")  # fmt: skip
