@@ -31,7 +31,7 @@ VIETNAMESE_SAMPLE = "ĂÂĐÊÔƠƯăâđêôơưáàảãạấầẩẫậắ�
 
 #: where Debian puts the fonts; Liberation 2 (fonts-liberation2) has the Vietnamese glyphs that
 #: Liberation 1.07 (fonts-liberation) lacks; DejaVu is the last resort
-_FONT_DIRS = (
+FONT_DIRS = (
     Path("/usr/share/fonts/truetype/liberation2"),
     Path("/usr/share/fonts/truetype/liberation"),
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -77,7 +77,7 @@ def _find(names: tuple[str, ...], dirs: tuple[Path, ...]) -> Path:
 
 
 @lru_cache(maxsize=4)
-def default_fonts(dirs: tuple[Path, ...] = _FONT_DIRS) -> FontSet:
+def default_fonts(dirs: tuple[Path, ...] = FONT_DIRS) -> FontSet:
     return FontSet(**{role: _find(names, dirs) for role, names in _CANDIDATES.items()})
 
 

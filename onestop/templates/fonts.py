@@ -32,14 +32,9 @@ from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
 from onestop.errors import OnestopError
-from signing.fonts import covers_vietnamese
+from signing.fonts import FONT_DIRS, covers_vietnamese
 
 FAMILY = "Serif"
-_FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/liberation2"),
-    Path("/usr/share/fonts/truetype/liberation"),
-    Path("/usr/share/fonts/truetype/dejavu"),
-)
 _FACES = {
     "": ("LiberationSerif-Regular.ttf", "DejaVuSerif.ttf"),
     "B": ("LiberationSerif-Bold.ttf", "DejaVuSerif-Bold.ttf"),
@@ -68,7 +63,7 @@ def template_fonts() -> dict[str, Path]:
     found: dict[str, Path] = {}
     for style, names in _FACES.items():
         for name in names:
-            paths = (d / name for d in _FONT_DIRS)
+            paths = (d / name for d in FONT_DIRS)
             path = next((p for p in paths if p.is_file() and covers_vietnamese(p)), None)
             if path is not None:
                 found[style] = path
