@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -93,6 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        time.sleep(self.server.delay)
         served, path = self.server.served, self.path.rstrip("/")
         if served is not None and path == "/pki/tsa":
             self._send(200, served.tsa.respond(body), "application/timestamp-reply")
@@ -103,6 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"", "text/plain")
 
     def do_GET(self) -> None:
+        time.sleep(self.server.delay)
         served = self.server.served
         if served is not None and self.path.startswith("/pki/crl/") and self.path.endswith(".crl"):
             self.server.asked.append("CRL")
@@ -117,7 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class PkiServer(ThreadingHTTPServer):
     """``/pki/ocsp``, ``/pki/crl/{ca}.crl`` and ``/pki/tsa`` on a free port of 127.0.0.1 (a
-    thread), 404 until ``serve``; ``asked`` has "OCSP" or "CRL" for each revocation answer."""
+    thread), 404 until ``serve``; ``asked`` has "OCSP" or "CRL" for each revocation answer;
+    each answer is made ``delay`` seconds after its request arrives (a slow responder)."""
 
     daemon_threads = True
 
@@ -125,6 +129,7 @@ class PkiServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         self.asked: list[str] = []
+        self.delay = 0.0
         self.served: Answering | None = None
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()

@@ -122,3 +122,19 @@ def test_b_t_after_the_signer_certificate_expired_is_not_passed_without_archive_
     expired = kit.pki.chain(serial)[0]["tbs_certificate"]["validity"]["not_after"].native
     report = verify_pdf(pdf, kit.options(at=expired + timedelta(days=30), online=False))
     assert report.indication is not Indication.TOTAL_PASSED
+
+
+def test_a_slow_responder_answering_after_the_validation_moment_still_passes(kit: Kit) -> None:
+    """An OCSP response or CRL made a few seconds after the validation moment (a responder
+    that takes its time) is fresh evidence, not "too recent": the signature passes."""
+    _, pdf = _signed_by_fresh_citizen(kit, "001203004579", Level.B_B)
+    kit.server.delay = 2.5
+    try:
+        report = verify_pdf(pdf, kit.options())
+    finally:
+        kit.server.delay = 0.0
+    [sig] = report.signatures
+    assert report.indication is Indication.TOTAL_PASSED, [
+        (f.code, f.message_en) for f in sig.findings
+    ]
+    assert any(e.source == "online" for e in sig.revocation)
