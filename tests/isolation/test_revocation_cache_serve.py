@@ -78,3 +78,33 @@ def test_two_uploads_under_one_foreign_ca_fetch_its_revocation_answers_once(
         assert _verify(server.url, first)["indication"] == "TOTAL_PASSED"
         assert _verify(server.url, second)["indication"] == "TOTAL_PASSED"
         assert len(foreign_ca.asked) == 2 * len(fetched)  # without the cache: each asks
+
+
+def test_a_certificate_revoked_by_kyso_is_seen_by_the_next_upload_despite_the_caches(
+    tmp_path: Path,
+) -> None:
+    """The server's verifier processes keep revocation answers and signer path outcomes
+    between requests, but never for kyso's own CA: a document passes, its signer is revoked,
+    the same document uploaded again is no longer TOTAL_PASSED."""
+    data = tmp_path / "data"
+    data.mkdir()
+    with kyso_serve(data, verify_workers="1") as server:
+        issued = server.kyso(
+            "pki", "issue", "citizen", "--name", "Vũ Thị Thu", "--cccd", "001203009876"
+        )
+        assert issued.returncode == 0, issued.stderr
+        serial = issued.stdout.strip().splitlines()[-1]
+        (tmp_path / "don.pdf").write_bytes(make_pdf("Don de nghi"))
+        signed = tmp_path / "ky.pdf"
+        done = server.kyso("sign", str(tmp_path / "don.pdf"), "-o", str(signed), "--signer", serial,
+                           "--level", "B-B")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        pdf = signed.read_bytes()
+        assert _verify(server.url, pdf)["indication"] == "TOTAL_PASSED"
+        assert _verify(server.url, pdf)["indication"] == "TOTAL_PASSED"  # the caches are warm
+        revoked = server.kyso("pki", "revoke", serial, "--reason", "key_compromise")
+        assert revoked.returncode == 0, revoked.stderr
+        report = _verify(server.url, pdf)
+        [signature] = report["signatures"]  # type: ignore[misc]
+        assert report["indication"] != "TOTAL_PASSED", report
+        assert "REVOKED" in str(signature["sub_indication"]), signature
