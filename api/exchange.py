@@ -11,12 +11,15 @@ import hashlib
 import logging
 import secrets
 from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 
 from api import audit
 from api.exchange_store import ExchangeStore, Message, Peer, TrailEntry
+from api.files import private_dir, write_private
 from common.clock import VN_TZ
 from common.errors import ExternalServiceError, KysoError
 from onestop.exchange import auth
@@ -47,6 +50,8 @@ INBOX = "/api/v1/exchange/inbox"
 STATUS = "/api/v1/exchange/status"
 PDF = "application/pdf"
 TIMEOUT = 120.0
+#: a package its peer has not taken after this long (unreachable, failing) is given up
+SEND_LIMIT = timedelta(days=3)
 
 
 def store(svc: Services) -> ExchangeStore:
@@ -99,6 +104,8 @@ def _peer_error(answer: httpx.Response) -> KysoError:
     text = f"the peer answered {answer.status_code}: [{code}] {message}"
     if answer.status_code >= 500:  # the peer's own failure, not this request's fault
         return ExternalServiceError("exchange_peer_failed", text)
+    if answer.status_code == 409 and code == "exchange_duplicate":
+        return ExchangeDuplicateError("exchange_peer_has_it", text)
     return ExchangeInputError("exchange_peer_refused", text)
 
 
@@ -168,19 +175,74 @@ def send(
     )  # fmt: skip
     exchange.add(message)
     try:
-        answer = post_signed(svc, peer, INBOX, body, "application/xml")
-        if answer.status_code != 200:
-            raise _peer_error(answer)
-        for xml in answer.json()["statuses"]:
-            record_status(svc, peer.code, str(xml).encode())
+        return _post_package(svc, peer, message, body)
+    except ExternalServiceError as exc:  # unreachable or its own failure: sent again later
+        write_private(outbox_path(svc, message_id), body)
+        reason = f"[{exc.code}] {exc.message}"
+        exchange.settle(message_id, "retrying", reason=reason)
+        exchange.schedule(message_id, "send", svc.clock.now(), reason)
+        again = f"{exc.message}; {message_id} is sent again by itself (kyso exchange status)"
+        raise ExternalServiceError(exc.code, again) from None
     except KysoError as exc:
         exchange.settle(message_id, "failed", reason=f"[{exc.code}] {exc.message}")
         raise
-    refused = exchange.get(message_id).latest is StatusCode.REFUSED
-    exchange.settle(message_id, "refused" if refused else "sent")
-    audit.record(svc, actor, "exchange.sent", message_id, to=peer.code,
-                 document=document_id, refused=refused)  # fmt: skip
-    return exchange.get(message_id)
+
+
+def outbox_path(svc: Services, message_id: str) -> Path:
+    """Where a package waits to be sent again (0600, folder 0700)."""
+    return private_dir(svc.settings.data_dir / "exchange" / "outbox") / f"{message_id}.xml"
+
+
+def _post_package(svc: Services, peer: Peer, message: Message, body: bytes) -> Message:
+    """Post a package and record the statuses of the peer's answer: sent or refused."""
+    answer = post_signed(svc, peer, INBOX, body, "application/xml")
+    if answer.status_code != 200:
+        raise _peer_error(answer)
+    for xml in answer.json()["statuses"]:
+        record_status(svc, peer.code, str(xml).encode())
+    exchange = store(svc)
+    refused = exchange.get(message.id).latest is StatusCode.REFUSED
+    exchange.settle(message.id, "refused" if refused else "sent", reason=None)
+    audit.record(svc, message.actor, "exchange.sent", message.id, to=peer.code,
+                 document=message.documents[0], refused=refused)  # fmt: skip
+    return exchange.get(message.id)
+
+
+def resend(svc: Services, message_id: str) -> Message:
+    """Send a package again that its peer could not take (unreachable, 5xx), the same bytes
+    (the receiver processes a package whose arrival failed anew): sent or refused, waiting
+    again (a longer wait), or failed for good after ``SEND_LIMIT`` or a refusal (4xx)."""
+    exchange = store(svc)
+    message = exchange.get(message_id)
+    path = outbox_path(svc, message_id)
+    if message.direction != "out" or message.state != "retrying" or not path.exists():
+        exchange.unschedule(message_id, "send")
+        raise ExchangeStateError("exchange_not_retrying", "only a package waiting is sent again")
+    peer = exchange.peer(message.peer)
+    try:
+        if peer is None:
+            raise ExchangeInputError("exchange_unknown_peer", f"no peer agency {message.peer}")
+        return _post_package(svc, peer, message, path.read_bytes())
+    except ExternalServiceError as exc:
+        reason = f"[{exc.code}] {exc.message}"
+        if svc.clock.now() - message.created_at <= SEND_LIMIT:
+            exchange.schedule(message_id, "send", svc.clock.now(), reason)
+            raise
+        exchange.settle(
+            message_id, "failed", reason=f"not taken in {SEND_LIMIT.days} days: {reason}"
+        )
+        return exchange.get(message_id)
+    except KysoError as exc:
+        if exc.code != "exchange_peer_has_it":
+            exchange.settle(message_id, "failed", reason=f"[{exc.code}] {exc.message}")
+            raise
+        # it arrived on an earlier try whose answer was lost: the peer has it
+        exchange.settle(message_id, "sent", reason="the peer already had it (an answer lost)")
+        return exchange.get(message_id)
+    finally:
+        if exchange.get(message_id).state != "retrying":
+            exchange.unschedule(message_id, "send")
+            path.unlink(missing_ok=True)
 
 
 def record_status(svc: Services, sender: str, data: bytes) -> Message:

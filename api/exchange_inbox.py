@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -35,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api import audit
 from api.exchange import new_message_id, own_organ, status_message, store
 from api.exchange_store import ExchangeStore, Message, TrailEntry
-from api.files import open_private, private_dir
+from api.files import private_dir, write_private
 from archive.batch import BatchVersion, put_dossier
 from archive.metadata import DocumentMeta, DossierMeta
 from onestop.exchange import auth
@@ -109,14 +108,7 @@ def held_path(svc: Services, message_id: str) -> Path:
 
 
 def _keep(svc: Services, message_id: str, body: bytes) -> None:
-    path = held_path(svc, message_id)
-    partial_path = path.with_suffix(".part")
-    with os.fdopen(open_private(partial_path, exclusive=False), "wb") as out:
-        out.truncate(0)
-        out.write(body)
-        out.flush()
-        os.fsync(out.fileno())
-    partial_path.replace(path)
+    write_private(held_path(svc, message_id), body)
 
 
 @contextmanager

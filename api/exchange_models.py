@@ -41,7 +41,8 @@ class MessageRow(ApiBase):
     package_sha256: Mapped[str] = mapped_column(String(64))
     notation: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(Text)
-    #: sending | sent | refused | failed (out); received | held | refused | archived | failed (in)
+    #: sending | retrying | sent | refused | failed (out);
+    #: received | held | refused | archived | failed (in)
     state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     #: what was sent (out) or where it was archived (in): archive ids, comma separated
@@ -69,7 +70,8 @@ class StatusRow(ApiBase):
 
 class RetryRow(ApiBase):
     """Work the exchange does again later, with backoff (migration a0007): re-verifying a
-    held arrival (``verify``) or sending the statuses its sender did not take (``deliver``)."""
+    held arrival (``verify``), sending the statuses its sender did not take (``deliver``) or a
+    package its receiver could not take (``send``)."""
 
     __tablename__ = "api_exchange_retry"
 

@@ -1,6 +1,7 @@
 """The exchange's work done again later: a **held** arrival (its signatures INDETERMINATE/
 TRY_LATER: a revocation server slow or down) verified again until it is accepted (03, archived)
-or refused (02); the statuses a sender could not be reached for sent again. Each failed try
+or refused (02); the statuses a sender could not be reached for sent again; a package its
+receiver could not take (unreachable, 5xx) sent again, the same bytes. Each failed try
 waits longer (``exchange_store.backoff``: 1, 2, 4 ... minutes, at most an hour).
 
 ``retry_due`` runs what is due: every ``KYSO_EXCHANGE_RETRY_SECONDS`` in ``kyso serve`` with the
@@ -20,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from api import audit
-from api.exchange import redeliver, store
+from api.exchange import redeliver, resend, store
 from api.exchange_inbox import decide, held_path
 from api.exchange_store import Message
 from api.jobs.base import JSON, JobKind, Progress
@@ -41,6 +42,8 @@ class RetryReport:
     verified: tuple[tuple[str, str], ...] = ()
     #: arrivals whose waiting statuses all reached their sender
     delivered: tuple[str, ...] = ()
+    #: packages sent again: (message id, state after: sent, refused or failed)
+    sent: tuple[tuple[str, str], ...] = ()
     #: what failed again (message id, error), tried later
     failed: tuple[tuple[str, str], ...] = ()
 
@@ -85,18 +88,21 @@ def retry_due(svc: Services) -> RetryReport:
     exchange = store(svc)
     verified: list[tuple[str, str]] = []
     delivered: list[str] = []
+    sent: list[tuple[str, str]] = []
     failed: list[tuple[str, str]] = []
     for message_id, kind in exchange.due(svc.clock.now()):
         try:
             if kind == "verify":
                 verified.append((message_id, reverify(svc, message_id).state))
+            elif kind == "send":
+                sent.append((message_id, resend(svc, message_id).state))
             else:
                 redeliver(svc, message_id)
                 delivered.append(message_id)
         except KysoError as exc:
             log.warning("exchange %s: %s failed again [%s]", message_id, kind, exc.code)
             failed.append((message_id, exc.code))
-    return RetryReport(tuple(verified), tuple(delivered), tuple(failed))
+    return RetryReport(tuple(verified), tuple(delivered), tuple(sent), tuple(failed))
 
 
 def retry_job(services: Callable[[], Services]) -> JobKind:
@@ -109,6 +115,7 @@ def retry_job(services: Callable[[], Services]) -> JobKind:
         return {
             "verified": [list(pair) for pair in report.verified],
             "delivered": list(report.delivered),
+            "sent": [list(pair) for pair in report.sent],
             "failed": [list(pair) for pair in report.failed],
         }
 

@@ -52,3 +52,14 @@ def open_private(path: Path, *, exclusive: bool = True) -> int:
     """A new file (mode 0600) opened for writing; ``exclusive``: fail if it exists."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
     return os.open(path, flags, 0o600)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """``data`` as the whole of ``path`` (0600), on disk before it replaces what was there:
+    a crash leaves the old file or the new one, never half of one."""
+    partial_path = path.with_suffix(path.suffix + ".part")
+    with os.fdopen(open_private(partial_path, exclusive=False), "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    partial_path.replace(path)

@@ -33,6 +33,8 @@ def _retry(svc: Services) -> None:
         typer.echo(f"{message_id}: kiểm tra lại / verified again -> {state}")
     for message_id in report.delivered:
         typer.echo(f"{message_id}: trạng thái đã gửi / waiting statuses delivered")
+    for message_id, state in report.sent:
+        typer.echo(f"{message_id}: gửi lại / sent again -> {state}")
     for message_id, code in report.failed:
         typer.echo(f"{message_id}: thử lại sau / tried again later [{code}]", err=True)
 

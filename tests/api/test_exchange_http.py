@@ -13,7 +13,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -112,6 +112,12 @@ def _audited(served: Served, subject: str) -> list[str]:
     stmt = select(audit_log.c.action).where(audit_log.c.subject == subject)
     with served.kyso.services.engine.connect() as conn:
         return [str(a) for a in conn.scalars(stmt.order_by(audit_log.c.seq))]
+
+
+def _a_env(pair: Pair) -> dict[str, str]:
+    """The environment of A's command line."""
+    return {**os.environ, "KYSO_DATA_DIR": str(pair.a.data), "KYSO_AGENCY_CODE": A,
+            "KYSO_AGENCY_NAME": "UBND Quận Hoàn Kiếm", "KYSO_PUBLIC_URL": pair.a.url}  # fmt: skip
 
 
 def _codes(message: dict[str, object]) -> list[str]:
@@ -267,8 +273,7 @@ def test_a_dossiers_result_is_sent_from_the_command_line(pair: Pair) -> None:
             result_document=result,
         )
     )
-    env = {**os.environ, "KYSO_DATA_DIR": str(pair.a.data), "KYSO_AGENCY_CODE": A,
-           "KYSO_AGENCY_NAME": "UBND Quận Hoàn Kiếm", "KYSO_PUBLIC_URL": pair.a.url}  # fmt: skip
+    env = _a_env(pair)
     sent = subprocess.run(
         [KYSO, "exchange", "send", "--dossier", "HS0000000126", "--to", B],
         env=env, capture_output=True, text=True, timeout=180,
@@ -281,3 +286,77 @@ def test_a_dossiers_result_is_sent_from_the_command_line(pair: Pair) -> None:
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert unknown.returncode == 4 and "exchange_unknown_peer" in unknown.stderr
+
+
+def test_a_package_its_receiver_cannot_take_is_sent_again_by_itself(pair: Pair) -> None:
+    """B cannot be reached: the send answers 503 and says the package waits; once the backoff
+    has elapsed it is sent again, the same bytes (from A's command line, which runs what is
+    due first): B archives it, A's trail is 01 03; sent again once more after an answer was
+    lost, B already has it and A settles it as sent."""
+    from sqlalchemy import update
+
+    from api.exchange_models import MessageRow, RetryRow
+
+    exchange_a = ExchangeStore(pair.a.kyso.services.engine, pair.a.data)
+
+    def send_while_b_is_down(cccd: str, notation: str) -> str:
+        exchange_a.add_peer(Peer(B, "Sở Xây dựng", "http://127.0.0.1:9"), SECRET, _now())
+        try:
+            lost = _send(pair, _archived(pair.a, citizen_signed_pdf(pair.a.kyso.services, cccd),
+                                         notation))  # fmt: skip
+        finally:
+            exchange_a.add_peer(Peer(B, "Sở Xây dựng", pair.b.url), SECRET, _now())
+        error = lost.json()["error"]
+        assert lost.status_code == 503 and error["code"] == "exchange_peer_unreachable", lost.text
+        assert "sent again by itself" in error["message"]
+        [waiting] = [m for m in exchange_a.messages() if m.state == "retrying"]
+        return waiting.id
+
+    def run_what_is_due() -> str:
+        with pair.a.kyso.services.engine.begin() as conn:  # the backoff elapsed
+            conn.execute(update(RetryRow).values(next_at=datetime(2000, 1, 1, tzinfo=UTC)))
+        done = subprocess.run([KYSO, "exchange", "status"], env=_a_env(pair), capture_output=True,
+                              text=True, timeout=180)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    message_id = send_while_b_is_down("001203004571", "127/QĐ-UBND")
+    outbox = pair.a.data / "exchange" / "outbox" / f"{message_id}.xml"
+    assert outbox.stat().st_mode & 0o777 == 0o600
+    assert exchange_a.get(message_id).trail == ()  # nothing reached B
+    assert f"{message_id}: gửi lại / sent again -> sent" in run_what_is_due()
+    sent = exchange_a.get(message_id)
+    assert sent.state == "sent" and [t.code.value for t in sent.trail] == ["01", "03"]
+    arrival = _on_b(pair, sent.document_id)
+    assert arrival["state"] == "archived" and arrival["notation"] == "127/QĐ-UBND"
+    assert not outbox.exists() and exchange_a.due(datetime(2100, 1, 1, tzinfo=UTC)) == []
+
+    # the package reached B but its answer was lost: sent again, B has it, A settles it
+    message_id = send_while_b_is_down("001203004572", "128/QĐ-UBND")
+    outbox = pair.a.data / "exchange" / "outbox" / f"{message_id}.xml"
+    body = outbox.read_bytes()
+    creds = auth.Credentials(A, B, _now(), "/api/v1/exchange/inbox")
+    headers = {**auth.sign(SECRET, creds, body), "Content-Type": "application/xml"}
+    taken = httpx.post(f"{pair.b.url}/api/v1/exchange/inbox", content=body, headers=headers,
+                       timeout=180)  # fmt: skip
+    assert taken.status_code == 200, taken.text
+    assert f"{message_id}: gửi lại / sent again -> sent" in run_what_is_due()
+    settled = exchange_a.get(message_id)
+    assert settled.state == "sent" and "already had it" in (settled.reason or "")
+    assert not outbox.exists()
+    assert _on_b(pair, settled.document_id)["state"] == "archived"  # once: B's duplicate rule
+
+    # not taken for more than three days: given up, said so, nothing left waiting
+    message_id = send_while_b_is_down("001203004573", "129/QĐ-UBND")
+    with pair.a.kyso.services.engine.begin() as conn:
+        old = datetime.now(UTC) - timedelta(days=4)
+        conn.execute(update(MessageRow).where(MessageRow.id == message_id).values(created_at=old))
+    exchange_a.add_peer(Peer(B, "Sở Xây dựng", "http://127.0.0.1:9"), SECRET, _now())
+    try:
+        assert f"{message_id}: gửi lại / sent again -> failed" in run_what_is_due()
+    finally:
+        exchange_a.add_peer(Peer(B, "Sở Xây dựng", pair.b.url), SECRET, _now())
+    given_up = exchange_a.get(message_id)
+    assert given_up.state == "failed" and "not taken in 3 days" in (given_up.reason or "")
+    assert not (pair.a.data / "exchange" / "outbox" / f"{message_id}.xml").exists()
+    assert exchange_a.due(datetime(2100, 1, 1, tzinfo=UTC)) == []
