@@ -109,7 +109,6 @@ def test_put_and_get_through_s3_settings(
     assert (tmp_path / "back.pdf").read_bytes() == source.read_bytes()
 
 
-
 def test_an_empty_file_is_refused_and_nothing_is_stored(tmp_path: Path) -> None:
     """A 0-byte file (a scan transfer that failed) would be locked as an original for its
     whole retention: the real command refuses it (exit 4, a stable code) before anything is
