@@ -31,6 +31,7 @@ from api.routes import (
     verify,
 )
 from api.settings import Settings
+from api.web import api_docs
 from api.web.archive_pages import router as archive_pages
 from api.web.dossier_pages import router as dossier_pages
 from api.web.exchange_pages import router as exchange_pages
@@ -75,7 +76,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         stop_process_helpers()
 
     app = FastAPI(
-        title="kyso", version=kyso_version(), openapi_url="/api/v1/openapi.json", lifespan=lifespan
+        title="kyso",
+        version=kyso_version(),
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # api/web/api_docs.py: served here, under the CSP
+        redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.services = services
@@ -105,6 +111,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     for router in routers:
         app.include_router(router)
+    api_docs.install(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), "static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.state.metrics = install_observability(app, services)

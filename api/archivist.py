@@ -80,7 +80,13 @@ class ScanDesk:
             raise
 
     def _start(self, scan: Scan, owner: str | None = None) -> str:
-        paths: JSON = {"source": str(scan.source), "output": str(scan.output)}
+        # relative to the data dir, as the job reads them (api/jobs/kinds.py): with a relative
+        # data dir (`make run`'s `var`) a path under it was taken as `var/var/...`
+        data_dir = self.svc.settings.data_dir
+        paths: JSON = {
+            "source": str(scan.source.relative_to(data_dir)),
+            "output": str(scan.output.relative_to(data_dir)),
+        }
         job_id = self.svc.jobs.submit("ocr.digitise", paths, key=scan.id, owner=owner)
         (scan.folder / "job").write_text(job_id)
         return job_id

@@ -87,13 +87,21 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     return _answer(request, "invalid_request", f"invalid fields: {fields}", status)
 
 
+#: Starlette's own answers by status; anything else it raises is a request that does not fit
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
 async def _http_handler(request: Request, exc: Exception) -> Response:
-    """Starlette's own answers (no such path, wrong method): CSC-shaped under ``/csc/``."""
+    """Starlette's own answers (no such path, wrong method, a multipart body it cannot parse)
+    in kyso's error shape (CSC-shaped under ``/csc/``), with a stable code like every other
+    error; its headers (``Allow`` of a 405) are kept."""
     assert isinstance(exc, StarletteHTTPException)
-    if not request.url.path.startswith(CSC_PREFIX):
+    if exc.status_code < 400:
         return await http_exception_handler(request, exc)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
-    return _answer(request, code, str(exc.detail), exc.status_code)
+    code = HTTP_CODES.get(exc.status_code, "invalid_request")
+    answer = _answer(request, code, str(exc.detail), exc.status_code)
+    answer.headers.update(exc.headers or {})
+    return answer
 
 
 async def _infrastructure_handler(request: Request, exc: Exception) -> JSONResponse:

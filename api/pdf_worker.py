@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
@@ -92,6 +93,11 @@ def _limited(
 def serve_tasks(conn: Connection, settings: Settings) -> None:
     """The worker's main loop, until the pool closes its end of the pipe."""
     from verify.isolate import mapped_bytes
+
+    # Ctrl-C in the terminal of `kyso serve` reaches every process of its group: the server
+    # stops the workers in its shutdown, a worker's own KeyboardInterrupt only printed a
+    # traceback over the server's log
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     context = task_context(settings)  # connect and open the key store before the cap
     context.pki.trust_anchors()

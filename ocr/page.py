@@ -193,6 +193,10 @@ def _rasterise(path: Path, index: int, dpi: int, timeout: float) -> Image.Image:
     try:
         done = run(args, timeout=timeout)
     except ProgramError as exc:
+        if exc.code == "program_failed":  # poppler ran and refused the file: the input's fault
+            raise OcrInputError(
+                errors.UNREADABLE_PDF, f"page {page} of {path.name} cannot be drawn (damaged PDF)"
+            ) from exc
         raise OcrEngineError(exc.code, f"page {page} cannot be rasterised: {exc.message}") from exc
     with Image.open(io.BytesIO(done.stdout)) as raster:
         return raster.convert("RGB")

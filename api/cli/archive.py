@@ -84,6 +84,8 @@ def put(
     actor: str = typer.Option("cli", help="Who is archiving (recorded in the audit log)."),
 ) -> None:
     """Lưu một tài liệu (store a document); prints the document id."""
+    if file.stat().st_size == 0:  # else locked as an original for its whole retention
+        raise ArchiveInputError("archive_empty_file", f"{file.name} is empty (0 bytes)")
     meta = None
     if document is None:
         meta = DocumentMeta(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from apitools import Kyso, scan_image
+from pathlib import Path
+
+import pytest
+from apitools import Kyso, make_kyso, scan_image
+
+from api.settings import Settings
 
 LINES = [
     "ỦY BAN NHÂN DÂN          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -79,3 +84,24 @@ def test_unsupported_and_empty_scans_are_refused(kyso: Kyso) -> None:
     )
     assert empty.status_code == 400 and empty.json()["error"]["code"] == "scan_empty"
     assert kyso.client.get("/api/v1/archive/scans/scan_nope", headers=archivist).status_code == 404
+
+
+def test_a_scan_is_digitised_with_the_default_relative_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``make run``'s data dir is ``var``, relative to the current folder: the OCR job found
+    its scan at ``var/var/scans/...`` and failed every upload with ocr_unsupported_input."""
+    monkeypatch.chdir(tmp_path)
+    kyso = make_kyso(tmp_path, Settings(data_dir=Path("var")))
+    archivist = kyso.headers("archivist")
+    started = kyso.client.post(
+        "/api/v1/archive/scans",
+        files={"file": ("qd-123.png", scan_png(), "image/png")},
+        headers=archivist,
+    )
+    assert started.status_code == 202, started.text
+    kyso.services.jobs.wait(started.json()["job_id"], 180)
+    scan_id = started.json()["scan_id"]
+    state = kyso.client.get(f"/api/v1/archive/scans/{scan_id}", headers=archivist).json()
+    assert state["status"] == "succeeded", state
+    assert state["result"]["pages"] == 1

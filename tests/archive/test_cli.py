@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from typer.testing import CliRunner
 from api.cli.app import app
 from archive.catalog import tables as t
 from tests.s3 import SeaweedFS
+from tests.serving import KYSO
 
 
 @pytest.fixture
@@ -104,3 +107,24 @@ def test_put_and_get_through_s3_settings(
     got = runner.invoke(app, ["archive", "get", doc_id, "-o", str(tmp_path / "back.pdf")])
     assert got.exit_code == 0, got.output
     assert (tmp_path / "back.pdf").read_bytes() == source.read_bytes()
+
+
+def test_an_empty_file_is_refused_and_nothing_is_stored(tmp_path: Path) -> None:
+    """A 0-byte file (a scan transfer that failed) would be locked as an original for its
+    whole retention: the real command refuses it (exit 4, a stable code) before anything is
+    stored."""
+    env = {**os.environ, "KYSO_DATA_DIR": str(tmp_path / "data"), "KYSO_OBJECT_STORE": "folder"}
+    env.pop("KYSO_DATABASE_URL", None)
+    empty = tmp_path / "scan.pdf"
+    empty.write_bytes(b"")
+    put = subprocess.run(
+        [KYSO, "archive", "put", str(empty), "--dossier", "HS-2026-08"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert put.returncode == 4, put.stderr
+    assert "[archive_empty_file]" in put.stderr and "Traceback" not in put.stderr
+    objects = tmp_path / "data" / "archive" / "objects"
+    assert not objects.exists() or not any(path.is_file() for path in objects.rglob("*"))

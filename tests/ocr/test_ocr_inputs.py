@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from api.cli.app import app
 from api.cli.exitcodes import ExitCode
+from common.errors import InputError
 from common.hashing import sha256_file
 from ocr.errors import OcrError, SignedPdfError
 from ocr.options import OcrOptions
@@ -265,3 +266,19 @@ def test_archived_image_is_straightened_only_when_asked(tmp_path: Path) -> None:
     assert estimate_skew(archived) == 0.0
     assert upside_down_score(archived) > 1.2
     assert synth.cer("\n".join(synth.LETTER_LINES), pdftotext(out)) <= 0.02
+
+
+def test_a_truncated_pdf_that_poppler_cannot_draw_is_the_inputs_fault(tmp_path: Path) -> None:
+    """A PDF cut short in transfer: qpdf (pikepdf) still reconstructs its page, pdftoppm then
+    fails on it. That is an unreadable input (400 in the API), not a failing engine (503)."""
+    whole = tmp_path / "whole.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(595, 842))
+        pdf.pages[0].Contents = pdf.make_stream(b"0 0 m 100 100 l S\n" * 2000)
+        pdf.save(whole, compress_streams=False)
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(whole.read_bytes()[:3000])
+    with pytest.raises(OcrError) as caught:
+        digitise(cut, tmp_path / "o.pdf", OcrOptions(jobs=1))
+    assert caught.value.code == "ocr_unreadable_pdf", caught.value
+    assert isinstance(caught.value, InputError)

@@ -80,3 +80,19 @@ def test_a_form_post_without_the_csrf_token_is_refused(page: Page, live: Live) -
     )
     assert response.status == 403
     assert response.json()["error"]["code"] == "csrf_failed"
+
+
+def test_the_api_docs_render_in_the_browser_under_kysos_csp(page: Page, live: Live) -> None:
+    """/docs shows the API's operations, with no script blocked by the Content-Security-Policy
+    and nothing fetched from another host (a city network may have no internet)."""
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text))
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(live.url) else elsewhere.append(request.url),
+    )
+    page.goto(f"{live.url}/docs")
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/verify").first).to_be_visible()
+    assert [text for text in blocked if "Content Security Policy" in text] == []
+    assert elsewhere == []
