@@ -89,7 +89,9 @@ class DossierMeta:
     title: str
     fonds_code: str = ""
     retention: str = PERMANENT
-    access_level: AccessLevel = "public"
+    #: internal unless said otherwise: a dossier made on the way (a put, an arrival) holds
+    #: personal data more often than not; public ones are said so (results returned)
+    access_level: AccessLevel = "internal"
     language: str = "vi"
     start_date: date | None = None
     end_date: date | None = None

@@ -163,7 +163,9 @@ def search_command(
     doc_type: str | None = typer.Option(None, "--type", help="Only this document type."),
     issued_from: str | None = typer.Option(None, "--from", help="Issued on/after YYYY-MM-DD."),
     issued_to: str | None = typer.Option(None, "--to", help="Issued on/before YYYY-MM-DD."),
-    clearance: str = typer.Option("public", help="Reader's access level."),
+    clearance: str = typer.Option(
+        "internal", help="Reader's access level (public|internal|restricted|secret)."
+    ),
     limit: int = typer.Option(20),
     as_json: bool = typer.Option(False, "--json", help="One JSON array on stdout."),
 ) -> None:

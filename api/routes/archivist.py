@@ -196,7 +196,7 @@ class DossierCreate(BaseModel):
     title: str = Field(min_length=1, max_length=500)
     fonds_code: str = Field(default="", max_length=100)
     retention: str = Field(default="permanent", max_length=16)
-    access_level: str = "public"
+    access_level: str = "internal"
     language: str = Field(default="vi", max_length=16)
     start_date: date | None = None
     end_date: date | None = None

@@ -21,6 +21,7 @@ def test_folding_removes_vietnamese_marks_including_d_stroke() -> None:
 
 
 def _doc(archive: Archive, title: str, **fields: object) -> str:
+    fields.setdefault("access_level", "public")  # dossiers made on the way are internal
     meta = DocumentMeta(title=title, **fields)  # type: ignore[arg-type]
     dossier = str(fields.pop("dossier", "HS-S")) if "dossier" in fields else "HS-S"
     return archive.put(io.BytesIO(title.encode()), dossier_code=dossier, meta=meta).document_id
@@ -60,6 +61,18 @@ def test_documents_above_the_reader_clearance_are_hidden(archive: Archive) -> No
     assert [h.document_id for h in search(archive.catalog, "bao cao")] == [public]
     both = search(archive.catalog, "bao cao", SearchFilters(clearance="secret"))
     assert {h.document_id for h in both} == {public, secret}
+
+
+def test_a_document_in_a_dossier_made_on_the_way_is_internal_not_public(archive: Archive) -> None:
+    """A put (or an arrival) into a dossier that did not exist makes it internal: nobody
+    without an official's clearance finds it (anonymous search, /v/ look-ups: public only)."""
+    meta = DocumentMeta(title="Bản sao CCCD Nguyễn Văn An")
+    made = archive.put(io.BytesIO(b"cccd"), dossier_code="HS-NEW", meta=meta).document_id
+    assert archive.catalog.dossier("HS-NEW").access_level == "internal"
+    assert archive.catalog.document(made).access_level == "internal"
+    assert search(archive.catalog, "ban sao cccd") == ()
+    found = search(archive.catalog, "ban sao cccd", SearchFilters(clearance="internal"))
+    assert [h.document_id for h in found] == [made]
 
 
 def _short_lived(archive: Archive, clock: FrozenClock) -> str:
@@ -120,5 +133,6 @@ def test_fonds_filter_finds_only_that_fonds(archive: Archive) -> None:
         io.BytesIO(b"in fonds"), dossier_code="HS-P1", meta=DocumentMeta(title="Tờ trình đất")
     ).document_id
     _doc(archive, "Tờ trình đất khác")
-    hits = search(archive.catalog, "to trinh", SearchFilters(fonds_code="PHONG-UBND"))
+    wide = SearchFilters(fonds_code="PHONG-UBND", clearance="internal")
+    hits = search(archive.catalog, "to trinh", wide)
     assert [h.document_id for h in hits] == [inside]
