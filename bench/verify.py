@@ -1,6 +1,6 @@
 """Verification speed: kyso verify vs plain pyHanko validate_pdf_signature, in one run.
 
-Run: .venv/bin/python bench/verify.py [--rounds 30]
+Run: .venv/bin/python bench/verify.py [--rounds 30] [--only batch --batch-runs 7]
 
 Both sides validate the same B-B document (no later revisions, so kyso renders nothing) with
 kyso's roots and the same revocation source: OCSP/CRL answered in-process by the PKI, in
@@ -15,7 +15,9 @@ one-page B-B document against a ten-line pyHanko script (``PLAIN_SCRIPT``: valid
 ValidationContext trusting kyso's root), on a machine with kyso's PKI and on one without
 (``--trust``); and ``kyso verify dir/`` of ``--batch`` documents sharing a chain, per document,
 against pyHanko validating each in one process with a fresh ValidationContext each (the same
-in-process OCSP/CRL source, "require").
+in-process OCSP/CRL source, "require"): bench/verify_batch.py, ``--batch-runs`` repetitions,
+each with its own ratios, the table giving their minimum and median (``--only batch``: that
+table alone).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import time
 from collections.abc import Awaitable, Callable
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # this file is bench/verify.py: without this, "import verify" would import the benchmark itself
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +46,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature  # noqa: E402
 from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
 from api.database import make_engine, migrate  # noqa: E402
+from bench.verify_batch import print_table, repetitions  # noqa: E402
 from certs.fetching import SourceFetcherBackend  # noqa: E402
 from certs.keystore_file import FileKeyStore  # noqa: E402
 from certs.pki import Pki, PkiOptions  # noqa: E402
@@ -53,6 +57,9 @@ from signing.pades import PadesSigner, SigningContext  # noqa: E402
 from signing.pki_adapter import signing_key, trust_from_pki, tsa  # noqa: E402
 from tests.verify.corpus import fill_field, original  # noqa: E402
 from verify import VerifyOptions, verify_pdf_async  # noqa: E402
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def medians_ms(fns: list[Callable[[], Awaitable[object]]], rounds: int) -> list[float]:
@@ -135,99 +142,18 @@ def whole_process(base: Path, document: bytes, roots_pem: str, runs: int) -> Non
               f"{median / py_med:.2f}x{target} |")  # fmt: skip
 
 
-def batch_figure(base: Path, documents: list[bytes], fresh: Callable[[bytes], Awaitable[None]],
-                 runs: int) -> None:  # fmt: skip
-    """Per document: ``kyso verify dir/`` of N and of 2N documents as whole processes (the
-    whole time / N, and the marginal cost (t(2N) - t(N)) / N, start-up left out); pyHanko
-    validating each in one process with a fresh ValidationContext; and the ten-line pyHanko
-    script run once per document (what a user without kyso does). The 2N folder holds each
-    document twice (kyso keeps nothing keyed by a document's bytes). Each figure is given as
-    wall time and as CPU time (user + system of the process and the children it waited for:
-    the verifier child), the fastest of the runs, the commands taking turns: on a shared
-    machine the CPU figures are the comparable ones."""
-    import resource
-
-    count = len(documents)
-    folders = []
-    for size in (count, 2 * count):
-        folder = Path(tempfile.mkdtemp(prefix=f"kyso-bench-batch-{size}-"))
-        for index in range(size):
-            (folder / f"{index:03d}.pdf").write_bytes(documents[index % count])
-        folders.append(folder)
-    env = {**os.environ, "KYSO_DATA_DIR": str(base),
-           "KYSO_KEY_PASSPHRASE": "bench-passphrase-0123456789",
-           "KYSO_PUBLIC_URL": "http://kyso.invalid"}  # fmt: skip
-    for folder in folders:
-        done = subprocess.run([KYSO, "verify", str(folder)], env=env, capture_output=True,
-                              text=True, check=False)  # fmt: skip
-        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    work = Path(tempfile.mkdtemp(prefix="kyso-bench-script-"))
-    roots_pem, plain = work / "roots.pem", work / "plain.py"
-    subprocess.run([KYSO, "pki", "roots", "--out", str(roots_pem)], env=env,
-                   capture_output=True, check=True)  # fmt: skip
-    plain.write_text(PLAIN_SCRIPT)
-    commands = [[KYSO, "verify", str(folder)] for folder in folders]
-    commands.append([sys.executable, str(plain), str(folders[0] / "000.pdf"), str(roots_pem)])
-    wall, cpu = [float("inf")] * 3, [float("inf")] * 3
-    for _ in range(max(4, runs) + 1):  # the first round warms the page cache
-        for index, command in enumerate(commands):
-            used = resource.getrusage(resource.RUSAGE_CHILDREN)
-            start = time.perf_counter()
-            subprocess.run(command, env=env, capture_output=True, check=False)
-            wall[index] = min(wall[index], time.perf_counter() - start)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            spent = after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime
-            cpu[index] = min(cpu[index], spent)
-
-    async def each() -> None:
-        for document in documents:
-            await fresh(document)
-
-    async def timed() -> tuple[float, float]:
-        await each()  # warm-up
-        best = (float("inf"), float("inf"))
-        for _ in range(max(4, runs)):
-            start, used = time.perf_counter(), time.process_time()
-            await each()
-            best = (min(best[0], time.perf_counter() - start),
-                    min(best[1], time.process_time() - used))  # fmt: skip
-        return best
-
-    from verify import fastread
-
-    fastread.uninstall()  # pyHanko's figure with pyHanko's own functions (kyso's runs in this
-    try:  # process installed kyso's fast paths, verify/fastread.py)
-        py_wall, py_cpu = asyncio.run(timed())
-    finally:
-        fastread.install()
-
-    def per_doc(seconds: float) -> float:
-        return seconds * 1000 / count
-
-    rows = [
-        (f"pyHanko, {count} documents in one process, fresh context each", per_doc(py_wall),
-         per_doc(py_cpu)),
-        ("pyHanko script, one process per document", wall[2] * 1000, cpu[2] * 1000),
-        (f"kyso verify dir/ ({count} documents, whole process) / {count}", per_doc(wall[0]),
-         per_doc(cpu[0])),
-        (f"kyso verify dir/, marginal: (t({2 * count}) - t({count})) / {count}",
-         per_doc(wall[1] - wall[0]), per_doc(cpu[1] - cpu[0])),
-    ]  # fmt: skip
-    print("| per document | wall ms | ratio | CPU ms | ratio (target <= 0.2x) |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for what, wall_ms, cpu_ms in rows:
-        print(f"| {what} | {wall_ms:.1f} | {wall_ms / rows[0][1]:.2f}x | {cpu_ms:.1f} | "
-              f"{cpu_ms / rows[0][2]:.2f}x |")  # fmt: skip
-    whole = rows[2][2] / rows[1][2]
-    print(f"| (kyso verify dir/ per document against the script per document, CPU) | | | | "
-          f"{whole:.3f}x |")  # fmt: skip
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--process-runs", type=int, default=7)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument(
+        "--batch-runs",
+        type=int,
+        default=7,
+        help="repetitions of the batch figure (each gives its own ratios)",
+    )
+    parser.add_argument("--only", choices=("batch",), help="only the batch figure")
     args = parser.parse_args()
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # expected failures log tracebacks
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
@@ -288,8 +214,31 @@ def main() -> None:
         report = await verify_pdf_async(filled, options)
         assert report.passed
 
-    plain, kyso, render = medians_ms([pyhanko_plain, kyso_b_b, kyso_filled], args.rounds)
-    [many] = medians_ms([kyso_twenty], max(3, args.rounds // 10))
+    roots_pem = "".join(to_pem(root) for root in roots)
+
+    async def fresh(document: bytes) -> None:
+        for sig in PdfFileReader(BytesIO(document)).embedded_regular_signatures:
+            vc = ValidationContext(
+                trust_roots=list(roots), other_certs=list(others), allow_fetching=True,
+                fetcher_backend=SourceFetcherBackend(source), revocation_mode="require",
+            )  # fmt: skip
+            assert (await async_validate_pdf_signature(sig, vc)).bottom_line
+
+    if args.only != "batch":
+        first_tables(base, engine, (pyhanko_plain, kyso_b_b, kyso_filled, kyso_twenty),
+                     args.rounds, b_b, roots_pem, args.process_runs)  # fmt: skip
+    engine.dispose()  # the kyso processes open the database themselves
+    batch = [sign(doc, 2) for _ in range(args.batch)]  # one seal: the chain is shared
+    reps = repetitions(KYSO, base, batch, fresh, args.batch_runs)
+    print_table(reps, args.batch)
+
+
+def first_tables(base: Path, engine: Engine, fns: tuple[Callable[[], Awaitable[object]], ...],
+                 rounds: int, b_b: bytes, roots_pem: str, runs: int) -> None:  # fmt: skip
+    """One document in one process, then whole processes."""
+    pyhanko_plain, kyso_b_b, kyso_filled, kyso_twenty = fns
+    plain, kyso, render = medians_ms([pyhanko_plain, kyso_b_b, kyso_filled], rounds)
+    [many] = medians_ms([kyso_twenty], max(3, rounds // 10))
     print("| what | median ms | ratio to pyHanko |")
     print("| --- | ---: | ---: |")
     print(f"| pyHanko validate_pdf_signature, B-B, 1 signature | {plain:.1f} | 1.00x |")
@@ -301,22 +250,9 @@ def main() -> None:
     print()
     print("| whole process | fastest ms | ratio | median ms | ratio to the pyHanko script |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    engine.dispose()  # the kyso processes open the database themselves
-    roots_pem = "".join(to_pem(root) for root in roots)
-    whole_process(base, b_b, roots_pem, args.process_runs)
-
-    async def fresh(document: bytes) -> None:
-        for sig in PdfFileReader(BytesIO(document)).embedded_regular_signatures:
-            vc = ValidationContext(
-                trust_roots=list(roots), other_certs=list(others), allow_fetching=True,
-                fetcher_backend=SourceFetcherBackend(source), revocation_mode="require",
-            )  # fmt: skip
-            assert (await async_validate_pdf_signature(sig, vc)).bottom_line
-
-    print()
-    batch = [sign(doc, 2) for _ in range(args.batch)]  # one seal: the chain is shared
-    batch_figure(base, batch, fresh, max(1, args.process_runs // 3))
     engine.dispose()
+    whole_process(base, b_b, roots_pem, runs)
+    print()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ revocation answers: outcomes of pure checks, each reused only where it cannot di
 
 - **Signature checks** (``verify.sigchecks.SignatureChecks``): successes of
   pyhanko-certvalidator's signature checks, remembered by their inputs.
+- **Certificates** (``verify.certmemo.CertificateMemo``): one parsed copy per DER encoding.
 - **Signer path outcomes** (``PathOutcomes``): the successful validation of a signer
   certificate's path, with its revocation, in the context ``verify.validate`` made for the
   signature at "now". It is reused for another document's signature only when a fresh
@@ -30,7 +31,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.path import ValidationPath
 
 from verify.boundary import READ_ERRORS
+from verify.certmemo import DEFAULT_MAX_CERTIFICATES, CertificateMemo
 from verify.sigchecks import DEFAULT_MAX_SIGNATURES, SignatureChecks, digest
 
 if TYPE_CHECKING:
@@ -223,6 +225,7 @@ class BatchCache:
 
     paths: PathOutcomes
     signatures: SignatureChecks
+    certificates: CertificateMemo = field(default_factory=CertificateMemo)
 
     @classmethod
     def create(
@@ -231,8 +234,10 @@ class BatchCache:
         max_paths: int = DEFAULT_MAX_PATHS,
         max_signatures: int = DEFAULT_MAX_SIGNATURES,
         clock: Callable[[], float] = time.time,
+        max_certificates: int = DEFAULT_MAX_CERTIFICATES,
     ) -> BatchCache:
-        return cls(PathOutcomes(max_age, max_paths, clock), SignatureChecks(max_signatures))
+        return cls(PathOutcomes(max_age, max_paths, clock), SignatureChecks(max_signatures),
+                   CertificateMemo(max_certificates))  # fmt: skip
 
 
 class CachingContext(ValidationContext):
