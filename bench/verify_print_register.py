@@ -11,7 +11,8 @@ OCR, the original's verification, the comparison; in this process, not the CLI):
 
 - B's clean copy checked with A's code: right when "another_document" naming B;
 - A's copy with B's number painted over its own, checked by its QR code: right when
-  "changed" with the number among the changes, and never "another_document";
+  "changed" with A's number among the changes (and B's number read exactly in its place, or
+  not: the OCR reads the painted letters), and never "another_document";
 - A's clean copy: right when not "changed" and not "another_document".
 
 No timings: the added step reads B's text layer and compares the words already read (no OCR).
@@ -87,11 +88,13 @@ def _pair(
 
     forged = paint(printed(a.pdf), a.pdf, _number(a), _number(b))
     painted = _check(services, _scan(folder, name + "-f", forged, degradation, seed + 1), None)
-    listed = {(key(c.original), key(c.printed)) for c in painted.comparison.changes}
+    # the number among the changes: A's as the original, B's as the OCR read the paint
+    listed = {key(c.original): key(c.printed) for c in painted.comparison.changes}
     row["painted"] += 1
     row["painted_right"] += painted.comparison.verdict.value == "changed" and (
-        (key(_number(a)), key(_number(b))) in listed
+        key(_number(a)) in listed
     )
+    row["painted_exact"] += listed.get(key(_number(a))) == key(_number(b))
     row["painted_other"] += painted.other is not None
     shown = [
         (c.original, c.printed) for c in painted.comparison.changes + painted.comparison.doubts
@@ -132,13 +135,14 @@ def main() -> None:
         services.close()
     print()
     print("| copy | B's copy, A's code: another document naming B | A's copy with B's number: "
-          "changed, number listed | (of those: another document) | A's clean copy: not "
-          "changed | (another document) |")  # fmt: skip
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+          "changed, A's number listed | B's number read exactly | taken for B | A's clean "
+          "copy: not changed | taken for B |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for degradation, row in rows.items():
         print(f"| {degradation} | {row['other_right']}/{row['other']} | "
-              f"{row['painted_right']}/{row['painted']} | {row['painted_other']} | "
-              f"{row['clean_right']}/{row['clean']} | {row['clean_other']} |")  # fmt: skip
+              f"{row['painted_right']}/{row['painted']} | {row['painted_exact']} | "
+              f"{row['painted_other']} | {row['clean_right']}/{row['clean']} | "
+              f"{row['clean_other']} |")  # fmt: skip
 
 
 if __name__ == "__main__":
