@@ -175,13 +175,38 @@ class SqlNumberRegister:
                 .where(_of(ResultNumberRow, key))
                 .order_by(ResultNumberRow.number)
             )
-            return [
-                RegisterEntry(
-                    number=r.number,
-                    state=r.state,
-                    dossier_code=r.dossier_code,
-                    document_id=r.document_id,
-                    issued_at=utc(r.issued_at) if r.issued_at else None,
+            return [_entry(r) for r in rows]
+
+    def issued_as(self, document_id: str) -> tuple[RegisterKey, RegisterEntry] | None:
+        """The register line that issued ``document_id`` (None: not a numbered result)."""
+        with self._sessions() as db:
+            row = db.scalars(
+                select(ResultNumberRow).where(
+                    ResultNumberRow.document_id == document_id, ResultNumberRow.state == ISSUED
                 )
-                for r in rows
-            ]
+            ).first()
+            if row is None:
+                return None
+            return RegisterKey(row.agency, row.doc_type, row.year), _entry(row)
+
+    def issued_number(self, key: RegisterKey, number: int) -> RegisterEntry | None:
+        """The result issued under ``number`` in ``key``'s register, if one was."""
+        with self._sessions() as db:
+            row = db.scalars(
+                select(ResultNumberRow).where(
+                    _of(ResultNumberRow, key),
+                    ResultNumberRow.number == number,
+                    ResultNumberRow.state == ISSUED,
+                )
+            ).first()
+            return _entry(row) if row is not None else None
+
+
+def _entry(row: ResultNumberRow) -> RegisterEntry:
+    return RegisterEntry(
+        number=row.number,
+        state=row.state,
+        dossier_code=row.dossier_code,
+        document_id=row.document_id,
+        issued_at=utc(row.issued_at) if row.issued_at else None,
+    )

@@ -1,7 +1,8 @@
 """``kyso verify-print``: does a printed result say what its archived original says?
 
 Exit status: 0 the paper matches and the original's signatures are TOTAL_PASSED; 1 the paper
-was changed or the original is TOTAL_FAILED; 2 otherwise (inconclusive, INDETERMINATE);
+was changed or the original is TOTAL_FAILED; 2 otherwise (inconclusive, a print of another
+registered document, INDETERMINATE);
 4 a kyso error (no QR code, unknown code, unreadable scan ...).
 """
 
@@ -94,6 +95,11 @@ def _echo_text(answer: PrintCheckPublic, lang: str) -> None:
         f"({original.indication})"
     )
     typer.echo(p["paper_" + answer.verdict])
+    other = answer.other_result
+    if other is not None:
+        number = f" ({other.number})" if other.number else ""
+        typer.echo(f"  {p['other_result']}: {other.title}{number} [{other.code}]")
+        typer.echo(f"  {p['other_verdict']}: {p['short_' + other.verdict]}")
     for page in answer.pages:
         if not page.aligned:
             why = p["other_document"] if page.other_document else p["not_aligned"]

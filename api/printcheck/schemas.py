@@ -56,8 +56,25 @@ class PrintOriginalPublic(BaseModel):
     report: dict[str, object]
 
 
+class PrintOtherPublic(BaseModel):
+    """The registered result the paper is a copy of (verdict ``another_document``)."""
+
+    #: its look-up code: check the paper again with it (``--code``) for its full answer
+    code: str
+    document_id: str
+    title: str
+    #: its number as registered, and as read on the paper
+    number: str | None
+    printed_number: str
+    #: the paper against that result's text: matches | changed | inconclusive
+    verdict: str
+    #: per scanned page, the share of that result's distinctive words found on it
+    distinctive: list[float]
+
+
 class PrintCheckPublic(BaseModel):
-    #: matches | changed | inconclusive (the paper against the original's text)
+    #: matches | changed | inconclusive | another_document (the paper against the original's
+    #: text; another_document: a copy of another registered result, named in other_result)
     verdict: str
     original: PrintOriginalPublic
     qr_url: str | None
@@ -68,6 +85,7 @@ class PrintCheckPublic(BaseModel):
     pages: list[PrintPagePublic]
     missing_pages: list[int]
     seconds: float
+    other_result: PrintOtherPublic | None = None
 
 
 def _change(change: Change) -> PrintChangePublic:
@@ -105,6 +123,21 @@ def _page(page: PageComparison, confidence: float, picture: bytes | None) -> Pri
     )
 
 
+def _other(check: PrintCheck) -> PrintOtherPublic | None:
+    other = check.other
+    if other is None:
+        return None
+    return PrintOtherPublic(
+        code=other.code,
+        document_id=other.document.id,
+        title=other.document.meta.title,
+        number=other.document.meta.number_notation or None,
+        printed_number=other.printed_number,
+        verdict=other.comparison.verdict.value,
+        distinctive=[page.distinctive for page in other.comparison.pages],
+    )
+
+
 def print_check_public(check: PrintCheck, *, pictures: bool = False) -> PrintCheckPublic:
     meta = check.document.meta
     report = check.report
@@ -134,4 +167,5 @@ def print_check_public(check: PrintCheck, *, pictures: bool = False) -> PrintChe
         pages=pages,
         missing_pages=list(check.comparison.missing_pages),
         seconds=check.seconds,
+        other_result=_other(check),
     )

@@ -15,33 +15,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.printcheck.originals import find_original
+from api.printcheck.other import OtherResult, other_result
 from api.printcheck.reader import ReadPage, ScanLimits, ScanReading, read_isolated
 from api.wiring import Services
-from archive.errors import ArchiveError
 from archive.metadata import DocumentRecord, VersionRecord
-from common.errors import NotFoundError
-from onestop.codes import is_dossier_code
 from onestop.templates.fixed import fixed_texts
 from verify.model import ValidationReport
 from verify.printed.compare import compare_print
 from verify.printed.draw import annotated
-from verify.printed.errors import PrintOriginalMissing, PrintOriginalRestricted, PrintScanError
+from verify.printed.errors import PrintScanError
 from verify.printed.ink import probe_file
-from verify.printed.model import PrintComparison
+from verify.printed.model import PrintComparison, PrintVerdict
 from verify.printed.original import original_pages
+from verify.printed.other import as_another_document
 from verify.printed.qr import QrTarget, verify_target
 
 log = logging.getLogger(__name__)
 #: verifies the original's bytes (kyso's own archived PDF)
 Verifier = Callable[[bytes, VersionRecord], ValidationReport]
-
-
-@dataclass(frozen=True)
-class Original:
-    code: str
-    document: DocumentRecord
-    version: VersionRecord
-    pdf: bytes
 
 
 @dataclass(frozen=True)
@@ -62,6 +54,9 @@ class PrintCheck:
     #: mean OCR confidence per scanned page
     confidence: tuple[float, ...]
     seconds: float
+    #: the paper is a copy of this other registered result (``comparison`` then says
+    #: ``another_document``): its printed number names it and it matches it far better
+    other: OtherResult | None = None
 
 
 def _target(reading: ScanReading, code: str | None, public_url: str) -> tuple[str, QrTarget | None]:
@@ -80,34 +75,6 @@ def _target(reading: ScanReading, code: str | None, public_url: str) -> tuple[st
             "print_qr_ambiguous", f"the scan carries QR codes of {len(codes)} documents"
         )
     return targets[0].code, targets[0]
-
-
-def find_original(svc: Services, code: str, *, public_only: bool) -> Original:
-    """The archived original a QR code names: a dossier's result, or a document id."""
-    from api.dossiers import dossier_desk
-
-    document_id = code
-    if is_dossier_code(code):
-        try:
-            dossier = dossier_desk(svc).public(code)
-        except NotFoundError as exc:
-            raise PrintOriginalMissing("print_code_unknown", f"no dossier {code}") from exc
-        if dossier.result_document is None:
-            raise PrintOriginalMissing("print_code_unknown", f"dossier {code} has no result yet")
-        document_id = dossier.result_document
-    try:
-        document = svc.archive.catalog.document(document_id)
-        version, chunks = svc.archive.read(document_id)
-        pdf = b"".join(chunks)
-    except ArchiveError as exc:
-        raise PrintOriginalMissing("print_code_unknown", f"no archived document {code}") from exc
-    if public_only and document.access_level != "public":
-        raise PrintOriginalRestricted(
-            "print_original_not_public", "the document exists but is not public"
-        )
-    if version.media_type != "application/pdf":
-        raise PrintOriginalMissing("print_code_unknown", f"{code} is not a signed PDF")
-    return Original(code, document, version, pdf)
 
 
 def check_print(
@@ -134,17 +101,23 @@ def check_print(
         chosen, target = _target(reading, code, svc.settings.public_url)
         original = given or find_original(svc, chosen, public_only=public_only)
         report = verify(original.pdf, original.version)
-        comparison = compare_print(
-            [page.scan for page in reading.pages],
-            original_pages(original.pdf),
-            [probe_file(page.image) for page in reading.pages],
-            layout_text=fixed_texts(),
-        )
+        scans = [page.scan for page in reading.pages]
+        probes = [probe_file(page.image) for page in reading.pages]
+        pages = original_pages(original.pdf)
+        comparison = compare_print(scans, pages, probes, layout_text=fixed_texts())
+        other = None
+        if comparison.verdict is not PrintVerdict.MATCHES:
+            # another result of the template reads as this one changed: its number names it
+            other = other_result(svc, original, scans, probes, comparison,
+                                 public_only=public_only, layout_text=fixed_texts())  # fmt: skip
+            if other is not None:
+                comparison = as_another_document(comparison, len(pages))
         pictures = tuple(_pictures(reading.pages, comparison))
     seconds = round(time.monotonic() - started, 3)
     log.info(
-        "print check of %s: %s, %d change(s), %.1fs",
-        original.document.id, comparison.verdict.value, len(comparison.changes), seconds,
+        "print check of %s: %s%s, %d change(s), %.1fs",
+        original.document.id, comparison.verdict.value,
+        f" ({other.document.id})" if other else "", len(comparison.changes), seconds,
     )  # fmt: skip
     return PrintCheck(
         code=chosen,
@@ -157,6 +130,7 @@ def check_print(
         pictures=pictures,
         confidence=tuple(page.scan.confidence for page in reading.pages),
         seconds=seconds,
+        other=other,
     )
 
 

@@ -17,6 +17,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "paper_matches": "BẢN IN KHỚP VỚI BẢN GỐC",
         "paper_changed": "BẢN IN ĐÃ BỊ SỬA ĐỔI",
         "paper_inconclusive": "CHƯA KẾT LUẬN ĐƯỢC: chụp lại rõ hơn",
+        "paper_another_document": "ĐÂY LÀ BẢN IN CỦA MỘT VĂN BẢN KHÁC",
+        "other_result": "Giấy này là bản in của văn bản khác đã đăng ký (số in trên giấy "
+        "và nội dung khớp với văn bản đó); kiểm tra lại với mã tra cứu của văn bản đó",
+        "other_verdict": "So với văn bản đó",
+        "short_matches": "khớp",
+        "short_changed": "có chỗ khác",
+        "short_inconclusive": "chưa kết luận được",
         "original_signatures": "Chữ ký số của bản gốc",
         "changes": "Những chỗ khác bản gốc",
         "doubts": "Những chỗ không đọc chắc chắn",
@@ -55,6 +62,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "paper_matches": "THE PAPER MATCHES THE ORIGINAL",
         "paper_changed": "THE PAPER HAS BEEN CHANGED",
         "paper_inconclusive": "INCONCLUSIVE: take a clearer photo",
+        "paper_another_document": "THIS IS A PRINT OF ANOTHER DOCUMENT",
+        "other_result": "The paper is a print of another registered document (the number "
+        "printed on it and its content match that document); check it with that document's "
+        "look-up code",
+        "other_verdict": "Against that document",
+        "short_matches": "matches",
+        "short_changed": "differs",
+        "short_inconclusive": "inconclusive",
         "original_signatures": "Digital signatures of the original",
         "changes": "Where the paper differs from the original",
         "doubts": "Where the paper could not be read with certainty",

@@ -76,6 +76,25 @@ def test_a_number_given_back_is_the_next_one_taken_an_issued_one_never(engine: E
     assert third.number == 3
 
 
+def test_an_issued_result_is_found_by_its_document_and_by_its_number(engine: Engine) -> None:
+    """What ``kyso verify-print`` asks: which register line issued a document, and which
+    document a number of that register was issued to (reserved or free numbers: none)."""
+    register = _register(engine)
+    first, second = _dossiers(engine, 2)
+    one = register.reserve(DECISIONS, first.code, NOW)
+    two = register.reserve(DECISIONS, second.code, NOW)
+    assert register.issue(one, first, _returned(first, "doc-1"), NOW)
+    found = register.issued_as("doc-1")
+    assert found is not None
+    key, entry = found
+    assert key == DECISIONS and entry.number == 1 and entry.dossier_code == first.code
+    issued = register.issued_number(DECISIONS, 1)
+    assert issued is not None and issued.document_id == "doc-1"
+    assert register.issued_number(DECISIONS, two.number) is None  # only reserved
+    assert register.issued_number(RegisterKey(AGENCY, "QĐ", 2025), 1) is None
+    assert register.issued_as("doc-2") is None
+
+
 def test_a_dossier_returned_meanwhile_issues_nothing_and_the_number_goes_back(
     engine: Engine,
 ) -> None:

@@ -16,7 +16,15 @@ from PIL import Image
 from servetools import Served, kyso_served
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "verify" / "printed"))
-from print_corpus import Issued, degrade, forge, issue, printed, ready_official
+from print_corpus import (
+    Issued,
+    degrade,
+    forge,
+    issue,
+    issue_from_template,
+    printed,
+    ready_official,
+)
 from print_documents import make_document
 
 pytestmark = pytest.mark.slow
@@ -62,6 +70,26 @@ def test_a_forged_photo_is_answered_with_its_change_and_a_picture(
     # reading is not taken for a rewrite of the shorter word)
     assert (forgery.before, forgery.after) in listed or ("", forgery.after) in listed, listed
     assert page["picture"].startswith("data:image/jpeg;base64,")
+
+
+def test_a_photo_of_another_result_of_the_template_names_that_result(
+    served: tuple[Served, Issued],
+) -> None:
+    """Two decisions issued from the template (numbered in the register): B's photo posted
+    with A's code is another document, B named, public as both are."""
+    running, _issued = served
+    services = running.kyso.services
+    a, b = (asyncio.run(issue_from_template(services, "decision", seed)) for seed in (41, 42))
+    photo, _suffix = degrade(printed(b.pdf), "photo", 6)
+    with running.client() as client:
+        response = _post(client, "anh.jpg", photo, code=a.code)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["verdict"] == "another_document", answer["pages"]
+    assert answer["original"]["code"] == a.code and answer["qr_mismatch"]
+    other = answer["other_result"]
+    assert other["code"] == b.code and other["document_id"] != answer["original"]["document_id"]
+    assert not answer["pages"][0]["changes"] and answer["pages"][0]["other_document"]
 
 
 def test_hostile_scans_get_a_4xx_with_a_code_and_the_server_goes_on(

@@ -63,6 +63,12 @@ class Thresholds:
     #: the distinctive words a page needs for that rule to apply (a page of boilerplate only
     #: cannot be told from another)
     distinctive_words: int = 8
+    #: the paper is taken for a copy of another result its printed number names only when each
+    #: page holds at least this share of that result's distinctive words ...
+    other_distinctive: float = 0.8
+    #: ... and this much more of them than of the original's: a forger who paints another
+    #: result's number on a copy leaves the rest of the copy, which matches the original better
+    other_margin: float = 0.1
 
 
 class Judgement(StrEnum):

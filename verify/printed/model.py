@@ -67,6 +67,9 @@ class PrintVerdict(StrEnum):
     CHANGED = "changed"
     #: no change found, but a page or a word that matters could not be read with certainty
     INCONCLUSIVE = "inconclusive"
+    #: the paper is a copy of another registered result (its printed number names it and its
+    #: pages hold that result's words far better than this one's): not a changed copy of this
+    ANOTHER_DOCUMENT = "another_document"
 
 
 @dataclass(frozen=True)

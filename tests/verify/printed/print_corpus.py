@@ -79,6 +79,19 @@ async def issue(
     services: Services, document: ResultDocument, username: str = "official1"
 ) -> Issued:
     """``document`` returned as the result of a new dossier, through ``issue_result``."""
+    code = _dossier_row(services, username)
+    official = services.accounts.by_username(username)
+    desk = dossier_desk(services)
+    # the stamp in the template's signer block, as ResultDesk.issue places it
+    returned = await desk.issue_result(code, official, document.pdf, stamp_box=document.stamp_box)
+    assert returned.result_document is not None
+    pdf = desk.result_pdf(code, official)
+    assert pdf is not None
+    return Issued(code, pdf, document)
+
+
+def _dossier_row(services: Services, username: str) -> str:
+    """A new submitted dossier at ``username``'s agency, straight into its table."""
     from sqlalchemy.orm import Session
 
     code = "HS" + short_code(10)
@@ -99,13 +112,26 @@ async def issue(
             )
         )
         db.commit()
-    desk = dossier_desk(services)
-    # the stamp in the template's signer block, as ResultDesk.issue places it
-    returned = await desk.issue_result(code, official, document.pdf, stamp_box=document.stamp_box)
-    assert returned.result_document is not None
-    pdf = desk.result_pdf(code, official)
+    return code
+
+
+async def issue_from_template(
+    services: Services, kind: str, seed: int, username: str = "official1"
+) -> Issued:
+    """The result of ``kind`` typed from ``seed`` issued as an official issues it from the
+    template (``ResultDesk.issue``): numbered in the agency's register, then signed and filed."""
+    from print_documents import typed_fields
+
+    from api.results import result_desk
+
+    code = _dossier_row(services, username)
+    official = services.accounts.by_username(username)
+    typed, fields = typed_fields(kind, seed)
+    issued = await result_desk(services).issue(code, official, kind, typed)
+    pdf = dossier_desk(services).result_pdf(code, official)
     assert pdf is not None
-    return Issued(code, pdf, document)
+    numbered = (Field("number", issued.notation), *fields)
+    return Issued(code, pdf, ResultDocument(kind, seed, pdf, numbered))
 
 
 def printed(pdf: bytes, page: int = 1) -> Image.Image:
@@ -159,24 +185,45 @@ def forge(
 ) -> tuple[Image.Image, Forgery]:
     """``field`` painted over on the print and rewritten changed, in the same font and size."""
     rng = random.Random(seed)
-    words = [w for w in text_words(pdf, page) if w.text.rstrip(",.;:)").endswith(field.text)]
-    if not words:
-        raise AssertionError(f"{field.text!r} is not on page {page}")
-    target = words[0]
     after_value = _changed_value(field.kind, field.text, rng)
-    after = target.text.replace(field.text, after_value)
+    before, after = _rewritten(pdf, field.text, after_value, page)
+    forged = paint(image, pdf, field.text, after_value, bold=field.kind == "name", page=page)
+    return forged, Forgery(field.kind, before, after)
+
+
+def _target(pdf: bytes, text: str, page: int) -> TextWord:
+    words = [w for w in text_words(pdf, page) if w.text.rstrip(",.;:)").endswith(text)]
+    if not words:
+        raise AssertionError(f"{text!r} is not on page {page}")
+    return words[0]
+
+
+def _rewritten(pdf: bytes, text: str, after: str, page: int) -> tuple[str, str]:
+    """The text-layer word holding ``text``, before and after ``text`` is rewritten."""
+    target = _target(pdf, text, page)
+    return target.text, target.text.replace(text, after)
+
+
+def paint(
+    image: Image.Image, pdf: bytes, text: str, after_value: str, *, bold: bool = False,
+    page: int = 1,
+) -> Image.Image:  # fmt: skip
+    """``text`` painted over on the print and ``after_value`` written in its place, in the
+    same font and size (``bold``: in bold if the word is printed bold)."""
+    target = _target(pdf, text, page)
+    after = target.text.replace(text, after_value)
     x0, y0, x1, y1 = target.box
     forged = image.copy()
     draw = ImageDraw.Draw(forged)
     draw.rectangle((x0 - 1, y0 - 1, x1 + 1, y1 + 1), fill=(255, 255, 255))
     # pdftotext's box is the font's ascent + descent: about 1.107 em for Liberation Serif
     size = round((y1 - y0) / 1.107)
-    bold = field.kind == "name" and target.text[:1].isupper() and _is_bold_line(image, target)
+    bold = bold and target.text[:1].isupper() and _is_bold_line(image, target)
     font = ImageFont.truetype(
         str(FONTS / ("LiberationSerif-Bold.ttf" if bold else "LiberationSerif-Regular.ttf")), size
     )
     draw.text((x0, y0 + 0.891 * size), after, font=font, fill=(0, 0, 0), anchor="ls")
-    return forged.filter(ImageFilter.GaussianBlur(0.4)), Forgery(field.kind, target.text, after)
+    return forged.filter(ImageFilter.GaussianBlur(0.4))
 
 
 def _is_bold_line(image: Image.Image, word: TextWord) -> bool:

@@ -128,7 +128,7 @@ def _rendered(
     return out.pdf, out.stamp_box, draft.notation.removeprefix("Số: ")
 
 
-def _decision(rng: random.Random) -> tuple[bytes, Box, list[Field]]:
+def _decision(rng: random.Random) -> tuple[str, dict[str, str], list[Field]]:
     surname, middle, given = _name(rng)
     born = _date(rng, 1950, 2000)
     asked = _date(rng, 2025, 2026)
@@ -155,17 +155,16 @@ def _decision(rng: random.Random) -> tuple[bytes, Box, list[Field]]:
         "signer_authority": "TM. ỦY BAN NHÂN DÂN",
         "signer_title": "CHỦ TỊCH",
     }
-    pdf, box, notation = _rendered("decision", rng, f"{surname} {middle} {given}", typed)
+    citizen = f"{surname} {middle} {given}"
     fields = [
-        Field("number", notation),
         Field("amount", _dots(amount)),
         Field("date", born_text),
         Field("name", given),
     ]
-    return pdf, box, fields
+    return citizen, typed, fields
 
 
-def _certificate(rng: random.Random) -> tuple[bytes, Box, list[Field]]:
+def _certificate(rng: random.Random) -> tuple[str, dict[str, str], list[Field]]:
     surname, middle, given = _name(rng)
     born = _date(rng, 1955, 2004)
     since = _date(rng, 2005, 2020)
@@ -187,17 +186,16 @@ def _certificate(rng: random.Random) -> tuple[bytes, Box, list[Field]]:
         "signer_authority": "TM. ỦY BAN NHÂN DÂN",
         "signer_title": "KT. CHỦ TỊCH",
     }
-    pdf, box, notation = _rendered("certificate", rng, f"{surname} {middle} {given}", typed)
+    citizen = f"{surname} {middle} {given}"
     fields = [
-        Field("number", notation),
         Field("amount", _dots(fee)),
         Field("date", since_text),
         Field("name", given),
     ]
-    return pdf, box, fields
+    return citizen, typed, fields
 
 
-def _letter(rng: random.Random) -> tuple[bytes, Box, list[Field]]:
+def _letter(rng: random.Random) -> tuple[str, dict[str, str], list[Field]]:
     topic = rng.choice(LETTER_TOPICS)
     surname, middle, given = _name(rng)
     asked = _date(rng, 2025, 2026)
@@ -220,19 +218,29 @@ def _letter(rng: random.Random) -> tuple[bytes, Box, list[Field]]:
         "signer_authority": "TL. CHỦ TỊCH",
         "signer_title": "CHÁNH VĂN PHÒNG",
     }
-    pdf, box, notation = _rendered("letter", rng, f"{surname} {middle} {given}", typed)
+    citizen = f"{surname} {middle} {given}"
     fields = [
-        Field("number", notation),
         Field("amount", _dots(fee)),
         Field("date", asked_text),
         Field("name", given),
     ]
-    return pdf, box, fields
+    return citizen, typed, fields
+
+
+_BUILDERS = {"decision": _decision, "certificate": _certificate, "letter": _letter}
+
+
+def typed_fields(kind: str, seed: int) -> tuple[dict[str, str], tuple[Field, ...]]:
+    """What the official types for the result of ``kind`` built from ``seed`` (the template's
+    fields, ``place`` included), and the values worth forging but its number (the register
+    gives it when the result is issued through ``ResultDesk.issue``)."""
+    _citizen, typed, fields = _BUILDERS[kind](random.Random(f"{kind}-{seed}"))
+    return {"place": PLACE, **typed}, tuple(fields)
 
 
 def make_document(kind: str, seed: int) -> ResultDocument:
     """The unsigned result of ``kind`` built from ``seed`` (same seed, same document)."""
     rng = random.Random(f"{kind}-{seed}")
-    build = {"decision": _decision, "certificate": _certificate, "letter": _letter}[kind]
-    pdf, box, fields = build(rng)
-    return ResultDocument(kind, seed, pdf, tuple(fields), box)
+    citizen, typed, fields = _BUILDERS[kind](rng)
+    pdf, box, notation = _rendered(kind, rng, citizen, typed)
+    return ResultDocument(kind, seed, pdf, (Field("number", notation), *fields), box)
