@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apitools import Kyso, make_kyso, scan_image
@@ -23,7 +24,8 @@ def scan_png() -> bytes:
     return scan_image(LINES, size=(2480, 1200))
 
 
-def test_a_scan_is_digitised_reviewed_archived_and_found(kyso: Kyso) -> None:
+def _digitised(kyso: Kyso) -> tuple[str, dict[str, Any]]:
+    """A scan uploaded by the archivist and its OCR job done: (scan id, its state)."""
     archivist = kyso.headers("archivist")
     started = kyso.client.post(
         "/api/v1/archive/scans",
@@ -35,6 +37,12 @@ def test_a_scan_is_digitised_reviewed_archived_and_found(kyso: Kyso) -> None:
     kyso.services.jobs.wait(started.json()["job_id"], 180)
     state = kyso.client.get(f"/api/v1/archive/scans/{scan_id}", headers=archivist).json()
     assert state["status"] == "succeeded", state
+    return scan_id, state
+
+
+def test_a_scan_is_digitised_reviewed_archived_and_found(kyso: Kyso) -> None:
+    archivist = kyso.headers("archivist")
+    scan_id, state = _digitised(kyso)
     suggested = state["result"]["metadata"]
     assert suggested["number_notation"]["value"] == "123/QĐ-UBND"
     assert suggested["document_type"]["value"].lower().startswith("quyết định")
@@ -93,15 +101,5 @@ def test_a_scan_is_digitised_with_the_default_relative_data_dir(
     its scan at ``var/var/scans/...`` and failed every upload with ocr_unsupported_input."""
     monkeypatch.chdir(tmp_path)
     kyso = make_kyso(tmp_path, Settings(data_dir=Path("var")))
-    archivist = kyso.headers("archivist")
-    started = kyso.client.post(
-        "/api/v1/archive/scans",
-        files={"file": ("qd-123.png", scan_png(), "image/png")},
-        headers=archivist,
-    )
-    assert started.status_code == 202, started.text
-    kyso.services.jobs.wait(started.json()["job_id"], 180)
-    scan_id = started.json()["scan_id"]
-    state = kyso.client.get(f"/api/v1/archive/scans/{scan_id}", headers=archivist).json()
-    assert state["status"] == "succeeded", state
+    _scan_id, state = _digitised(kyso)
     assert state["result"]["pages"] == 1
