@@ -111,6 +111,12 @@ def put(
             legal_hold=legal_hold,
             actor=actor,
         )
+    if result.deduplicated:  # the same bytes again: nothing new stored, its metadata kept
+        typer.echo(
+            f"đã có / already archived: {result.document_id} (version {result.version.number}), "
+            "nothing stored, its metadata unchanged",
+            err=True,
+        )
     typer.echo(result.document_id)
 
 

@@ -57,6 +57,11 @@ def test_put_get_versions_search_round_trip(run, tmp_path: Path) -> None:  # typ
     assert (tmp_path / "back.pdf").read_bytes() == source.read_bytes()
     hits = json.loads(run("search", "ho so luu tru dat dai", "--json"))
     assert [h["document_id"] for h in hits] == [doc_id]
+    # the same bytes again under another title: the same document, and the user is told so
+    again = run("put", str(source), "--dossier", "HS-2026-07", "--title", "Tên khác")
+    assert again.strip().splitlines()[-1] == doc_id
+    assert "already archived" in again and "metadata unchanged" in again
+    assert json.loads(run("search", "ten khac", "--json")) == []
 
 
 def test_audit_finds_a_flipped_byte_and_log_verify_finds_an_edited_row(
