@@ -47,7 +47,7 @@ async def upload(
     try:
         scan_id, _job = await run_in_threadpool(save_scan, ScanDesk(svc), file, limit, user)
     except KysoError as exc:
-        return page(request, "archive.html", user, status=400, error=exc.message, can_upload=True)
+        return page(request, "archive.html", user, status=400, error=exc, can_upload=True)
     return RedirectResponse(f"/archive/scans/{scan_id}", status_code=303)
 
 
@@ -98,6 +98,6 @@ def archive_scan(
         )  # fmt: skip
         document_id = desk.archive(desk.scan(scan_id), request_data, user.username)
     except (KysoError, ValueError) as exc:
-        message = exc.message if isinstance(exc, KysoError) else str(exc)
-        return page(request, "archive.html", user, status=400, error=message, can_upload=True)
+        error = exc if isinstance(exc, KysoError) else str(exc)
+        return page(request, "archive.html", user, status=400, error=error, can_upload=True)
     return page(request, "archive.html", user, archived=document_id, can_upload=True)

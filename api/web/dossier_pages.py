@@ -71,7 +71,7 @@ def make_credential(
     try:
         enrolled = enrol_credential(svc, user, serial, pin)
     except KysoError as exc:
-        return page(request, "dossiers.html", user, 400, context, error=exc.message)
+        return page(request, "dossiers.html", user, 400, context, error=exc)
     return page(
         request,
         "dossiers.html",
@@ -103,7 +103,7 @@ def desk_credential(
             raise InputError("certificate_not_usable", "this request has no certificate yet")
         done = replace_credential_at_desk(svc, user, serial, pin)
     except KysoError as exc:
-        return page(request, "enrolments.html", user, 400, error=exc.message, items=items)
+        return page(request, "enrolments.html", user, 400, error=exc, items=items)
     qr = _qr_data_uri(done.provisioning_uri)
     return page(request, "enrolments.html", user, items=items, otpauth=True, otpauth_qr=qr)
 
@@ -131,7 +131,7 @@ async def submit(
         receipt = await desk.submit(user, service, agency, pdf, credential_id, pin, otp)
     except KysoError as exc:
         context = _citizen_context(svc, user)
-        return page(request, "dossiers.html", user, 400, context, error=exc.message)
+        return page(request, "dossiers.html", user, 400, context, error=exc)
     return page(
         request, "dossiers.html", user, context=_citizen_context(svc, user), receipt=receipt
     )
@@ -161,7 +161,7 @@ async def return_result(
         await desk.issue_result(code, user, await read_pdf(svc, file))
     except KysoError as exc:
         return page(
-            request, "inbox.html", user, status=400, error=exc.message, dossiers=desk.list_for(user)
+            request, "inbox.html", user, status=400, error=exc, dossiers=desk.list_for(user)
         )
     return RedirectResponse("/officer/dossiers", status_code=303)
 

@@ -30,7 +30,7 @@ def _allowed(user: User | None) -> bool:
 
 
 def _show(request: Request, svc: Services, user: User, status: int = 200,
-          error: str | None = None) -> HTMLResponse:  # fmt: skip
+          error: KysoError | None = None) -> HTMLResponse:  # fmt: skip
     exchange = store(svc)
     return page(request, "exchange.html", user, status=status, error=error,
                 outbox=exchange.messages("out"), inbox=exchange.messages("in"),
@@ -54,7 +54,7 @@ async def _act(
     try:
         await run_in_threadpool(work, user)
     except KysoError as exc:
-        return _show(request, svc, user, status=400, error=f"[{exc.code}] {exc.message}")
+        return _show(request, svc, user, status=400, error=exc)
     return RedirectResponse(then, status_code=303)
 
 

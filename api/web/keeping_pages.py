@@ -58,5 +58,5 @@ def act(
         else:
             return page(request, "keeping.html", user, 403, _context(svc), error="forbidden")
     except KysoError as exc:
-        return page(request, "keeping.html", user, 400, _context(svc), error=exc.message)
+        return page(request, "keeping.html", user, 400, _context(svc), error=exc)
     return RedirectResponse("/archive/keeping", status_code=303)

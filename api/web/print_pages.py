@@ -24,7 +24,7 @@ CODE = r"^[A-Za-z0-9_-]{0,64}$"
 
 
 def _form(request: Request, user: User | None, code: str, status: int = 200,
-          error: str | None = None) -> HTMLResponse:  # fmt: skip
+          error: KysoError | None = None) -> HTMLResponse:  # fmt: skip
     p = print_texts(_lang(request))
     return page(request, "print_upload.html", user, status=status, p=p, code=code, error=error,
                 title=p["print_title"])  # fmt: skip
@@ -57,7 +57,7 @@ async def _check(
         svc.rate_limiter.check("verify", client_address(request))
         check = await check_upload(request, svc, upload, code or None)
     except KysoError as exc:
-        return _form(request, user, code, status=status_for(exc), error=exc.message)
+        return _form(request, user, code, status=status_for(exc), error=exc)
     answer = print_check_public(check, pictures=True)
     lang = _lang(request)
     p = print_texts(lang)

@@ -115,7 +115,7 @@ async def _officer_posts(
     try:
         return await act(user, spec, values)
     except KysoError as exc:
-        return _form(request, svc, user, code, spec, values, 400, error=exc.message)
+        return _form(request, svc, user, code, spec, values, 400, error=exc)
 
 
 @router.post("/officer/dossiers/{code}/template/preview", response_class=Response)

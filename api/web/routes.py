@@ -25,6 +25,7 @@ from api.web.cookies import (
     set_cookie,
     token_for_page,
 )
+from api.web.error_texts import error_text
 from api.web.i18n import texts
 from common.errors import KysoError, PermissionDeniedError
 from onestop.codes import landing_path
@@ -52,6 +53,8 @@ def page(
     lang = _lang(request)
     csrf = token_for_page(request)
     t = texts(lang)
+    if isinstance(error := extra.get("error"), KysoError):
+        extra["error"] = error_text(error, lang)
     response = templates.TemplateResponse(
         request,
         name,
@@ -100,7 +103,7 @@ async def login(
         svc.rate_limiter.check("login", client_address(request))
         user = await run_in_threadpool(svc.accounts.authenticate, username, password)
     except KysoError as exc:
-        return page(request, "login.html", None, status=401, error=exc.message, next=next)
+        return page(request, "login.html", None, status=401, error=exc, next=next)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
     session = svc.accounts.issue_token(user, "session")
@@ -137,7 +140,7 @@ async def verify_page_upload(
         svc.rate_limiter.check("verify", client_address(request))
         report = await verify_upload(request, svc, file)
     except KysoError as exc:
-        return page(request, "verify.html", user, status=status_for(exc), error=exc.message)
+        return page(request, "verify.html", user, status=status_for(exc), error=exc)
     lang = _lang(request)
     return page(
         request,
@@ -171,7 +174,7 @@ def enrol(
     try:
         done = svc.enrolment.request(full_name, cccd, phone or None, user.username)
     except KysoError as exc:
-        return page(request, "enrol.html", user, status=400, error=exc.message)
+        return page(request, "enrol.html", user, status=400, error=exc)
     return page(request, "enrol.html", user, done=done)
 
 

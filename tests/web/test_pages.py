@@ -45,6 +45,19 @@ def test_verification_page_says_valid_for_a_signed_pdf_and_not_valid_when_tamper
     expect(page.get_by_role("heading", name="Verify a document")).to_be_visible()
 
 
+def test_a_refused_upload_is_explained_in_the_pages_language(
+    page: Page, live: Live, tmp_path: Path
+) -> None:
+    _upload(page, live, tmp_path, b"day khong phai PDF", "ghi-chu.pdf")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Lỗi: tệp không phải là PDF [")
+    page.goto(f"{live.url}/verify?lang=en")
+    page.get_by_label("PDF file").set_input_files(str(tmp_path / "ghi-chu.pdf"))
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_role("alert")).to_contain_text("not a PDF [")
+    expect(page.get_by_role("alert")).not_to_contain_text("tệp không phải")
+
+
 def test_citizen_requests_a_certificate_and_an_official_approves_it(
     page: Page, live: Live, artifacts_dir: Path
 ) -> None:
