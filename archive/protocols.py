@@ -121,6 +121,10 @@ class CatalogWrite(CatalogReads, Protocol):
         """The catalog's side of a legal hold (the store's locks are the caller's)."""
         ...
 
+    def set_access(self, dossier_code: str, level: str, *, actor: str) -> list[str]:
+        """A dossier's access level, and its live documents' (their ids)."""
+        ...
+
     def held_elsewhere(self, document_id: str, storage_key: str, storage_version_id: str) -> bool:
         """Whether a version of another held document shares this object."""
         ...

@@ -289,6 +289,18 @@ def hold(
     typer.echo("legal hold " + ("off" if off else "on"))
 
 
+@app.command()
+def access(
+    dossier: str = typer.Argument(..., help="the dossier's code"),
+    level: str = typer.Argument(..., help="public|internal|restricted|secret"),
+    actor: str = typer.Option("cli"),
+) -> None:
+    """Mức độ tiếp cận (set the access level of a dossier and of every document in it)."""
+    with _archive().catalog.writing() as write:
+        ids = write.set_access(dossier, level, actor=actor)
+    typer.echo(f"{dossier}: {level} ({len(ids)} document(s))")
+
+
 @dispose_app.command("propose")
 def dispose_propose(
     document_id: str = typer.Argument(...),

@@ -7,6 +7,7 @@ lock: two writers never pick the same number.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +23,14 @@ from archive.catalog.codec import (
     signature_to_json,
 )
 from archive.errors import ArchiveConflictError, ArchiveNotFoundError
-from archive.metadata import ACCESS_LEVELS, DocumentMeta, DossierMeta, NewVersion, VersionRecord
+from archive.metadata import (
+    ACCESS_LEVELS,
+    DocumentMeta,
+    DossierMeta,
+    NewVersion,
+    VersionRecord,
+    check_access_level,
+)
 from archive.text import fold
 from common.clock import Clock
 
@@ -197,3 +205,41 @@ def take_pending(conn: sa.Connection, ingest_id: str) -> bool:
     """Delete the ingest's journal row; False when it was already gone."""
     done = conn.execute(sa.delete(t.pending_ingests).where(t.pending_ingests.c.id == ingest_id))
     return bool(done.rowcount)
+
+
+def set_access(
+    conn: sa.Connection, clock: Clock, dossier_code: str, level: str, *, actor: str
+) -> list[str]:
+    """The access level of a dossier and of every live document in it (the ids, in order);
+    the metadata kept as JSON says the same as the columns."""
+    rank = ACCESS_LEVELS.index(check_access_level(level))
+    row = conn.execute(
+        sa.select(t.dossiers.c.id, t.dossiers.c.meta).where(t.dossiers.c.code == dossier_code)
+    ).one_or_none()
+    if row is None:
+        raise ArchiveNotFoundError("archive_dossier_not_found", f"no {dossier_code}")
+    conn.execute(
+        sa.update(t.dossiers).where(t.dossiers.c.id == row.id)
+        .values(access_level=level, meta=_with_access(row.meta, level))
+    )  # fmt: skip
+    documents = conn.execute(
+        sa.select(t.documents.c.id, t.documents.c.meta)
+        .where(t.documents.c.dossier_id == row.id, t.documents.c.disposed_at.is_(None))
+        .order_by(t.documents.c.id)
+    ).all()  # fmt: skip
+    for document in documents:
+        conn.execute(
+            sa.update(t.documents).where(t.documents.c.id == document.id).values(
+                access_level=level, access_rank=rank, meta=_with_access(document.meta, level)
+            )
+        )  # fmt: skip
+    ids = [str(d.id) for d in documents]
+    auditlog.append(conn, clock, actor=actor, action="access.set", subject=dossier_code,
+                    details={"access_level": level, "documents": ids})  # fmt: skip
+    return ids
+
+
+def _with_access(meta_json: str, level: str) -> str:
+    data = json.loads(meta_json)
+    data["access_level"] = level
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)

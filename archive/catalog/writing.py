@@ -99,6 +99,9 @@ class SqlWrite:
     def set_legal_hold(self, document_id: str, on: bool, *, actor: str) -> None:
         recording.set_legal_hold(self._conn, self._clock, document_id, on, actor=actor)
 
+    def set_access(self, dossier_code: str, level: str, *, actor: str) -> list[str]:
+        return recording.set_access(self._conn, self._clock, dossier_code, level, actor=actor)
+
     def add_proposal(self, proposal: DisposalProposal) -> None:
         disposals.add_proposal(self._conn, self._clock, proposal)
 

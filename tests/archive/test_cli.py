@@ -133,3 +133,30 @@ def test_an_empty_file_is_refused_and_nothing_is_stored(tmp_path: Path) -> None:
     assert "[archive_empty_file]" in put.stderr and "Traceback" not in put.stderr
     objects = tmp_path / "data" / "archive" / "objects"
     assert not objects.exists() or not any(path.is_file() for path in objects.rglob("*"))
+
+
+def test_access_sets_a_dossier_and_its_documents_and_is_audited(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "cccd.pdf"
+    source.write_bytes(b"%PDF-1.7 ban sao cccd")
+    doc_id = run("put", str(source), "--dossier", "HS-OLD", "--title", "Bản sao CCCD").strip()
+    assert json.loads(run("search", "ban sao", "--json", "--clearance", "public")) == []
+    assert "HS-OLD: public (1 document(s))" in run("access", "HS-OLD", "public")
+    hits = json.loads(run("search", "ban sao", "--json", "--clearance", "public"))
+    assert [h["document_id"] for h in hits] == [doc_id]
+    assert "HS-OLD: restricted" in run("access", "HS-OLD", "restricted")
+    assert json.loads(run("search", "ban sao", "--json")) == []  # internal reader
+    env = {**os.environ, "KYSO_DATA_DIR": str(tmp_path / "data"), "KYSO_OBJECT_STORE": "folder"}
+    env.pop("KYSO_DATABASE_URL", None)
+    for args, code in [(("HS-OLD", "open"), "archive_bad_access_level"),
+                       (("HS-NONE", "public"), "archive_dossier_not_found")]:  # fmt: skip
+        refused = subprocess.run([KYSO, "archive", "access", *args], env=env,
+                                 capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert refused.returncode == 4 and f"[{code}]" in refused.stderr, refused.stderr
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'data' / 'kyso.db'}")
+    with engine.connect() as conn:
+        actions = conn.scalars(sa.select(t.audit_log.c.action).order_by(t.audit_log.c.seq)).all()
+        meta = conn.scalar(sa.select(t.documents.c.meta).where(t.documents.c.id == doc_id))
+    engine.dispose()
+    assert actions.count("access.set") == 2
+    assert json.loads(str(meta))["access_level"] == "restricted"
+    assert "OK" in run("log", "verify")
