@@ -9,7 +9,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,7 +19,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     #: SQLAlchemy URL; default: SQLite under data_dir. ``postgresql+psycopg://...`` in production.
     database_url: str | None = None
-    #: the URL other parties reach this service at: goes into certificates (CRL, OCSP, CA issuers)
+    #: the URL other parties reach this service at: goes into certificates (CRL, OCSP, CA
+    #: issuers), QR codes and links; unset: where it listens (``http://KYSO_HOST:KYSO_PORT``)
     public_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     #: "json" (one object a line, with request ids) or "text"
@@ -142,6 +143,19 @@ class Settings(BaseSettings):
             raise ValueError("KYSO_METRICS_TOKEN must have at least 16 characters")
         return value
 
+    @model_validator(mode="after")
+    def _public_url_follows_the_address(self) -> Settings:
+        """Unset, the public URL is the address kyso listens at: ``KYSO_PORT=8731`` alone
+        must not put a port nothing answers on into certificates and QR codes."""
+        if "public_url" not in self.model_fields_set:
+            anywhere = (
+                ipaddress.ip_address(self.host).is_unspecified if _is_ip(self.host) else False
+            )
+            host = "127.0.0.1" if anywhere or not self.host else self.host
+            host = f"[{host}]" if ":" in host else host
+            self.public_url = f"http://{host}:{self.port}"
+        return self
+
     @property
     def proxy_list(self) -> list[str]:
         return self.trusted_proxies.split(",") if self.trusted_proxies else []
@@ -161,3 +175,11 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     return Settings()
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

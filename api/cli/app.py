@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 import typer
@@ -80,6 +81,12 @@ def serve(
     from api.logs import configure
     from api.settings import Settings
 
+    # the workers (and the public URL when it is not set) read the address from KYSO_HOST and
+    # KYSO_PORT: the options are passed on that way
+    if host is not None:
+        os.environ["KYSO_HOST"] = host
+    if port is not None:
+        os.environ["KYSO_PORT"] = str(port)
     settings = Settings()
     configure(settings.log_level, settings.log_format == "json")
     # X-Forwarded-For / -Proto only from KYSO_TRUSTED_PROXIES: uvicorn's default (127.0.0.1)
