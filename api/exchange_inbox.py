@@ -107,10 +107,6 @@ def held_path(svc: Services, message_id: str) -> Path:
     return private_dir(svc.settings.data_dir / "exchange" / "held") / f"{message_id}.xml"
 
 
-def _keep(svc: Services, message_id: str, body: bytes) -> None:
-    write_private(held_path(svc, message_id), body)
-
-
 @contextmanager
 def _buffer(data: bytes) -> Iterator[BinaryIO]:
     yield io.BytesIO(data)
@@ -169,7 +165,7 @@ def decide(
         return [_status(svc, exchange, message, StatusCode.REFUSED, text, answered)]
     if held:
         text = "Chờ kiểm tra / verification pending: " + "; ".join(held)
-        _keep(svc, message.id, body)
+        write_private(held_path(svc, message.id), body)
         exchange.settle(message.id, "held", reason=text)
         return []
     ids = _archive(svc, message, package, body)

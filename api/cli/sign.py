@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from api.files import write_private
 from api.settings import Settings
 from signing.errors import SigningInputError
 from signing.options import Level, Placement, ReservedField, SignedDocument, SignOptions, StampKind
@@ -18,15 +19,6 @@ DEFAULT_STAMP = {
     "official": StampKind.OFFICIAL,
     "seal": StampKind.OFFICIAL,
 }
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    temporary = target.with_name(f".{target.name}.kyso-tmp")
-    with temporary.open("wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
-    temporary.replace(target)
 
 
 def _placement(page: int | None, box: str | None) -> Placement | None:
@@ -92,7 +84,7 @@ def sign_command(
         with extend.open("rb") as stream:
             done = asyncio.run(extend_to_lta(stream, context))
         assert done.pdf is not None
-        _write_atomically(extend, done.pdf)
+        write_private(extend, done.pdf)
         _report(done, extend)
         return
     if source is None or output is None or signer is None:
